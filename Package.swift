@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom to top (each depends only on the ones above it in this list):
+//   COpenBLAS, CLibPNG          system libraries
+//   LatentDiffKernels           errors, sgemm over OpenBLAS, thread count, parallel loops
+//   LatentDiffNN                tensors, autodiff ops, modules, optimizers
+//   LatentDiffIO                PNG, safetensors, MNIST/CIFAR-10 readers
+//   LatentDiffModels            codecs and denoisers
+//   LatentDiffDiffusion         schedules, training loss, samplers
+//   LatentDiffPipeline          load -> sample -> decode -> PNG; training and evaluation jobs
+//   LatentDiff                  the C ABI (`@c public func ld_*`), built as libLatentDiff.so
+//   latentdiff                  the command-line tool
+
+let exportsMap = "\(Context.packageDirectory)/Sources/LatentDiff/exports.map"
+
+let package = Package(
+    name: "LatentDiff",
+    products: [
+        .library(name: "LatentDiff", type: .dynamic, targets: ["LatentDiff"]),
+        .executable(name: "latentdiff", targets: ["latentdiff"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLibPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .target(
+            name: "LatentDiffKernels", dependencies: ["COpenBLAS"],
+            linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "LatentDiffNN", dependencies: ["LatentDiffKernels"]),
+        .target(
+            name: "LatentDiffIO", dependencies: ["LatentDiffKernels", "CLibPNG"],
+            linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "LatentDiffModels", dependencies: ["LatentDiffNN", "LatentDiffIO"]),
+        .target(name: "LatentDiffDiffusion", dependencies: ["LatentDiffModels"]),
+        .target(name: "LatentDiffPipeline", dependencies: ["LatentDiffDiffusion"]),
+        .target(
+            name: "LatentDiff", dependencies: ["LatentDiffPipeline"],
+            exclude: ["exports.map"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-Xlinker", "--version-script=\(exportsMap)",
+                    "-Xlinker", "-soname=libLatentDiff.so",
+                    "-use-ld=lld",
+                ])
+            ]),
+        .executableTarget(
+            name: "latentdiff",
+            dependencies: [
+                "LatentDiffPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "LatentDiffKernelsTests", dependencies: ["LatentDiffKernels"]),
+        .testTarget(name: "LatentDiffNNTests", dependencies: ["LatentDiffNN"]),
+        .testTarget(name: "LatentDiffIOTests", dependencies: ["LatentDiffIO"]),
+        .testTarget(name: "LatentDiffTests", dependencies: ["LatentDiff"]),
+    ]
+)

@@ -1,0 +1,36 @@
+import LatentDiffKernels
+import LatentDiffPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private let emptyText: StaticString = ""
+
+@c public func ld_version() -> UnsafePointer<CChar> {
+    LatentDiffVersion.cString
+}
+
+@c public func ld_status_string(_ status: Int32) -> UnsafePointer<CChar> {
+    let name: StaticString
+    switch status {
+    case 0: name = "LD_OK"
+    case -1: name = "LD_ERR_INVALID_ARGUMENT"
+    case -2: name = "LD_ERR_IO"
+    case -3: name = "LD_ERR_FORMAT"
+    case -4: name = "LD_ERR_OUT_OF_MEMORY"
+    case -5: name = "LD_ERR_UNSUPPORTED"
+    case -6: name = "LD_ERR_CANCELLED"
+    case -7: name = "LD_ERR_INTERNAL"
+    case -8: name = "LD_ERR_NUMERIC"
+    default: name = "LD_ERR_UNKNOWN"
+    }
+    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c public func ld_last_error() -> UnsafePointer<CChar> {
+    if let text = pthread_getspecific(lastErrorKey) {
+        return UnsafePointer(text.assumingMemoryBound(to: CChar.self))
+    }
+    return UnsafeRawPointer(emptyText.utf8Start).assumingMemoryBound(to: CChar.self)
+}

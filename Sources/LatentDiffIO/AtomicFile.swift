@@ -1,0 +1,49 @@
+import LatentDiffKernels
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes files so that a reader sees the old file or the complete new one, never a part:
+/// the content goes to `path.tmp-<pid>-<n>` in the same directory, is flushed to disk, then
+/// renamed over `path`. On any failure the temporary file is removed and `path` is untouched.
+public enum AtomicFile {
+    nonisolated(unsafe) private static var counter = 0
+    private static let lock = Mutex()
+
+    public static func write(
+        path: String, _ body: (UnsafeMutablePointer<FILE>) throws(LatentDiffError) -> Void
+    ) throws(LatentDiffError) {
+        guard !path.isEmpty else { throw .invalidArgument("empty output path") }
+        let serial = lock.withLock { () -> Int in counter += 1; return counter }
+        let temporary = "\(path).tmp-\(getpid())-\(serial)"
+        guard let file = fopen(temporary, "wb") else {
+            throw .io("cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
+        var closed = false
+        do throws(LatentDiffError) {
+            try body(file)
+            guard fflush(file) == 0, fsync(fileno(file)) == 0 else {
+                throw .io("cannot write '\(path)': \(String(cString: strerror(errno)))")
+            }
+            closed = true
+            guard fclose(file) == 0 else { throw .io("cannot write '\(path)': \(String(cString: strerror(errno)))") }
+            guard rename(temporary, path) == 0 else {
+                throw .io("cannot rename '\(temporary)' to '\(path)': \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            if !closed { fclose(file) }
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically.
+    public static func write(path: String, bytes: UnsafeRawBufferPointer) throws(LatentDiffError) {
+        try write(path: path) { (file) throws(LatentDiffError) in
+            if bytes.count > 0, fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count {
+                throw .io("cannot write '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}

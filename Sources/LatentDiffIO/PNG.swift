@@ -1,0 +1,112 @@
+import CLibPNG
+import LatentDiffKernels
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An 8-bit image with interleaved channels: `pixels[(y * width + x) * channels + c]` (H, W, C).
+public struct Image8: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.pixels = pixels
+    }
+}
+
+/// PNG files through libpng's simplified API (png_image_*), which reports errors through the
+/// `png_image` struct instead of longjmp.
+public enum PNG {
+    /// The largest image either direction accepts, in bytes (keeps w * h * c far from overflow).
+    public static let maxBytes = 1 << 30
+
+    /// Writes `pixels` (H, W, C), C in 1 (gray), 2 (gray + alpha), 3 (RGB), 4 (RGBA), to `path`
+    /// atomically: a temporary file beside it is written, then renamed over `path`.
+    public static func write(
+        path: String, pixels: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int
+    ) throws(LatentDiffError) {
+        try validate(width: width, height: height, channels: channels)
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = format(channels: channels)
+        try AtomicFile.write(path: path) { (file) throws(LatentDiffError) in
+            let ok = png_image_write_to_stdio(&image, file, 0, pixels, Int32(width * channels), nil)
+            defer { png_image_free(&image) }
+            if ok == 0 { throw .io("cannot write PNG '\(path)': \(message(of: image))") }
+        }
+    }
+
+    public static func write(path: String, image: Image8) throws(LatentDiffError) {
+        guard image.pixels.count == image.width * image.height * image.channels else {
+            throw .invalidArgument("image has \(image.pixels.count) bytes, expected \(image.width)x\(image.height)x\(image.channels)")
+        }
+        try image.pixels.withUnsafeBufferPointer { (buffer) throws(LatentDiffError) in
+            guard let base = buffer.baseAddress else { throw .invalidArgument("empty image") }
+            try write(path: path, pixels: base, width: image.width, height: image.height, channels: image.channels)
+        }
+    }
+
+    /// Reads a PNG as 8-bit pixels (H, W, C). `channels` 1, 2, 3 or 4 converts to that layout;
+    /// 0 keeps the file's own (gray, gray + alpha, RGB or RGBA).
+    public static func read(path: String, channels: Int = 0) throws(LatentDiffError) -> Image8 {
+        guard (0...4).contains(channels) else {
+            throw .invalidArgument("channels must be 0 (as stored), 1, 2, 3 or 4, not \(channels)")
+        }
+        guard let file = fopen(path, "rb") else {
+            throw .io("cannot open '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_stdio(&image, file) != 0 else {
+            let reason = message(of: image)
+            png_image_free(&image)
+            throw .format("'\(path)' is not a readable PNG: \(reason)")
+        }
+        defer { png_image_free(&image) }
+        let storedColor = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+        let storedAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+        let wanted = channels != 0 ? channels : (storedColor ? 3 : 1) + (storedAlpha ? 1 : 0)
+        let width = Int(image.width), height = Int(image.height)
+        try validate(width: width, height: height, channels: wanted)
+        image.format = format(channels: wanted)
+        var pixels = [UInt8](repeating: 0, count: width * height * wanted)
+        let ok = pixels.withUnsafeMutableBytes { buffer in
+            png_image_finish_read(&image, nil, buffer.baseAddress, Int32(width * wanted), nil)
+        }
+        guard ok != 0 else { throw .format("'\(path)' is a damaged PNG: \(message(of: image))") }
+        return Image8(width: width, height: height, channels: wanted, pixels: pixels)
+    }
+
+    static func validate(width: Int, height: Int, channels: Int) throws(LatentDiffError) {
+        guard (1...4).contains(channels) else {
+            throw .invalidArgument("channels must be 1, 2, 3 or 4, not \(channels)")
+        }
+        guard width > 0, height > 0, width <= 1 << 20, height <= 1 << 20,
+              width * height * channels <= maxBytes
+        else { throw .invalidArgument("image size \(width)x\(height)x\(channels) is out of range") }
+    }
+
+    static func format(channels: Int) -> UInt32 {
+        // GRAY = 0, GA = ALPHA, RGB = COLOR, RGBA = COLOR | ALPHA (8-bit sRGB, no colormap).
+        let color = channels >= 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0
+        let alpha = channels % 2 == 0 ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0
+        return color | alpha
+    }
+
+    static func message(of image: png_image) -> String {
+        withUnsafeBytes(of: image.message) { raw in
+            let bytes = raw.prefix { $0 != 0 }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return text.isEmpty ? "unknown libpng error" : text
+        }
+    }
+}

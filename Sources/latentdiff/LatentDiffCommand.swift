@@ -1,0 +1,11 @@
+import ArgumentParser
+import LatentDiffPipeline
+
+@main
+struct LatentDiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latentdiff",
+        abstract: "Train and sample small latent-diffusion image generators on the CPU.",
+        version: LatentDiffVersion.string,
+        subcommands: [VersionCommand.self, PNGDemoCommand.self])
+}
