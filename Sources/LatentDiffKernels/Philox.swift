@@ -47,11 +47,12 @@ public struct Philox: Sendable {
         return (Philox.unit(w.0), Philox.unit(w.1), Philox.unit(w.2), Philox.unit(w.3))
     }
 
-    /// Fills `count` standard normal values of `stream` into `out`.
-    public func fillNormals(_ out: UnsafeMutablePointer<Float>, count: Int, stream: UInt64) {
+    /// Fills `count` standard normal values of `stream` into `out`, from block `offset` on
+    /// (four values a block), so disjoint offsets give independent noise.
+    public func fillNormals(_ out: UnsafeMutablePointer<Float>, count: Int, stream: UInt64, offset: UInt64 = 0) {
         var i = 0
         while i < count {
-            let z = normals(stream: stream, index: UInt64(i / 4))
+            let z = normals(stream: stream, index: offset &+ UInt64(i / 4))
             out[i] = z.0
             if i + 1 < count { out[i + 1] = z.1 }
             if i + 2 < count { out[i + 2] = z.2 }

@@ -1,1 +1,0 @@
-// Schedules and samplers arrive with issue 5; this layer depends on LatentDiffModels.

@@ -1,0 +1,42 @@
+import LatentDiffKernels
+
+/// How to turn noise into latents.
+public struct SamplerSettings: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable, Codable {
+        /// Ancestral DDPM sampling on a respaced schedule (= DDIM with eta 1).
+        case ddpm
+        /// DDIM (Song et al. 2021) with stochasticity `eta` (0 = deterministic).
+        case ddim
+        /// DPM-Solver++(2M) (Lu et al. 2022): second-order multistep, for 10-25 steps.
+        case dpmSolver = "dpm++"
+    }
+
+    public var kind: Kind
+    public var steps: Int
+    /// DDIM's eta in [0, 1]; ignored by the other samplers.
+    public var eta: Float
+    /// Classifier-free guidance scale g: output = u + g (c - u) for conditional output c and
+    /// unconditional u. 1 uses the conditional output alone; 0 the unconditional one.
+    public var guidance: Float
+    /// When set, predicted clean samples are clamped to [-x0Clip, x0Clip] (pixel-space models).
+    public var x0Clip: Float?
+
+    public init(kind: Kind = .dpmSolver, steps: Int = 20, eta: Float = 0, guidance: Float = 1, x0Clip: Float? = nil) {
+        self.kind = kind
+        self.steps = steps
+        self.eta = eta
+        self.guidance = guidance
+        self.x0Clip = x0Clip
+    }
+
+    public func validate(timesteps: Int) throws(LatentDiffError) {
+        guard (1...timesteps).contains(steps) else {
+            throw .invalidArgument("sampling steps must be in 1...\(timesteps), not \(steps)")
+        }
+        guard eta.isFinite, (0...1).contains(eta) else { throw .invalidArgument("eta must be in [0, 1], not \(eta)") }
+        guard guidance.isFinite, (0...100).contains(guidance) else {
+            throw .invalidArgument("guidance must be in [0, 100], not \(guidance)")
+        }
+        if let x0Clip, !(x0Clip.isFinite && x0Clip > 0) { throw .invalidArgument("x0 clip must be positive") }
+    }
+}

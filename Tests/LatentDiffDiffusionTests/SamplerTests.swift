@@ -1,0 +1,108 @@
+import Testing
+import LatentDiffKernels
+import LatentDiffNN
+@testable import LatentDiffDiffusion
+
+/// The exact denoiser for data x0 ~ N(mean(label), s^2 I): E[eps | x_t] = sigma (x_t - alpha mu) /
+/// (alpha^2 s^2 + sigma^2), converted to the prediction type. Class -1 has mean 0.
+func gaussianModel(schedule: NoiseSchedule, prediction: PredictionType, std: Double, mean: @escaping @Sendable (Int) -> Double) -> DenoiseFunction {
+    return { x, t, labels in
+        let (alpha, sigma) = schedule.scales(at: t)
+        let out = Tensor(zeros: x.shape)
+        let size = x.count / labels.count
+        for (n, label) in labels.enumerated() {
+            let mu = mean(label)
+            for i in 0..<size {
+                let xt = Double(x.data[n * size + i])
+                let eps = sigma * (xt - alpha * mu) / (alpha * alpha * std * std + sigma * sigma)
+                let x0 = (xt - sigma * eps) / alpha
+                out.data[n * size + i] = prediction.target(x0: Float(x0), noise: Float(eps), alpha: Float(alpha), sigma: Float(sigma))
+            }
+        }
+        return out
+    }
+}
+
+func moments(_ values: [Float]) -> (mean: Double, std: Double) {
+    let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+    let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(values.count)
+    return (mean, variance.squareRoot())
+}
+
+@Suite struct SamplerTests {
+    static let cases: [(SamplerSettings.Kind, Int, PredictionType, NoiseSchedule.Kind)] = [
+        (.ddpm, 100, .epsilon, .linear), (.ddim, 100, .epsilon, .linear), (.ddim, 100, .v, .cosine),
+        (.dpmSolver, 20, .epsilon, .linear), (.dpmSolver, 15, .v, .cosine),
+    ]
+
+    /// With the exact model of N(1.5, 0.5^2), every sampler must return that distribution.
+    @Test(arguments: cases)
+    func samplesFollowTheData(kind: SamplerSettings.Kind, steps: Int, prediction: PredictionType, scheduleKind: NoiseSchedule.Kind) throws {
+        let schedule = try NoiseSchedule(kind: scheduleKind)
+        let sampler = Sampler(schedule: schedule, prediction: prediction)
+        let model = gaussianModel(schedule: schedule, prediction: prediction, std: 0.5) { _ in 1.5 }
+        let values = try sampler.sample(
+            settings: SamplerSettings(kind: kind, steps: steps, eta: kind == .ddim ? 0.5 : 0),
+            seed: 11, labels: [Int](repeating: -1, count: 64), latentShape: [4, 4], model: model)
+        let (mean, std) = moments(values)
+        #expect(abs(mean - 1.5) < 0.05, "\(kind) mean \(mean)")
+        #expect(abs(std - 0.5) < 0.05, "\(kind) std \(std)")
+    }
+
+    /// Guidance g on exact Gaussian models with conditional mean m and unconditional mean 0 gives
+    /// mean g m.
+    @Test func guidanceScalesTheConditionalShift() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let model = gaussianModel(schedule: schedule, prediction: .epsilon, std: 0.3) { $0 < 0 ? 0 : 1 }
+        for guidance: Float in [0, 1, 2] {
+            let values = try sampler.sample(
+                settings: SamplerSettings(kind: .dpmSolver, steps: 20, guidance: guidance),
+                seed: 5, labels: [Int](repeating: 3, count: 32), latentShape: [8], model: model)
+            #expect(abs(moments(values).mean - Double(guidance)) < 0.05, "guidance \(guidance)")
+        }
+    }
+
+    @Test func sameBitsWhateverBatchSizeAndThreads() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let model = gaussianModel(schedule: schedule, prediction: .epsilon, std: 0.5) { Double($0) }
+        let labels = [0, 1, 2, 3, 4, 5, 6, 7]
+        for kind in SamplerSettings.Kind.allCases {
+            let settings = SamplerSettings(kind: kind, steps: 10, eta: 1, guidance: 2)
+            let batch = try sampler.sample(settings: settings, seed: 9, labels: labels, latentShape: [3, 2], threads: 1, model: model)
+            let threaded = try sampler.sample(settings: settings, seed: 9, labels: labels, latentShape: [3, 2], threads: 2, model: model)
+            #expect(batch == threaded, "\(kind): 1 vs 2 threads")
+            for k in [0, 5, 7] {
+                let single = try sampler.sample(settings: settings, seed: 9, labels: [labels[k]], latentShape: [3, 2], firstIndex: k, model: model)
+                #expect(single == Array(batch[(k * 6)..<(k * 6 + 6)]), "\(kind): sample \(k) alone vs in a batch of 8")
+            }
+            let otherSeed = try sampler.sample(settings: settings, seed: 10, labels: labels, latentShape: [3, 2], model: model)
+            #expect(otherSeed != batch)
+        }
+    }
+
+    @Test func progressAndCancel() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let model = gaussianModel(schedule: schedule, prediction: .epsilon, std: 1) { _ in 0 }
+        var seen: [Int] = []
+        _ = try sampler.sample(settings: SamplerSettings(kind: .ddim, steps: 5), seed: 1, labels: [-1], latentShape: [2],
+                               model: model) { done, total in seen.append(done); #expect(total == 5); return true }
+        #expect(seen == [1, 2, 3, 4, 5])
+        #expect { try sampler.sample(settings: SamplerSettings(kind: .ddim, steps: 5), seed: 1, labels: [-1], latentShape: [2],
+                                     model: model) { done, _ in done < 3 } } throws: { ($0 as? LatentDiffError)?.status == .cancelled }
+    }
+
+    @Test func rejectsBadSettings() throws {
+        let schedule = try NoiseSchedule(kind: .linear, timesteps: 100)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let model = gaussianModel(schedule: schedule, prediction: .epsilon, std: 1) { _ in 0 }
+        for settings in [SamplerSettings(steps: 0), SamplerSettings(steps: 101), SamplerSettings(eta: 2), SamplerSettings(guidance: .nan)] {
+            #expect(throws: LatentDiffError.self) {
+                try sampler.sample(settings: settings, seed: 1, labels: [-1], latentShape: [2], model: model)
+            }
+        }
+        #expect(throws: LatentDiffError.self) { try sampler.sample(settings: SamplerSettings(), seed: 1, labels: [], latentShape: [2], model: model) }
+    }
+}
