@@ -83,6 +83,113 @@ ld_status ld_read_png(const char *path, int32_t channels, uint8_t **out_pixels, 
 /* Frees a buffer returned by ld_read_png. NULL is a no-op. */
 void ld_free_pixels(uint8_t *pixels);
 
+/* Writes `count` images of width x height x channels, stored one after another in `pixels`
+ * (count * height * width * channels bytes, each image (H, W, C)), as one grid PNG with `columns`
+ * images a row (0 picks a near-square grid) and a 2-pixel gap between images. Atomic like
+ * ld_write_png. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pointers or sizes out of range;
+ * LD_ERR_IO if the file cannot be written. */
+ld_status ld_write_grid_png(const char *path, const uint8_t *pixels, int32_t count, int32_t width,
+                            int32_t height, int32_t channels, int32_t columns);
+
+/* ---- Models -------------------------------------------------------------------------------- */
+
+/* A trained model: codec (image <-> latent), denoiser, noise schedule and configuration, loaded from
+ * one .safetensors file. Opaque. A loaded model is read-only: any number of threads may call the
+ * functions below on the same model at once; only ld_model_free must not race with them. */
+typedef struct ld_model ld_model;
+
+/* Loads the model file `path`. On success *out_model owns the new model; free it with
+ * ld_model_free. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL arguments; LD_ERR_IO if the file
+ * cannot be read; LD_ERR_FORMAT if it is not a LatentDiff model (truncated, damaged, wrong tensors
+ * or a configuration this version does not understand); LD_ERR_OUT_OF_MEMORY if it declares more
+ * data than the library accepts. On failure *out_model is not written. */
+ld_status ld_model_load(const char *path, ld_model **out_model);
+
+/* Frees a model from ld_model_load and everything it owns (including strings from ld_model_info).
+ * NULL is a no-op. */
+void ld_model_free(ld_model *model);
+
+/* What a model makes and how it is built. Strings belong to the model: valid until ld_model_free. */
+typedef struct {
+    size_t struct_size;          /* set by the caller to sizeof(ld_model_desc) */
+    int32_t image_width;         /* pixels of one generated image */
+    int32_t image_height;
+    int32_t image_channels;      /* 1 (gray) or 3 (RGB) */
+    int32_t latent_rank;         /* dimensions of one latent: 1 (vector) or 3 (C, H, W) */
+    int32_t latent_shape[4];     /* the first latent_rank entries are used */
+    int32_t latent_size;         /* floats in one latent: the product of latent_shape */
+    int32_t class_count;         /* classes for conditional sampling; 0 for an unconditional model */
+    const char *codec_kind;      /* "identity", "pca", "vae-mlp" or "vae-cnn" */
+    const char *dataset;         /* "mnist" or "cifar10" */
+    int64_t training_steps;      /* denoiser updates the model was trained for */
+    const char *config_json;     /* the full configuration as stored in the file (JSON) */
+} ld_model_desc;
+
+/* Fills *out_desc for `model`. Set out_desc->struct_size = sizeof(ld_model_desc) first: the
+ * library fills only the fields that fit, so older callers keep working as fields are appended.
+ * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL arguments or a struct_size smaller than the
+ * first version of the struct. */
+ld_status ld_model_info(const ld_model *model, ld_model_desc *out_desc);
+
+/* ---- Sampling ------------------------------------------------------------------------------ */
+
+/* Called after every sampling step on the thread that called the sampling function, with the steps
+ * done and the total. Return 0 to continue, nonzero to cancel: the call then returns
+ * LD_ERR_CANCELLED and leaves its output buffer untouched. */
+typedef int32_t (*ld_progress_fn)(int32_t step, int32_t total, void *user_data);
+
+enum {
+    LD_SAMPLER_DPM_SOLVER = 0, /* DPM-Solver++(2M), good at 10-25 steps (the default) */
+    LD_SAMPLER_DDIM = 1,       /* DDIM, with stochasticity eta */
+    LD_SAMPLER_DDPM = 2        /* ancestral DDPM on a respaced schedule */
+};
+
+typedef struct {
+    size_t struct_size;        /* sizeof(ld_sample_params); set by ld_sample_params_init */
+    int32_t sampler;           /* LD_SAMPLER_*; default LD_SAMPLER_DPM_SOLVER */
+    int32_t steps;             /* denoising steps, 1..T (T = 1000 usually); default 20 */
+    float eta;                 /* DDIM stochasticity in [0, 1]; default 0 */
+    float guidance;            /* classifier-free guidance scale in [0, 100]: output =
+                                  u + guidance * (c - u); 1 = conditional only; default 1 */
+    uint64_t seed;             /* the noise of sample i is keyed by (seed, first_index + i) */
+    const int32_t *labels;     /* NULL = unconditional, or `count` class labels in
+                                  0..class_count-1 (-1 = no class for that sample); only read
+                                  during the call */
+    int32_t threads;           /* worker threads; 0 = one per CPU core; default 0 */
+    ld_progress_fn progress;   /* NULL = no progress reports */
+    void *user_data;           /* passed to progress */
+    int64_t first_index;       /* index of the first sample (for splitting a run); default 0 */
+} ld_sample_params;
+
+/* Fills *params with the defaults above and struct_size. NULL is a no-op. */
+void ld_sample_params_init(ld_sample_params *params);
+
+/* Samples `count` latents into `out_latents` (count * latent_size floats, caller-owned), in the
+ * model's latent units (what ld_decode takes and ld_encode returns). The same model, parameters and
+ * seed give the same bits whatever `count`, `threads` or the machine's load: sample i depends only
+ * on (seed, first_index + i, labels[i]). Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pointers,
+ * count outside 1..65536, params with a struct_size the library does not know, a bad sampler,
+ * steps, eta, guidance or label; LD_ERR_CANCELLED if the progress callback cancelled (out_latents
+ * untouched); LD_ERR_NUMERIC if the model produced NaN or infinity. */
+ld_status ld_sample_latents(const ld_model *model, const ld_sample_params *params, int32_t count,
+                            float *out_latents);
+
+/* Decodes `count` latents (count * latent_size floats) into 8-bit images written to `out_pixels`
+ * (count * image_height * image_width * image_channels bytes, caller-owned, each image (H, W, C)).
+ * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pointers or count outside 1..65536;
+ * LD_ERR_NUMERIC if a latent holds NaN or infinity. */
+ld_status ld_decode(const ld_model *model, const float *latents, int32_t count, uint8_t *out_pixels);
+
+/* Encodes `count` 8-bit images (same layout as ld_decode's output) into latents written to
+ * `out_latents` (count * latent_size floats, caller-owned); a VAE codec returns its posterior mean.
+ * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pointers or count outside 1..65536. */
+ld_status ld_encode(const ld_model *model, const uint8_t *pixels, int32_t count, float *out_latents);
+
+/* ld_sample_latents then ld_decode in one call: `count` images into `out_pixels` (count *
+ * image_height * image_width * image_channels bytes, caller-owned). Same returns as both. */
+ld_status ld_generate(const ld_model *model, const ld_sample_params *params, int32_t count,
+                      uint8_t *out_pixels);
+
 #ifdef __cplusplus
 }
 #endif

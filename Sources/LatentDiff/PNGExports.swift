@@ -41,3 +41,16 @@ import Glibc
 @c public func ld_free_pixels(_ pixels: UnsafeMutablePointer<UInt8>?) {
     free(pixels)
 }
+
+@c public func ld_write_grid_png(
+    _ path: UnsafePointer<CChar>?, _ pixels: UnsafePointer<UInt8>?, _ count: Int32,
+    _ width: Int32, _ height: Int32, _ channels: Int32, _ columns: Int32
+) -> Int32 {
+    withStatus("ld_write_grid_png") { () throws(LatentDiffError) in
+        let path = String(cString: try required(path, "path"))
+        let grid = try ImageGrid.compose(
+            pixels: try required(pixels, "pixels"), count: Int(count), width: Int(width),
+            height: Int(height), channels: Int(channels), columns: Int(columns))
+        try PNG.write(path: path, image: grid)
+    }
+}

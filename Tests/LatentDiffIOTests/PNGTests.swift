@@ -83,3 +83,27 @@ func gradient(width: Int, height: Int, channels: Int) -> Image8 {
         }
     }
 }
+
+@Suite struct ImageGridTests {
+    @Test func placesImagesInRowsWithGaps() throws {
+        // Three 2x1 gray images valued 10, 20, 30 in a grid of 2 columns, gap 1, background 0.
+        let pixels: [UInt8] = [10, 10, 20, 20, 30, 30]
+        let grid = try ImageGrid.compose(pixels: pixels, count: 3, width: 2, height: 1, channels: 1, columns: 2, gap: 1)
+        #expect(grid.width == 7 && grid.height == 5)
+        #expect(Array(grid.pixels[7..<14]) == [0, 10, 10, 0, 20, 20, 0])
+        #expect(Array(grid.pixels[21..<28]) == [0, 30, 30, 0, 0, 0, 0])
+    }
+
+    @Test func automaticColumnsMakeASquare() throws {
+        let pixels = [UInt8](repeating: 255, count: 10 * 4 * 4 * 3)
+        let grid = try ImageGrid.compose(pixels: pixels, count: 10, width: 4, height: 4, channels: 3)
+        #expect(grid.width == 4 * 6 + 2 && grid.height == 3 * 6 + 2)
+    }
+
+    @Test func rejectsBadArguments() {
+        let pixels = [UInt8](repeating: 0, count: 16)
+        #expect(throws: LatentDiffError.self) { try ImageGrid.compose(pixels: pixels, count: 0, width: 2, height: 2, channels: 1) }
+        #expect(throws: LatentDiffError.self) { try ImageGrid.compose(pixels: pixels, count: 1, width: 2, height: 2, channels: 1, columns: -1) }
+        #expect(throws: LatentDiffError.self) { try ImageGrid.compose(pixels: pixels, count: 1, width: 2, height: 2, channels: 7) }
+    }
+}
