@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "LatentDiffKernelsTests", dependencies: ["LatentDiffKernels"]),
         .testTarget(name: "LatentDiffNNTests", dependencies: ["LatentDiffNN"]),
         .testTarget(name: "LatentDiffIOTests", dependencies: ["LatentDiffIO"]),
+        .testTarget(name: "LatentDiffModelsTests", dependencies: ["LatentDiffModels"]),
         .testTarget(name: "LatentDiffDiffusionTests", dependencies: ["LatentDiffDiffusion"]),
         .testTarget(name: "LatentDiffTests", dependencies: ["LatentDiff"]),
     ]
