@@ -34,7 +34,7 @@ public enum CIFAR10 {
                 throw .format("'\(path)' is truncated: \(bytes.count) bytes is not a whole number of \(recordSize)-byte records")
             }
             let records = bytes.count / recordSize
-            labels += try Dataset.labels(
+            labels += try Dataset.checkedLabels(
                 (0..<records).map { bytes[$0 * recordSize] }, classCount: classNames.count, path: path)
             pixels.reserveCapacity(pixels.count + records * (recordSize - 1))
             for r in 0..<records {

@@ -44,14 +44,18 @@ public struct Dataset: Sendable {
     /// `bytes` (N, C, H, W) of 8-bit pixels, already validated by the reader.
     init(kind: Kind, split: Split, channels: Int, height: Int, width: Int,
          bytes: [UInt8], labels: [Int32], classNames: [String]) {
-        let table = (0..<256).map { Float($0) / 127.5 - 1 }
         self.kind = kind
         self.split = split
         self.count = labels.count
         self.channels = channels
         self.height = height
         self.width = width
-        self.pixels = bytes.map { table[Int($0)] }
+        self.pixels = [Float](unsafeUninitializedCapacity: bytes.count) { out, initialized in
+            bytes.withUnsafeBufferPointer { source in
+                for i in source.indices { out[i] = Float(source[i]) / 127.5 - 1 }
+            }
+            initialized = bytes.count
+        }
         self.labels = labels
         self.classNames = classNames
     }
@@ -101,7 +105,7 @@ extension Dataset {
     }
 
     /// The labels of `bytes`, each checked to be below `classCount`.
-    static func labels(_ bytes: [UInt8], classCount: Int, path: String) throws(LatentDiffError) -> [Int32] {
+    static func checkedLabels(_ bytes: [UInt8], classCount: Int, path: String) throws(LatentDiffError) -> [Int32] {
         if let bad = bytes.firstIndex(where: { Int($0) >= classCount }) {
             throw .format("'\(path)': label \(bytes[bad]) of image \(bad) is not below \(classCount)")
         }

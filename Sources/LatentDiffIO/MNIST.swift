@@ -44,7 +44,7 @@ public enum MNIST {
         }
         return Dataset(
             kind: .mnist, split: split, channels: 1, height: rows, width: cols, bytes: pixels,
-            labels: try Dataset.labels(labelBytes, classCount: classNames.count, path: labels.path),
+            labels: try Dataset.checkedLabels(labelBytes, classCount: classNames.count, path: labels.path),
             classNames: classNames)
     }
 
