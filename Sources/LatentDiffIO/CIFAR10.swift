@@ -27,13 +27,15 @@ public enum CIFAR10 {
         var pixels: [UInt8] = []
         var labels: [Int32] = []
         for path in paths where labels.count < wanted {
-            let reader = try GzipReader(path: path)
-            let (byteLimit, overflow) = (wanted - labels.count).multipliedReportingOverflow(by: recordSize)
-            let bytes = try reader.read(upTo: overflow ? Int.max : byteLimit)
+            let allowed = (Dataset.maxImageBytes - pixels.count) / (recordSize - 1)  // records within the limit
+            let bytes = try GzipReader(path: path).read(upTo: min(wanted - labels.count, allowed + 1) * recordSize)
             guard bytes.count % recordSize == 0 else {
                 throw .format("'\(path)' is truncated: \(bytes.count) bytes is not a whole number of \(recordSize)-byte records")
             }
             let records = bytes.count / recordSize
+            guard records <= allowed else {
+                throw .format("'\(path)': the batches hold more than \(Dataset.maxImageBytes) bytes of images")
+            }
             labels += try Dataset.checkedLabels(
                 (0..<records).map { bytes[$0 * recordSize] }, classCount: classNames.count, path: path)
             pixels.reserveCapacity(pixels.count + records * (recordSize - 1))

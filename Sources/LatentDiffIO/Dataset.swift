@@ -26,6 +26,10 @@ public struct Dataset: Sendable {
     public let labels: [Int32]
     public let classNames: [String]
 
+    /// The most pixel bytes a reader accepts, 1 GiB (all of CIFAR-10's training set is 154 MB): a
+    /// corrupt header or a gzip bomb cannot make it exhaust memory.
+    public static let maxImageBytes = 1 << 30
+
     /// Floats per image: C * H * W.
     public var imageSize: Int { channels * height * width }
 

@@ -33,6 +33,9 @@ public enum MNIST {
         }
 
         let taken = min(n, wanted)
+        guard taken * rows * cols <= Dataset.maxImageBytes else {
+            throw .format("'\(images.path)': \(taken) images of \(rows)x\(cols) are more than \(Dataset.maxImageBytes) bytes")
+        }
         let pixels = try images.read(exactly: taken * rows * cols, "\(taken) images of \(rows)x\(cols)")
         let labelBytes = try labels.read(exactly: taken, "\(taken) labels")
         if taken == n {

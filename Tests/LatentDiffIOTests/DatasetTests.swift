@@ -122,10 +122,14 @@ func expectError(
         expectError({ try MNIST.load(directory: badSize, split: .train) }, .format, "image size 0x2")
     }
 
-    @Test func hugeCountInHeaderIsTruncationNotAllocation() throws {
+    @Test func hugeCountsInHeaderAreRefusedBeforeReading() throws {
         let huge = try mnistDirectory(images: idx(magic: 2051, dims: [0xFFFF_FFFF, 4096, 4096], body: Array(0..<12)),
                                       labels: idx(magic: 2049, dims: [0xFFFF_FFFF], body: [1, 2, 3]))
-        expectError({ try MNIST.load(directory: huge, split: .train) }, .format, "truncated")
+        expectError({ try MNIST.load(directory: huge, split: .train) }, .format, "are more than 1073741824 bytes")
+        // Within the limit but far beyond the data: memory only grows with the bytes really there.
+        let big = try mnistDirectory(images: idx(magic: 2051, dims: [1_000_000, 28, 28], body: Array(0..<12)),
+                                     labels: idx(magic: 2049, dims: [1_000_000], body: [1, 2, 3]))
+        expectError({ try MNIST.load(directory: big, split: .train) }, .format, "truncated", "ends 12 bytes into")
     }
 
     @Test func missingDirectoryOrFilesNameWhatWasLookedFor() throws {
