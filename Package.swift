@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, bottom to top (each depends only on the ones above it in this list):
-//   COpenBLAS, CLibPNG          system libraries
+//   COpenBLAS, CLibPNG, CZlib   system libraries
 //   LatentDiffKernels           errors, sgemm over OpenBLAS, thread count, parallel loops
 //   LatentDiffNN                tensors, autodiff ops, modules, optimizers
 //   LatentDiffIO                PNG, safetensors, MNIST/CIFAR-10 readers
@@ -30,13 +30,14 @@ let package = Package(
         .systemLibrary(
             name: "CLibPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "LatentDiffKernels", dependencies: ["COpenBLAS"],
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "LatentDiffNN", dependencies: ["LatentDiffKernels"]),
-        .target(
-            name: "LatentDiffIO", dependencies: ["LatentDiffKernels", "CLibPNG"],
-            linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "LatentDiffIO", dependencies: ["LatentDiffKernels", "CLibPNG", "CZlib"]),
         .target(name: "LatentDiffModels", dependencies: ["LatentDiffNN", "LatentDiffIO"]),
         .target(name: "LatentDiffDiffusion", dependencies: ["LatentDiffModels"]),
         .target(name: "LatentDiffPipeline", dependencies: ["LatentDiffDiffusion"]),
@@ -58,7 +59,7 @@ let package = Package(
             ]),
         .testTarget(name: "LatentDiffKernelsTests", dependencies: ["LatentDiffKernels"]),
         .testTarget(name: "LatentDiffNNTests", dependencies: ["LatentDiffNN"]),
-        .testTarget(name: "LatentDiffIOTests", dependencies: ["LatentDiffIO"]),
+        .testTarget(name: "LatentDiffIOTests", dependencies: ["LatentDiffIO"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentDiffModelsTests", dependencies: ["LatentDiffModels"]),
         .testTarget(name: "LatentDiffDiffusionTests", dependencies: ["LatentDiffDiffusion"]),
         .testTarget(name: "LatentDiffTests", dependencies: ["LatentDiff"]),

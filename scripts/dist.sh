@@ -27,7 +27,7 @@ includedir=\${prefix}/include
 Name: latentdiff
 Description: LatentDiff, a small embeddable latent-diffusion engine
 Version: $version
-Requires.private: libpng openblas
+Requires.private: libpng openblas zlib
 Libs: -L\${libdir} -lLatentDiff
 Cflags: -I\${includedir}
 PC

@@ -1,0 +1,2 @@
+// zlib's gzip file API (gzopen, gzread): reads .gz and plain files alike.
+#include <zlib.h>
