@@ -24,7 +24,7 @@ public func addChannelwise(_ x: Tensor, _ v: Tensor) -> Tensor {
         let dy = y.gradBuffer()
         if x.requiresGrad {
             let dx = x.gradBuffer()
-            elementLoop(x.count) { i in dx[i] += dy[i] }
+            elementRanges(x.count) { r in for i in r { dx[i] += dy[i] } }
         }
         if v.requiresGrad {
             // dv[c] (or dv[b, c]) += sum over the plane of dy, planes in order.

@@ -5,8 +5,8 @@ import LatentDiffKernels
 /// Ho = (H + 2 padding - k) / stride + 1.
 ///
 /// Lowered to one sgemm per chunk of the batch: im2col gives cols (Cin k k, Bc Ho Wo), then
-/// Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols, reordered to NCHW. Chunks keep cols near
-/// `columnBudget` floats; they depend on the shapes only, so results do not depend on threads.
+/// Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols, reordered to NCHW. Chunks keep cols within 16 MB;
+/// they depend on the shapes only, so results do not depend on the thread count.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 22)
 }
@@ -20,23 +20,20 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     precondition(bias.map { $0.shape == [outChannels] } ?? true, "conv2d: bias must be (\(outChannels))")
     let whole = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
                              kernel: kernel, stride: stride, padding: padding)
-    let inPlane = whole.channels * whole.height * whole.width
-    let outPlane = whole.outHeight * whole.outWidth
-    let rowsK = whole.columnRows
-    let chunks = ConvChunks(whole, columnBudget: columnBudget)
+    let inChannels = whole.channels
+    let inPlane = whole.height * whole.width, outPlane = whole.outHeight * whole.outWidth
+    let chunks = ConvChunks(whole, outChannels: outChannels, columnBudget: columnBudget)
+    // At stride 1, dx is itself a convolution: of dy, with the kernel flipped and its channel axes
+    // swapped, padding k - 1 - p. Otherwise dx = col2im(W^T dY).
+    let transposedPadding = kernel - 1 - padding
+    let backwardByConvolution = stride == 1 && transposedPadding >= 0
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return Tensor.make(shape: [whole.batch, outChannels, whole.outHeight, whole.outWidth], inputs: inputs) { y in
-        let cols = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * chunks.maxColumns)
-        let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * chunks.maxColumns)
-        defer { cols.deallocate(); product.deallocate() }
+        let buffers = ConvBuffers(chunks)
         for index in 0..<chunks.count {
             let (start, g) = chunks[index]
-            Im2col.im2col(x.data + start * inPlane, g, cols)
-            // Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols (Cin k k, Bc Ho Wo)
-            BLAS.sgemm(m: outChannels, n: g.columnCount, k: rowsK, a: weight.data, lda: rowsK,
-                       b: cols, ldb: g.columnCount, c: product, ldc: g.columnCount)
-            scatterChannelMajor(product, to: y + start * outChannels * outPlane, batch: g.batch,
-                                channels: outChannels, plane: outPlane, bias: bias?.data)
+            convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
+                          buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
         }
     } backward: { y in
         let dy = y.gradBuffer()
@@ -45,42 +42,83 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             addChannelSums(of: dy, batch: whole.batch, channels: outChannels, plane: outPlane, to: bias.gradBuffer())
         }
         guard x.requiresGrad || weight.requiresGrad else { return }
-        let cols = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * chunks.maxColumns)
-        let dyCM = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * chunks.maxColumns)
-        defer { cols.deallocate(); dyCM.deallocate() }
+        let buffers = ConvBuffers(chunks)
+        let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : []
         for index in 0..<chunks.count {
             let (start, g) = chunks[index]
-            // dY (Cout, Bc Ho Wo), channel-major like the forward product.
-            gatherChannelMajor(dy + start * outChannels * outPlane, to: dyCM, batch: g.batch,
-                               channels: outChannels, plane: outPlane)
+            let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
+            let rowsK = g.columnRows
+            if weight.requiresGrad || !backwardByConvolution {
+                // dY (Cout, Bc Ho Wo), channel-major like the forward product.
+                gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
+            }
             if weight.requiresGrad {
                 // dW (Cout, Cin k k) += dY (Cout, Bc Ho Wo) cols^T
-                Im2col.im2col(x.data + start * inPlane, g, cols)
-                BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM, lda: g.columnCount,
-                           b: cols, ldb: g.columnCount, beta: 1, c: weight.gradBuffer(), ldc: rowsK)
+                Im2col.im2col(x.data + xChunk, g, buffers.columns)
+                BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: buffers.product,
+                           lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: 1,
+                           c: weight.gradBuffer(), ldc: rowsK)
             }
-            if x.requiresGrad {
+            guard x.requiresGrad else { continue }
+            if backwardByConvolution {
+                // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
+                let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
+                                              width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
+                convolveChunk(dyChunk, transposed, weight: flipped, outChannels: inChannels, buffers,
+                              output: x.gradBuffer() + xChunk, bias: nil, accumulate: true)
+            } else {
                 // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
                 BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
-                           b: dyCM, ldb: g.columnCount, c: cols, ldc: g.columnCount)
-                Im2col.col2im(cols, g, x.gradBuffer() + start * inPlane)
+                           b: buffers.product, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
+                Im2col.col2im(buffers.columns, g, x.gradBuffer() + xChunk)
             }
         }
     }
 }
 
-/// The batch of a convolution split into equal-as-can-be chunks of whole images.
+/// The kernel of the convolution that maps dy to dx at stride 1:
+/// flipped[c, o, i, j] = W[o, c, k - 1 - i, k - 1 - j]. weight (Cout, Cin, k, k) -> (Cin, Cout, k, k).
+private func flippedKernel(_ weight: Tensor) -> [Float] {
+    let (outChannels, inChannels) = (weight.shape[0], weight.shape[1])
+    let kk = weight.shape[2] * weight.shape[3]
+    var flipped = [Float](repeating: 0, count: weight.count)
+    for o in 0..<outChannels {
+        for c in 0..<inChannels {
+            for t in 0..<kk { flipped[(c * outChannels + o) * kk + t] = weight.data[(o * inChannels + c) * kk + kk - 1 - t] }
+        }
+    }
+    return flipped
+}
+
+/// One chunk of a convolution: output[b, o, :] (+)= (W (O, C k k) im2col(input))[o, b, :] + bias[o].
+/// input (Bc, C, H, W), output (Bc, O, Ho, Wo).
+private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
+                           outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
+                           bias: UnsafePointer<Float>?, accumulate: Bool) {
+    Im2col.im2col(input, g, buffers.columns)
+    // Y (O, Bc Ho Wo) = W (O, C k k) cols (C k k, Bc Ho Wo)
+    BLAS.sgemm(m: outChannels, n: g.columnCount, k: g.columnRows, a: weight, lda: g.columnRows,
+               b: buffers.columns, ldb: g.columnCount, c: buffers.product, ldc: g.columnCount)
+    scatterChannelMajor(buffers.product, to: output, batch: g.batch, channels: outChannels,
+                        plane: g.outHeight * g.outWidth, bias: bias, accumulate: accumulate)
+}
+
+/// The batch of a convolution split into equal-as-can-be chunks of whole images, so that the
+/// columns of a chunk, forward or (at stride 1) backward, stay within a budget.
 struct ConvChunks {
     let whole: ConvGeometry
     let count: Int
-    /// Columns (Bc Ho Wo) of the largest chunk.
-    let maxColumns: Int
+    /// Floats of im2col columns and of the channel-major product for the largest chunk, forward or backward.
+    let columnCapacity: Int, productCapacity: Int
 
-    init(_ whole: ConvGeometry, columnBudget: Int) {
+    init(_ whole: ConvGeometry, outChannels: Int, columnBudget: Int) {
         self.whole = whole
-        let perImage = whole.columnRows * whole.outHeight * whole.outWidth
-        count = min(whole.batch, max(1, (perImage * whole.batch + columnBudget - 1) / columnBudget))
-        maxColumns = (whole.batch + count - 1) / count * whole.outHeight * whole.outWidth
+        let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
+        let columnsPerImage = whole.kernel * whole.kernel * max(whole.channels * outPlane, outChannels * inPlane)
+        count = min(whole.batch, max(1, (columnsPerImage * whole.batch + columnBudget - 1) / columnBudget))
+        let largest = (whole.batch + count - 1) / count
+        columnCapacity = largest * columnsPerImage
+        productCapacity = largest * max(outChannels * outPlane, whole.channels * inPlane)
     }
 
     /// The first image and the geometry of chunk `index`.
@@ -92,22 +130,41 @@ struct ConvChunks {
     }
 }
 
-/// y[b, c, :] = product[c, b, :] (+ bias[c]): (C, B, P) -> (B, C, P).
-func scatterChannelMajor(_ product: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>,
-                         batch: Int, channels: Int, plane: Int, bias: UnsafePointer<Float>?) {
+/// Scratch for one convolution call: im2col columns and the channel-major product.
+private final class ConvBuffers {
+    let columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>
+
+    init(_ chunks: ConvChunks) {
+        columns = .allocate(capacity: chunks.columnCapacity)
+        product = .allocate(capacity: chunks.productCapacity)
+    }
+
+    deinit {
+        columns.deallocate()
+        product.deallocate()
+    }
+}
+
+/// y[b, c, :] = (or +=) product[c, b, :] (+ bias[c]): (C, B, P) -> (B, C, P).
+private func scatterChannelMajor(_ product: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>,
+                                 batch: Int, channels: Int, plane: Int, bias: UnsafePointer<Float>?, accumulate: Bool) {
     Parallel.forEach(batch, workPerItem: channels * plane) { range in
         for b in range {
             for c in 0..<channels {
                 let source = product + (c * batch + b) * plane, target = y + (b * channels + c) * plane
                 let shift = bias?[c] ?? 0
-                for p in 0..<plane { target[p] = source[p] + shift }
+                if accumulate {
+                    for p in 0..<plane { target[p] += source[p] + shift }
+                } else {
+                    for p in 0..<plane { target[p] = source[p] + shift }
+                }
             }
         }
     }
 }
 
 /// dyCM[c, b, :] = dy[b, c, :]: (B, C, P) -> (C, B, P).
-func gatherChannelMajor(_ dy: UnsafePointer<Float>, to dyCM: UnsafeMutablePointer<Float>,
+private func gatherChannelMajor(_ dy: UnsafePointer<Float>, to dyCM: UnsafeMutablePointer<Float>,
                         batch: Int, channels: Int, plane: Int) {
     Parallel.forEach(batch, workPerItem: channels * plane) { range in
         for b in range {
@@ -119,7 +176,7 @@ func gatherChannelMajor(_ dy: UnsafePointer<Float>, to dyCM: UnsafeMutablePointe
 }
 
 /// out[c] += sum over b and p of v[b, c, p]; v is (B, C, P), each channel summed in the same order.
-func addChannelSums(of v: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
+private func addChannelSums(of v: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
                     to out: UnsafeMutablePointer<Float>) {
     Parallel.forEach(channels, workPerItem: batch * plane) { range in
         for c in range {

@@ -17,9 +17,9 @@ public func dropout(_ x: Tensor, probability p: Float, seed: UInt64, stream: UIn
     }
     let xs = x.data
     return Tensor.make(shape: x.shape, inputs: [x]) { y in
-        elementLoop(count) { i in y[i] = xs[i] * mask[i] }
+        elementRanges(count) { r in for i in r { y[i] = xs[i] * mask[i] } }
     } backward: { y in
         let (dy, dx) = (y.gradBuffer(), x.gradBuffer())
-        elementLoop(count) { i in dx[i] += dy[i] * mask[i] }
+        elementRanges(count) { r in for i in r { dx[i] += dy[i] * mask[i] } }
     }
 }

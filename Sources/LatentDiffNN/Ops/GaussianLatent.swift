@@ -15,11 +15,11 @@ public func gaussianKLDivergence(mean: Tensor, logVariance: Tensor) -> Tensor {
         let g = y.gradBuffer()[0] / Float(batch)
         if mean.requiresGrad {
             let dmu = mean.gradBuffer()
-            elementLoop(count) { i in dmu[i] += g * mu[i] }
+            elementRanges(count) { r in for i in r { dmu[i] += g * mu[i] } }
         }
         if logVariance.requiresGrad {
             let dlv = logVariance.gradBuffer()
-            elementLoop(count) { i in dlv[i] += g * 0.5 * (fastExp(lv[i]) - 1) }
+            elementRanges(count) { r in for i in r { dlv[i] += g * 0.5 * (fastExp(lv[i]) - 1) } }
         }
     }
 }
@@ -31,21 +31,21 @@ public func reparameterize(mean: Tensor, logVariance: Tensor, noise: Tensor) -> 
                  "reparameterize: \(mean.shape), \(logVariance.shape), \(noise.shape)")
     let (mu, lv, eps, count) = (mean.data, logVariance.data, noise.data, mean.count)
     return Tensor.make(shape: mean.shape, inputs: [mean, logVariance, noise]) { z in
-        elementLoop(count) { i in z[i] = mu[i] + fastExp(0.5 * lv[i]) * eps[i] }
+        elementRanges(count) { r in for i in r { z[i] = mu[i] + fastExp(0.5 * lv[i]) * eps[i] } }
     } backward: { z in
         // dz/dmu = 1, dz/dlogvar = exp(logvar / 2) eps / 2, dz/deps = exp(logvar / 2)
         let dz = z.gradBuffer()
         if mean.requiresGrad {
             let dmu = mean.gradBuffer()
-            elementLoop(count) { i in dmu[i] += dz[i] }
+            elementRanges(count) { r in for i in r { dmu[i] += dz[i] } }
         }
         if logVariance.requiresGrad {
             let dlv = logVariance.gradBuffer()
-            elementLoop(count) { i in dlv[i] += dz[i] * 0.5 * fastExp(0.5 * lv[i]) * eps[i] }
+            elementRanges(count) { r in for i in r { dlv[i] += dz[i] * 0.5 * fastExp(0.5 * lv[i]) * eps[i] } }
         }
         if noise.requiresGrad {
             let deps = noise.gradBuffer()
-            elementLoop(count) { i in deps[i] += dz[i] * fastExp(0.5 * lv[i]) }
+            elementRanges(count) { r in for i in r { deps[i] += dz[i] * fastExp(0.5 * lv[i]) } }
         }
     }
 }

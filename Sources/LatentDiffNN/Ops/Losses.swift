@@ -17,11 +17,11 @@ public func mseLoss(_ prediction: Tensor, _ target: Tensor) -> Tensor {
         let g = y.gradBuffer()[0] * 2 / Float(count)
         if prediction.requiresGrad {
             let dp = prediction.gradBuffer()
-            elementLoop(count) { i in dp[i] += g * (p[i] - t[i]) }
+            elementRanges(count) { r in for i in r { dp[i] += g * (p[i] - t[i]) } }
         }
         if target.requiresGrad {
             let dt = target.gradBuffer()
-            elementLoop(count) { i in dt[i] -= g * (p[i] - t[i]) }
+            elementRanges(count) { r in for i in r { dt[i] -= g * (p[i] - t[i]) } }
         }
     }
 }
@@ -40,11 +40,11 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor) ->
         let g = y.gradBuffer()[0] / Float(count)
         if logits.requiresGrad {
             let dx = logits.gradBuffer()
-            elementLoop(count) { i in dx[i] += g * (fastSigmoid(x[i]) - t[i]) }
+            elementRanges(count) { r in for i in r { dx[i] += g * (fastSigmoid(x[i]) - t[i]) } }
         }
         if targets.requiresGrad {
             let dt = targets.gradBuffer()
-            elementLoop(count) { i in dt[i] -= g * x[i] }
+            elementRanges(count) { r in for i in r { dt[i] -= g * x[i] } }
         }
     }
 }

@@ -15,7 +15,7 @@ private func scaledTotal(_ x: Tensor, scale: Double) -> Tensor {
         y[0] = Float(total * scale)
     } backward: { y in
         let (g, dx) = (Float(scale) * y.gradBuffer()[0], x.gradBuffer())
-        elementLoop(count) { i in dx[i] += g }
+        elementRanges(count) { r in for i in r { dx[i] += g } }
     }
 }
 

@@ -12,7 +12,7 @@ public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor {
     if x.requiresGrad {
         y.node = Tensor.Node(inputs: [x]) { y in
             let (dy, dx) = (y.gradBuffer(), x.gradBuffer())
-            elementLoop(x.count) { i in dx[i] += dy[i] }
+            elementRanges(x.count) { r in for i in r { dx[i] += dy[i] } }
         }
     }
     return y
