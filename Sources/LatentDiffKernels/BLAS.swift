@@ -38,19 +38,27 @@ public enum BLAS {
     /// The sgemm throughput of this machine now, in GFLOP/s, on square products of size `n`
     /// (the yardstick benchmarks report fractions of).
     public static func measureSgemmGFLOPS(n: Int = 384, seconds: Double = 0.5) -> Double {
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        defer { a.deallocate(); c.deallocate() }
-        for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.1 }
-        sgemm(m: n, n: n, k: n, a: a, lda: n, b: a, ldb: n, c: c, ldc: n)  // warm-up
+        measureSgemmGFLOPS(m: n, n: n, k: n, seconds: seconds)
+    }
+
+    /// The sgemm throughput in GFLOP/s of C (m, n) = A (m, k) B (k, n), e.g. the shape a
+    /// convolution lowers to.
+    public static func measureSgemmGFLOPS(m: Int, n: Int, k: Int, seconds: Double = 0.5) -> Double {
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        for i in 0..<(m * k) { a[i] = Float(i % 7) * 0.1 }
+        for i in 0..<(k * n) { b[i] = Float(i % 5) * 0.1 }
+        sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)  // warm-up
         var runs = 0
         let start = MonotonicClock.now()
         var elapsed = 0.0
         repeat {
-            sgemm(m: n, n: n, k: n, a: a, lda: n, b: a, ldb: n, c: c, ldc: n)
+            sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
             runs += 1
             elapsed = MonotonicClock.now() - start
         } while elapsed < seconds
-        return 2 * Double(n * n * n) * Double(runs) / elapsed / 1e9
+        return 2 * Double(m * n * k) * Double(runs) / elapsed / 1e9
     }
 }

@@ -17,6 +17,8 @@ public final class Tensor: @unchecked Sendable {
     public let requiresGrad: Bool
     /// How this tensor was computed, for backward; nil for leaves and tensors made without grad.
     var node: Node?
+    /// The tensor whose `data` this one shares (a reshape view); nil when this tensor owns `data`.
+    private let base: Tensor?
 
     struct Node {
         let inputs: [Tensor]
@@ -29,8 +31,20 @@ public final class Tensor: @unchecked Sendable {
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.requiresGrad = requiresGrad
+        base = nil
         data = .allocate(capacity: max(count, 1))
         data.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A view of `base`'s values under another shape with the same element count (no copy).
+    /// It has its own gradient; the reshape op sends it back to `base`.
+    init(viewing base: Tensor, shape: [Int]) {
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        precondition(count == base.count, "view: shape \(shape) for \(base.shape)")
+        self.requiresGrad = base.requiresGrad
+        self.base = base
+        data = base.data
     }
 
     /// A tensor holding `values` (row-major); `values.count` must equal the product of `shape`.
@@ -47,7 +61,7 @@ public final class Tensor: @unchecked Sendable {
     }
 
     deinit {
-        data.deallocate()
+        if base == nil { data.deallocate() }
         grad?.deallocate()
     }
 

@@ -1,0 +1,188 @@
+import LatentDiffKernels
+
+/// y = W * x + b, a 2-D convolution (cross-correlation) with a square kernel.
+/// x (B, Cin, H, W), weight (Cout, Cin, k, k), bias (Cout) -> y (B, Cout, Ho, Wo) with
+/// Ho = (H + 2 padding - k) / stride + 1.
+///
+/// Lowered to one sgemm per chunk of the batch: im2col gives cols (Cin k k, Bc Ho Wo), then
+/// Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols, reordered to NCHW. Chunks keep cols within 16 MB;
+/// they depend on the shapes only, so results do not depend on the thread count.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+    conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 22)
+}
+
+/// `conv2d` with im2col columns of at most `columnBudget` floats per chunk of the batch (or one image).
+func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int, columnBudget: Int) -> Tensor {
+    precondition(x.rank == 4 && weight.rank == 4, "conv2d: x must be (B, C, H, W), weight (Cout, Cin, k, k)")
+    let outChannels = weight.shape[0], kernel = weight.shape[2]
+    precondition(weight.shape[1] == x.shape[1] && weight.shape[3] == kernel,
+                 "conv2d: weight \(weight.shape) for x \(x.shape)")
+    precondition(bias.map { $0.shape == [outChannels] } ?? true, "conv2d: bias must be (\(outChannels))")
+    let whole = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+                             kernel: kernel, stride: stride, padding: padding)
+    let inChannels = whole.channels
+    let inPlane = whole.height * whole.width, outPlane = whole.outHeight * whole.outWidth
+    let chunks = ConvChunks(whole, outChannels: outChannels, columnBudget: columnBudget)
+    // At stride 1, dx is itself a convolution: of dy, with the kernel flipped and its channel axes
+    // swapped, padding k - 1 - p. Otherwise dx = col2im(W^T dY).
+    let transposedPadding = kernel - 1 - padding
+    let backwardByConvolution = stride == 1 && transposedPadding >= 0
+    let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+    return Tensor.make(shape: [whole.batch, outChannels, whole.outHeight, whole.outWidth], inputs: inputs) { y in
+        let buffers = ConvBuffers(chunks)
+        for index in 0..<chunks.count {
+            let (start, g) = chunks[index]
+            convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
+                          buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
+        }
+    } backward: { y in
+        let dy = y.gradBuffer()
+        if let bias, bias.requiresGrad {
+            // db[co] += sum over b, oy, ox of dy[b, co, oy, ox]
+            addChannelSums(of: dy, batch: whole.batch, channels: outChannels, plane: outPlane, to: bias.gradBuffer())
+        }
+        guard x.requiresGrad || weight.requiresGrad else { return }
+        let buffers = ConvBuffers(chunks)
+        let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : []
+        for index in 0..<chunks.count {
+            let (start, g) = chunks[index]
+            let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
+            let rowsK = g.columnRows
+            if weight.requiresGrad || !backwardByConvolution {
+                // dY (Cout, Bc Ho Wo), channel-major like the forward product.
+                gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
+            }
+            if weight.requiresGrad {
+                // dW (Cout, Cin k k) += dY (Cout, Bc Ho Wo) cols^T
+                Im2col.im2col(x.data + xChunk, g, buffers.columns)
+                BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: buffers.product,
+                           lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: 1,
+                           c: weight.gradBuffer(), ldc: rowsK)
+            }
+            guard x.requiresGrad else { continue }
+            if backwardByConvolution {
+                // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
+                let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
+                                              width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
+                convolveChunk(dyChunk, transposed, weight: flipped, outChannels: inChannels, buffers,
+                              output: x.gradBuffer() + xChunk, bias: nil, accumulate: true)
+            } else {
+                // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
+                BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
+                           b: buffers.product, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
+                Im2col.col2im(buffers.columns, g, x.gradBuffer() + xChunk)
+            }
+        }
+    }
+}
+
+/// The kernel of the convolution that maps dy to dx at stride 1:
+/// flipped[c, o, i, j] = W[o, c, k - 1 - i, k - 1 - j]. weight (Cout, Cin, k, k) -> (Cin, Cout, k, k).
+private func flippedKernel(_ weight: Tensor) -> [Float] {
+    let (outChannels, inChannels) = (weight.shape[0], weight.shape[1])
+    let kk = weight.shape[2] * weight.shape[3]
+    var flipped = [Float](repeating: 0, count: weight.count)
+    for o in 0..<outChannels {
+        for c in 0..<inChannels {
+            for t in 0..<kk { flipped[(c * outChannels + o) * kk + t] = weight.data[(o * inChannels + c) * kk + kk - 1 - t] }
+        }
+    }
+    return flipped
+}
+
+/// One chunk of a convolution: output[b, o, :] (+)= (W (O, C k k) im2col(input))[o, b, :] + bias[o].
+/// input (Bc, C, H, W), output (Bc, O, Ho, Wo).
+private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
+                           outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
+                           bias: UnsafePointer<Float>?, accumulate: Bool) {
+    Im2col.im2col(input, g, buffers.columns)
+    // Y (O, Bc Ho Wo) = W (O, C k k) cols (C k k, Bc Ho Wo)
+    BLAS.sgemm(m: outChannels, n: g.columnCount, k: g.columnRows, a: weight, lda: g.columnRows,
+               b: buffers.columns, ldb: g.columnCount, c: buffers.product, ldc: g.columnCount)
+    scatterChannelMajor(buffers.product, to: output, batch: g.batch, channels: outChannels,
+                        plane: g.outHeight * g.outWidth, bias: bias, accumulate: accumulate)
+}
+
+/// The batch of a convolution split into equal-as-can-be chunks of whole images, so that the
+/// columns of a chunk, forward or (at stride 1) backward, stay within a budget.
+struct ConvChunks {
+    let whole: ConvGeometry
+    let count: Int
+    /// Floats of im2col columns and of the channel-major product for the largest chunk, forward or backward.
+    let columnCapacity: Int, productCapacity: Int
+
+    init(_ whole: ConvGeometry, outChannels: Int, columnBudget: Int) {
+        self.whole = whole
+        let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
+        let columnsPerImage = whole.kernel * whole.kernel * max(whole.channels * outPlane, outChannels * inPlane)
+        count = min(whole.batch, max(1, (columnsPerImage * whole.batch + columnBudget - 1) / columnBudget))
+        let largest = (whole.batch + count - 1) / count
+        columnCapacity = largest * columnsPerImage
+        productCapacity = largest * max(outChannels * outPlane, whole.channels * inPlane)
+    }
+
+    /// The first image and the geometry of chunk `index`.
+    subscript(index: Int) -> (start: Int, geometry: ConvGeometry) {
+        let start = whole.batch * index / count, end = whole.batch * (index + 1) / count
+        return (start, ConvGeometry(batch: end - start, channels: whole.channels, height: whole.height,
+                                    width: whole.width, kernel: whole.kernel, stride: whole.stride,
+                                    padding: whole.padding))
+    }
+}
+
+/// Scratch for one convolution call: im2col columns and the channel-major product.
+private final class ConvBuffers {
+    let columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>
+
+    init(_ chunks: ConvChunks) {
+        columns = .allocate(capacity: chunks.columnCapacity)
+        product = .allocate(capacity: chunks.productCapacity)
+    }
+
+    deinit {
+        columns.deallocate()
+        product.deallocate()
+    }
+}
+
+/// y[b, c, :] = (or +=) product[c, b, :] (+ bias[c]): (C, B, P) -> (B, C, P).
+private func scatterChannelMajor(_ product: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>,
+                                 batch: Int, channels: Int, plane: Int, bias: UnsafePointer<Float>?, accumulate: Bool) {
+    Parallel.forEach(batch, workPerItem: channels * plane) { range in
+        for b in range {
+            for c in 0..<channels {
+                let source = product + (c * batch + b) * plane, target = y + (b * channels + c) * plane
+                let shift = bias?[c] ?? 0
+                if accumulate {
+                    for p in 0..<plane { target[p] += source[p] + shift }
+                } else {
+                    for p in 0..<plane { target[p] = source[p] + shift }
+                }
+            }
+        }
+    }
+}
+
+/// dyCM[c, b, :] = dy[b, c, :]: (B, C, P) -> (C, B, P).
+private func gatherChannelMajor(_ dy: UnsafePointer<Float>, to dyCM: UnsafeMutablePointer<Float>,
+                        batch: Int, channels: Int, plane: Int) {
+    Parallel.forEach(batch, workPerItem: channels * plane) { range in
+        for b in range {
+            for c in 0..<channels {
+                (dyCM + (c * batch + b) * plane).update(from: dy + (b * channels + c) * plane, count: plane)
+            }
+        }
+    }
+}
+
+/// out[c] += sum over b and p of v[b, c, p]; v is (B, C, P), each channel summed in the same order.
+private func addChannelSums(of v: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
+                    to out: UnsafeMutablePointer<Float>) {
+    Parallel.forEach(channels, workPerItem: batch * plane) { range in
+        for c in range {
+            var sum: Float = 0
+            for b in 0..<batch { sum += Reduce.sum(v + (b * channels + c) * plane, count: plane) }
+            out[c] += sum
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import LatentDiffKernels
+
+/// Group normalization with a per-channel affine map.
+/// x (B, C, ...) with the trailing dimensions flattened to S, C divisible by `groups`;
+/// gamma, beta (C) -> y (B, C, ...), y = (x - mean) / sqrt(var + epsilon) gamma[c] + beta[c],
+/// mean and (biased) var over the C/groups channels and S positions of each sample's group.
+public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, epsilon: Float = 1e-5) -> Tensor {
+    precondition(x.rank >= 2, "groupNorm: x must be (B, C, ...)")
+    let batch = x.shape[0], channels = x.shape[1]
+    precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
+    precondition(gamma.shape == [channels] && beta.shape == [channels], "groupNorm: gamma and beta must be (\(channels))")
+    let plane = x.count / max(1, batch * channels)
+    let perGroup = channels / groups, groupSize = perGroup * plane
+    // (B, G) mean and 1 / sqrt(var + epsilon) of each group.
+    var mean = [Float](repeating: 0, count: batch * groups), rstd = mean
+    mean.withUnsafeMutableBufferPointer { meanOut in
+        rstd.withUnsafeMutableBufferPointer { rstdOut in
+            Parallel.forEach(batch * groups, workPerItem: 2 * groupSize) { range in
+                for bg in range {
+                    let start = x.data + bg * groupSize
+                    let m = Reduce.sum(start, count: groupSize) / Float(groupSize)
+                    let variance = Reduce.squaredDeviation(start, count: groupSize, center: m) / Float(groupSize)
+                    meanOut[bg] = m
+                    rstdOut[bg] = 1 / (variance + epsilon).squareRoot()
+                }
+            }
+        }
+    }
+    return Tensor.make(shape: x.shape, inputs: [x, gamma, beta]) { y in
+        Parallel.forEach(batch, workPerItem: 2 * channels * plane) { range in
+            for b in range {
+                for c in 0..<channels {
+                    let bg = b * groups + c / perGroup
+                    // y = x scale + shift with scale = rstd gamma, shift = beta - mean scale
+                    let scale = rstd[bg] * gamma.data[c], shift = beta.data[c] - mean[bg] * scale
+                    let offset = (b * channels + c) * plane
+                    let (source, target) = (x.data + offset, y + offset)
+                    for s in 0..<plane { target[s] = source[s] * scale + shift }
+                }
+            }
+        }
+    } backward: { y in
+        let dy = y.gradBuffer()
+        // Per (b, c): sum_s dy and sum_s dy x.
+        var sumDy = [Float](repeating: 0, count: batch * channels), sumDyX = sumDy
+        sumDy.withUnsafeMutableBufferPointer { sdy in
+            sumDyX.withUnsafeMutableBufferPointer { sdyx in
+                Parallel.forEach(batch * channels, workPerItem: 2 * plane) { range in
+                    for bc in range {
+                        sdy[bc] = Reduce.sum(dy + bc * plane, count: plane)
+                        sdyx[bc] = Reduce.dot(dy + bc * plane, x.data + bc * plane, count: plane)
+                    }
+                }
+            }
+        }
+        if x.requiresGrad {
+            // dx = rstd (dxhat - mean_g(dxhat) - xhat mean_g(dxhat xhat)), dxhat = dy gamma.
+            let dx = x.gradBuffer()
+            Parallel.forEach(batch, workPerItem: 3 * channels * plane) { range in
+                for b in range {
+                    for g in 0..<groups {
+                        let bg = b * groups + g
+                        let (m, r) = (mean[bg], rstd[bg])
+                        var sumDxhat: Float = 0, sumDxhatXhat: Float = 0
+                        for c in (g * perGroup)..<((g + 1) * perGroup) {
+                            let bc = b * channels + c
+                            sumDxhat += gamma.data[c] * sumDy[bc]
+                            sumDxhatXhat += gamma.data[c] * r * (sumDyX[bc] - m * sumDy[bc])
+                        }
+                        let meanDxhat = sumDxhat / Float(groupSize), meanDxhatXhat = sumDxhatXhat / Float(groupSize)
+                        for c in (g * perGroup)..<((g + 1) * perGroup) {
+                            let offset = (b * channels + c) * plane
+                            let (source, grad, target) = (x.data + offset, dy + offset, dx + offset)
+                            let gr = gamma.data[c] * r
+                            for s in 0..<plane {
+                                let xhat = (source[s] - m) * r
+                                target[s] += gr * grad[s] - r * (meanDxhat + xhat * meanDxhatXhat)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // dgamma[c] += sum_b rstd (sum dy x - mean sum dy); dbeta[c] += sum_b sum dy; b in order.
+        if gamma.requiresGrad {
+            let dgamma = gamma.gradBuffer()
+            for b in 0..<batch {
+                for c in 0..<channels {
+                    let (bg, bc) = (b * groups + c / perGroup, b * channels + c)
+                    dgamma[c] += rstd[bg] * (sumDyX[bc] - mean[bg] * sumDy[bc])
+                }
+            }
+        }
+        if beta.requiresGrad {
+            addColumnSums(of: sumDy, rows: batch, columns: channels, to: beta.gradBuffer())
+        }
+    }
+}

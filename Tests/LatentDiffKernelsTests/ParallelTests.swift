@@ -1,0 +1,34 @@
+import Testing
+@testable import LatentDiffKernels
+
+@Suite struct ParallelTests {
+    @Test func coversEveryItemOnce() {
+        let before = Parallel.threadCount
+        defer { Parallel.threadCount = before }
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            for count in [0, 1, 5, 1000] {
+                let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+                hits.initialize(repeating: 0, count: max(count, 1))
+                Parallel.forEach(count, workPerItem: Parallel.minimumWorkToSplit) { range in
+                    for i in range { hits[i] += 1 }
+                }
+                #expect((0..<count).allSatisfy { hits[$0] == 1 })
+                hits.deallocate()
+            }
+        }
+    }
+
+    @Test func im2colAndCol2imAreAdjoint() {
+        // <im2col(x), c> == <x, col2im(c)> for any x, c.
+        let g = ConvGeometry(batch: 3, channels: 2, height: 7, width: 5, kernel: 3, stride: 2, padding: 1)
+        let x = seededValues(3 * 2 * 7 * 5, seed: 1), c = seededValues(g.columnRows * g.columnCount, seed: 2)
+        var cols = [Float](repeating: 0, count: c.count), back = [Float](repeating: 0, count: x.count)
+        Im2col.im2col(x, g, &cols)
+        Im2col.col2im(c, g, &back)
+        let left = zip(cols, c).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let right = zip(x, back).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        #expect(abs(left - right) < 1e-3)
+        #expect(g.outHeight == 4 && g.outWidth == 3)
+    }
+}
