@@ -66,12 +66,13 @@ extension Dataset {
         Philox(seed: seed).block(Self.counter(index: index, epoch: epoch, purpose: 1)).0 & 1 == 1
     }
 
-    /// The images at `indices` (each in 0..<count) as one batch, unflipped.
-    public func batch(indices: [Int]) throws(LatentDiffError) -> Batch {
+    /// The images at `indices` (each in 0..<count) as one batch; with `flip`, mirrored as
+    /// `isFlipped` decides for that (seed, epoch).
+    public func batch(indices: [Int], flip: (seed: UInt64, epoch: Int)? = nil) throws(LatentDiffError) -> Batch {
         if let bad = indices.first(where: { !(0..<count).contains($0) }) {
             throw .invalidArgument("image index \(bad) is out of range 0..<\(count)")
         }
-        return gather(indices[...], flip: nil)
+        return gather(indices[...], flip: flip)
     }
 
     private static func counter(index: Int, epoch: Int, purpose: UInt32) -> (UInt32, UInt32, UInt32, UInt32) {

@@ -1,0 +1,69 @@
+import LatentDiffKernels
+import LatentDiffModels
+import LatentDiffNN
+
+/// A loaded model: codec + denoiser + schedule, ready to sample. Read-only: any number of threads
+/// may sample from one instance at once.
+public final class DiffusionModel: @unchecked Sendable {
+    public let config: ModelConfig
+    public let codec: Codec
+    public let denoiser: Denoiser
+    public let sampler: Sampler
+
+    /// Builds the model over `file`'s tensors; every tensor must be used and none may be missing.
+    public init(file: ModelFile) throws(LatentDiffError) {
+        guard let denoiserConfig = file.config.denoiser else {
+            throw .format("this file holds a codec only (from train-codec); train a diffusion model on it with `latentdiff train`")
+        }
+        let store = ParameterStore(tensors: file.tensorsByName, requiresGrad: false)
+        do {
+            codec = try makeCodec(file.config.codec, store: store)
+            denoiser = try makeDenoiser(denoiserConfig, store: store)
+        } catch let error as LatentDiffError {
+            throw .format("model tensors: \(error.message)")
+        } catch {
+            throw .init(.internalError, "\(error)")
+        }
+        let unexpected = store.unusedNames
+        guard unexpected.isEmpty else {
+            throw .format("unexpected tensors in the model file: \(unexpected.prefix(5).joined(separator: ", "))\(unexpected.count > 5 ? ", ..." : "")")
+        }
+        config = file.config
+        sampler = Sampler(schedule: try NoiseSchedule(kind: config.schedule, timesteps: config.timesteps),
+                          prediction: config.prediction)
+    }
+
+    public static func load(path: String) throws(LatentDiffError) -> DiffusionModel {
+        try DiffusionModel(file: try ModelFile.read(path: path))
+    }
+
+    public var latentShape: [Int] { config.codec.latentShape }
+    public var latentCount: Int { latentShape.reduce(1, *) }
+    public var classCount: Int { config.denoiser?.classCount ?? 0 }
+
+    /// The denoiser as the sampler calls it (inference: no graph is recorded).
+    public var denoiseFunction: DenoiseFunction {
+        let denoiser = self.denoiser
+        return { x, t, labels in
+            denoiser(x, timesteps: [Float](repeating: Float(t), count: labels.count), labels: labels, dropout: nil)
+        }
+    }
+
+    /// Samples latents in codec units, (count, latentShape...) concatenated. Labels: one per sample,
+    /// -1 for none.
+    public func sampleLatents(
+        settings: SamplerSettings, seed: UInt64, labels: [Int], firstIndex: Int = 0, threads: Int = 1,
+        progress: (Int, Int) -> Bool = { _, _ in true }
+    ) throws(LatentDiffError) -> [Float] {
+        for label in labels where label < -1 || label >= max(classCount, 0) && label != -1 {
+            throw .invalidArgument("class label \(label) is out of range (the model has \(classCount) classes; -1 = none)")
+        }
+        var latents = try sampler.sample(
+            settings: settings, seed: seed, labels: labels, latentShape: latentShape, firstIndex: firstIndex,
+            threads: threads, model: denoiseFunction, progress: progress)
+        let (mean, std) = (config.latentMean, config.latentStd)
+        for i in latents.indices { latents[i] = latents[i] * std + mean }
+        guard latents.allSatisfy({ $0.isFinite }) else { throw .init(.numeric, "sampling produced NaN or infinite latents") }
+        return latents
+    }
+}

@@ -1,0 +1,101 @@
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffModels
+
+/// The full configuration of a model file (DESIGN.md §5), stored as JSON in the safetensors
+/// `__metadata__` under `latentdiff`. A codec file (from train-codec) has no denoiser.
+public struct ModelConfig: Sendable, Equatable {
+    public static let formatVersion = 1
+
+    public var dataset: String
+    public var codec: CodecConfig
+    public var denoiser: DenoiserConfig?
+    public var schedule: NoiseSchedule.Kind
+    public var timesteps: Int
+    public var prediction: PredictionType
+    /// Codec latents are standardized for diffusion: z' = (z - latentMean) / latentStd.
+    public var latentMean: Float
+    public var latentStd: Float
+    /// Whether the denoiser weights are the EMA copy.
+    public var ema: Bool
+    public var denoiserSteps: Int
+    public var codecSteps: Int
+    /// Free-form measurements kept with the model (PSNR, explained variance, ...), name -> value.
+    public var metrics: [(key: String, value: Double)]
+
+    public init(dataset: String, codec: CodecConfig, denoiser: DenoiserConfig? = nil,
+                schedule: NoiseSchedule.Kind = .linear, timesteps: Int = 1000, prediction: PredictionType = .epsilon) {
+        self.dataset = dataset
+        self.codec = codec
+        self.denoiser = denoiser
+        self.schedule = schedule
+        self.timesteps = timesteps
+        self.prediction = prediction
+        latentMean = 0
+        latentStd = 1
+        ema = true
+        denoiserSteps = 0
+        codecSteps = 0
+        metrics = []
+    }
+
+    public static func == (a: ModelConfig, b: ModelConfig) -> Bool { a.json == b.json }
+
+    public func metric(_ name: String) -> Double? { metrics.first { $0.key == name }?.value }
+
+    public mutating func setMetric(_ name: String, _ value: Double) {
+        metrics.removeAll { $0.key == name }
+        metrics.append((name, value))
+    }
+
+    public var json: JSON {
+        var object: [(key: String, value: JSON)] = [
+            ("format_version", .number(Double(Self.formatVersion))), ("dataset", .string(dataset)),
+            ("codec", codec.json),
+        ]
+        if let denoiser { object.append(("denoiser", denoiser.json)) }
+        object += [
+            ("schedule", .string(schedule.rawValue)), ("timesteps", .number(Double(timesteps))),
+            ("prediction", .string(prediction.rawValue)),
+            ("latent_mean", .number(Double(latentMean))), ("latent_std", .number(Double(latentStd))),
+            ("ema", .bool(ema)), ("denoiser_steps", .number(Double(denoiserSteps))),
+            ("codec_steps", .number(Double(codecSteps))),
+            ("metrics", .object(metrics.map { ($0.key, .number($0.value)) })),
+        ]
+        return .object(object)
+    }
+
+    public init(json: JSON) throws(LatentDiffError) {
+        let context = "model configuration"
+        let version = try json.int("format_version", in: context)
+        guard version == Self.formatVersion else {
+            throw .format("model format version \(version) is not supported (this library reads version \(Self.formatVersion))")
+        }
+        self.init(dataset: try json.string("dataset", in: context), codec: try CodecConfig(json: try json.required("codec", in: context)))
+        if let denoiserJSON = json["denoiser"] {
+            let denoiser = try DenoiserConfig(json: denoiserJSON)
+            guard denoiser.inputShape == codec.latentShape else {
+                throw .format("\(context): denoiser input \(denoiser.inputShape) does not match the codec's latent \(codec.latentShape)")
+            }
+            self.denoiser = denoiser
+        }
+        schedule = try json.enumValue("schedule", in: context)
+        timesteps = try json.int("timesteps", in: context)
+        prediction = try json.enumValue("prediction", in: context)
+        latentMean = try json.float("latent_mean", in: context)
+        latentStd = try json.float("latent_std", in: context)
+        guard latentStd > 0 else { throw .format("\(context): latent_std must be positive") }
+        guard (2...100_000).contains(timesteps) else { throw .format("\(context): timesteps must be in 2...100000") }
+        guard case .bool(let ema) = try json.required("ema", in: context) else { throw .format("\(context): 'ema' must be a boolean") }
+        self.ema = ema
+        denoiserSteps = try json.int("denoiser_steps", in: context)
+        codecSteps = try json.int("codec_steps", in: context)
+        guard let metrics = try json.required("metrics", in: context).objectValue else {
+            throw .format("\(context): 'metrics' must be an object")
+        }
+        for (key, value) in metrics {
+            guard let number = value.doubleValue else { throw .format("\(context): metric '\(key)' must be a number") }
+            self.metrics.append((key, number))
+        }
+    }
+}

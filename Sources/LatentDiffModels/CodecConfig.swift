@@ -1,0 +1,82 @@
+import LatentDiffIO
+import LatentDiffKernels
+
+/// How images become latents (DESIGN.md §1).
+public enum CodecKind: String, Sendable, CaseIterable {
+    /// The pixels themselves: pixel-space diffusion.
+    case identity
+    /// k principal components, whitened.
+    case pca
+    /// A fully connected VAE with a d-dimensional latent.
+    case vaeMLP = "vae-mlp"
+    /// A convolutional VAE with a c x h x w latent.
+    case vaeCNN = "vae-cnn"
+}
+
+/// Everything needed to build a codec (its tensors come from the model file or training).
+public struct CodecConfig: Sendable, Equatable {
+    public var kind: CodecKind
+    /// (C, H, W) of the images.
+    public var imageShape: [Int]
+    /// pca: components; vae-mlp: latent dimension d; vae-cnn: latent channels c; identity: unused.
+    public var latentSize: Int
+    /// vae-mlp: hidden widths (512, 256); vae-cnn: the two stage widths (32, 64).
+    public var widths: [Int]
+    /// Weight of the KL term per latent element (VAEs).
+    public var klWeight: Float
+
+    public init(kind: CodecKind, imageShape: [Int], latentSize: Int? = nil, widths: [Int]? = nil, klWeight: Float = 1e-4) {
+        self.kind = kind
+        self.imageShape = imageShape
+        switch kind {
+        case .identity: self.latentSize = 0
+        case .pca: self.latentSize = latentSize ?? 64
+        case .vaeMLP: self.latentSize = latentSize ?? 32
+        case .vaeCNN: self.latentSize = latentSize ?? 4
+        }
+        self.widths = widths ?? (kind == .vaeMLP ? [512, 256] : kind == .vaeCNN ? [32, 64] : [])
+        self.klWeight = klWeight
+    }
+
+    /// The shape of one latent: (C, H, W) for identity, (k) or (d) for vectors, (c, ceil(H/4), ceil(W/4)) for vae-cnn.
+    public var latentShape: [Int] {
+        switch kind {
+        case .identity: return imageShape
+        case .pca, .vaeMLP: return [latentSize]
+        case .vaeCNN: return [latentSize, (imageShape[1] + 3) / 4, (imageShape[2] + 3) / 4]
+        }
+    }
+
+    public var imageCount: Int { imageShape.reduce(1, *) }
+
+    public func validate() throws(LatentDiffError) {
+        try formatCheck(imageShape.count == 3 && [1, 3].contains(imageShape[0]) && (4...256).contains(imageShape[1])
+                  && (4...256).contains(imageShape[2]), "codec: image shape \(imageShape) is not (1 or 3, 4...256, 4...256)")
+        switch kind {
+        case .identity: break
+        case .pca: try formatCheck((1...imageCount).contains(latentSize), "pca: components must be in 1...\(imageCount)")
+        case .vaeMLP:
+            try formatCheck((1...4096).contains(latentSize), "vae-mlp: latent dimension must be in 1...4096")
+            try formatCheck(widths.count == 2 && widths.allSatisfy { (1...8192).contains($0) }, "vae-mlp: two widths in 1...8192")
+        case .vaeCNN:
+            try formatCheck((1...64).contains(latentSize), "vae-cnn: latent channels must be in 1...64")
+            try formatCheck(widths.count == 2 && widths.allSatisfy { (8...1024).contains($0) && $0 % 8 == 0 },
+                      "vae-cnn: two widths, multiples of 8 in 8...1024 (GroupNorm uses 8 groups)")
+        }
+        try formatCheck(klWeight.isFinite && klWeight >= 0, "codec: KL weight must be >= 0")
+    }
+
+    public var json: JSON {
+        ["kind": .string(kind.rawValue), "image_shape": .ints(imageShape), "latent_size": .number(Double(latentSize)),
+         "widths": .ints(widths), "kl_weight": .number(Double(klWeight))]
+    }
+
+    public init(json: JSON) throws(LatentDiffError) {
+        let context = "codec configuration"
+        self.init(kind: try json.enumValue("kind", in: context), imageShape: try json.ints("image_shape", in: context))
+        latentSize = try json.int("latent_size", in: context)
+        widths = try json.ints("widths", in: context)
+        klWeight = try json.float("kl_weight", in: context)
+        try validate()
+    }
+}

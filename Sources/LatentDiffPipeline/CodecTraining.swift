@@ -1,0 +1,137 @@
+import LatentDiffDiffusion
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffModels
+import LatentDiffNN
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `latentdiff train-codec`: fits PCA or trains a VAE on a data set, writes a codec file with its
+/// test-set reconstruction MSE and PSNR in the metadata. VAE runs checkpoint to `<out>.ckpt` and
+/// resume from it.
+public struct CodecTrainingJob {
+    public var dataset: Dataset.Kind
+    public var dataDirectory: String
+    public var codec: CodecKind
+    /// pca: components; vae-mlp: latent dimension; vae-cnn: latent channels. nil = the default.
+    public var latentSize: Int?
+    public var widths: [Int]?
+    public var klWeight: Float = 1e-4
+    public var budget: TrainingBudget = .steps(1000)
+    public var batchSize = 128
+    public var learningRate: Float = 1e-3
+    public var seed: UInt64 = 0
+    public var outputPath: String
+    public var resume = false
+    public var checkpointSeconds: Double = 60
+    /// Limit the training set (tests); nil = all of it.
+    public var trainLimit: Int?
+    public var testLimit: Int?
+
+    public init(dataset: Dataset.Kind, dataDirectory: String, codec: CodecKind, outputPath: String) {
+        self.dataset = dataset
+        self.dataDirectory = dataDirectory
+        self.codec = codec
+        self.outputPath = outputPath
+    }
+
+    public var checkpointPath: String { outputPath + ".ckpt" }
+
+    /// Runs the job and returns the codec file written.
+    @discardableResult
+    public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
+        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit)
+        let test = try Dataset.load(dataset, directory: dataDirectory, split: .test, limit: testLimit)
+        let imageShape = [train.channels, train.height, train.width]
+        var config = ModelConfig(dataset: dataset.rawValue, codec: CodecConfig(
+            kind: codec, imageShape: imageShape, latentSize: latentSize, widths: widths, klWeight: klWeight))
+        try config.codec.validate()
+        log("\(dataset.rawValue): \(train.count) training and \(test.count) test images; codec \(codec.rawValue), latent \(config.codec.latentShape)")
+
+        let trained: Codec
+        switch codec {
+        case .identity:
+            throw LatentDiffError.invalidArgument("the identity codec needs no training; use `latentdiff train --codec identity`")
+        case .pca:
+            let (pca, explained) = try PCACodec.fit(config: config.codec, images: train.pixels, count: train.count)
+            log("PCA: \(config.codec.latentSize) components explain \(format(explained * 100, digits: 2))% of the variance")
+            config.setMetric("explained_variance", explained)
+            trained = pca
+        case .vaeMLP, .vaeCNN:
+            trained = try trainVAE(config: &config, train: train, log: log)
+        }
+
+        let (mse, psnr) = try reconstructionError(codec: trained, images: test)
+        log("test reconstruction: MSE \(format(mse, digits: 6)) (pixels in [0, 1]), PSNR \(format(psnr, digits: 2)) dB")
+        config.setMetric("test_mse", mse)
+        config.setMetric("test_psnr", psnr)
+        let file = ModelFile(config: config, tensors: namedTensors(trained.parameters))
+        try file.write(path: outputPath)
+        log("wrote \(outputPath)")
+        return file
+    }
+
+    private func trainVAE(config: inout ModelConfig, train: Dataset, log: (String) -> Void) throws -> Codec {
+        let store = ParameterStore(seed: seed)
+        guard let vae = try makeCodec(config.codec, store: store) as? VariationalCodec else {
+            throw LatentDiffError(.internalError, "codec \(codec.rawValue) is not variational")
+        }
+        let loop = TrainingLoop(store: store, settings: .init(
+            learningRate: learningRate, warmupSteps: 100, checkpointSeconds: checkpointSeconds))
+        if resume {
+            let checkpoint = try ModelFile.read(path: checkpointPath)
+            guard checkpoint.config.codec == config.codec else {
+                throw LatentDiffError.invalidArgument("'\(checkpointPath)' was made with another codec configuration")
+            }
+            guard let state = checkpoint.metadataValue(ModelFile.trainingStateKey) else {
+                throw LatentDiffError.format("'\(checkpointPath)' holds no training state")
+            }
+            try loop.restore(tensors: checkpoint.tensorsByName, state: try JSON.parse(state))
+            log("resumed from \(checkpointPath) at step \(loop.step)")
+        }
+        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset == .cifar10)
+        let shape = [batchSize, train.channels, train.height, train.width]
+        let codecConfig = config
+        try loop.run(
+            budget: budget, title: "train-codec", unitsPerStep: batchSize, unit: "img",
+            loss: { step in
+                let batch = try batches.batch(step: step)
+                return vae.loss(Tensor(shape: shape, values: batch.pixels), seed: seed, stream: UInt64(step)).loss
+            },
+            save: { final in
+                guard !final else { return }
+                var checkpointConfig = codecConfig
+                checkpointConfig.codecSteps = loop.step
+                try ModelFile(config: checkpointConfig, tensors: loop.stateTensors,
+                              extraMetadata: [(ModelFile.trainingStateKey, loop.stateJSON.serialized())])
+                    .write(path: checkpointPath)
+            })
+        config.codecSteps = loop.step
+        return try makeCodec(config.codec, store: ParameterStore(tensors: store.tensorsByName, requiresGrad: false))
+    }
+}
+
+/// Mean squared error and PSNR of decode(encode(x)) on `images`, with pixels mapped to [0, 1]
+/// and reconstructions clamped there: PSNR = 10 log10(1 / MSE).
+public func reconstructionError(codec: Codec, images: Dataset, batchSize: Int = 500) throws -> (mse: Double, psnr: Double) {
+    var squaredError = 0.0
+    var start = 0
+    while start < images.count {
+        let count = min(batchSize, images.count - start)
+        let batch = try images.batch(indices: Array(start..<(start + count)))
+        let x = Tensor(shape: [count, images.channels, images.height, images.width], values: batch.pixels)
+        let reconstruction = codec.decode(codec.encode(x))
+        withExtendedLifetime(reconstruction) {
+            for i in 0..<x.count {
+                let r = max(-1, min(1, reconstruction.data[i]))
+                let d = Double(r - x.data[i]) / 2
+                squaredError += d * d
+            }
+        }
+        start += count
+    }
+    let mse = squaredError / Double(images.count * images.imageSize)
+    return (mse, 10 * log10(1 / max(mse, 1e-12)))
+}

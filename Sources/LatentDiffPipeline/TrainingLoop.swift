@@ -1,0 +1,161 @@
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffNN
+
+/// The loop every trainer shares: loss -> backward -> optional gradient hook (e.g. an all-reduce)
+/// -> clip -> AdamW with warm-up + cosine -> EMA, with a progress bar, atomic periodic checkpoints
+/// through `save`, resumption from a checkpoint's state, and a stop on a non-finite loss or
+/// gradient that keeps the last good checkpoint.
+public final class TrainingLoop {
+    public struct Settings: Sendable {
+        public var learningRate: Float
+        public var warmupSteps: Int
+        public var clipNorm: Float
+        public var weightDecay: Float
+        /// EMA decay; nil trains without an EMA copy.
+        public var emaDecay: Float?
+        /// Seconds between checkpoints.
+        public var checkpointSeconds: Double
+
+        public init(learningRate: Float, warmupSteps: Int = 200, clipNorm: Float = 1, weightDecay: Float = 0,
+                    emaDecay: Float? = nil, checkpointSeconds: Double = 60) {
+            self.learningRate = learningRate
+            self.warmupSteps = warmupSteps
+            self.clipNorm = clipNorm
+            self.weightDecay = weightDecay
+            self.emaDecay = emaDecay
+            self.checkpointSeconds = checkpointSeconds
+        }
+    }
+
+    public let names: [String]
+    public let parameters: [Tensor]
+    public let optimizer: AdamW
+    public let ema: ExponentialMovingAverage?
+    public let settings: Settings
+    /// Steps completed.
+    public private(set) var step = 0
+    /// The total steps the learning-rate schedule spans (fixed at the start, or after the first
+    /// steps of a time-budgeted run from their speed).
+    public private(set) var plannedSteps = 0
+    /// Called after backward with the parameters, before clipping (data-parallel training reduces
+    /// gradients here).
+    public var gradientHook: (([Tensor]) -> Void)?
+
+    public init(store: ParameterStore, settings: Settings) {
+        let parameters = store.parameters
+        names = store.names
+        self.parameters = parameters
+        optimizer = AdamW(parameters: parameters, weightDecay: settings.weightDecay)
+        ema = settings.emaDecay.map { ExponentialMovingAverage(parameters: parameters, decay: $0) }
+        self.settings = settings
+    }
+
+    /// Runs until the budget is spent. `loss(step)` builds the scalar loss of one step (recording a
+    /// graph); `save(final)` writes a checkpoint (or the final model). `fields` adds text to the bar.
+    public func run(
+        budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String,
+        loss: (Int) throws -> Tensor, save: (_ final: Bool) throws -> Void
+    ) throws {
+        let startStep = step
+        let progress: ProgressReporter
+        switch budget {
+        case .steps(let total):
+            plannedSteps = max(plannedSteps, total)
+            progress = ProgressReporter(title: title, total: total, unit: unit)
+        case .minutes(let minutes):
+            progress = ProgressReporter(title: title, total: 0, unit: unit, budgetSeconds: minutes * 60)
+        }
+        var lastCheckpoint = MonotonicClock.now()
+        var smoothedLoss = Double.nan
+        while !budget.isSpent(step: step, elapsed: progress.elapsed) {
+            if case .minutes(let minutes) = budget {
+                // Plan the schedule from the speed of the first 20 steps of this run.
+                if step - startStep == 20 || plannedSteps == 0 {
+                    let rate = Double(max(1, step - startStep)) / max(progress.elapsed, 1e-3)
+                    plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - progress.elapsed)))
+                }
+            }
+            let value = try loss(step)
+            let lossValue = Double(value.scalar)
+            guard lossValue.isFinite else {
+                throw LatentDiffError(.numeric, "the loss became \(lossValue) at step \(step + 1); stopped, the last checkpoint is kept")
+            }
+            value.backward()
+            gradientHook?(parameters)
+            let norm = clipGradients(parameters, maxNorm: settings.clipNorm)
+            guard norm.isFinite else {
+                throw LatentDiffError(.numeric, "a gradient became \(norm) at step \(step + 1); stopped, the last checkpoint is kept")
+            }
+            let schedule = WarmupCosineSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
+                                                totalSteps: max(plannedSteps, step + 1), floor: settings.learningRate * 0.05)
+            optimizer.update(learningRate: schedule.learningRate(at: step))
+            optimizer.zeroGrad()
+            ema?.update()
+            step += 1
+            smoothedLoss = smoothedLoss.isNaN ? lossValue : 0.98 * smoothedLoss + 0.02 * lossValue
+            progress.update(step - (budget.isSteps ? 0 : startStep), rateUnits: unitsPerStep,
+                            fields: "step \(step) loss \(format(smoothedLoss, digits: 4))")
+            if MonotonicClock.now() - lastCheckpoint >= settings.checkpointSeconds {
+                try save(false)
+                lastCheckpoint = MonotonicClock.now()
+            }
+        }
+        progress.finish(fields: "step \(step) loss \(format(smoothedLoss, digits: 4))", rateUnits: unitsPerStep)
+        try save(true)
+    }
+
+    // MARK: checkpoint state
+
+    /// The tensors that resume training: raw parameters, Adam moments and (if any) the EMA copy,
+    /// under `train.`.
+    public var stateTensors: [(name: String, tensor: Tensor)] {
+        var result: [(name: String, tensor: Tensor)] = []
+        for (i, name) in names.enumerated() {
+            result.append(("train.param.\(name)", parameters[i]))
+            result.append(("train.adam_m.\(name)", optimizer.firstMoments[i]))
+            result.append(("train.adam_v.\(name)", optimizer.secondMoments[i]))
+            if let ema { result.append(("train.ema.\(name)", ema.shadows[i])) }
+        }
+        return result
+    }
+
+    /// The counters that resume training, as JSON.
+    public var stateJSON: JSON {
+        ["step": .number(Double(step)), "adam_step": .number(Double(optimizer.step)),
+         "ema_updates": .number(Double(ema?.updates ?? 0)), "planned_steps": .number(Double(plannedSteps))]
+    }
+
+    /// Restores parameters, moments, EMA and counters from a checkpoint's tensors and state.
+    public func restore(tensors: [String: Tensor], state: JSON) throws(LatentDiffError) {
+        func copy(_ name: String, into target: Tensor) throws(LatentDiffError) {
+            guard let source = tensors[name] else { throw .format("checkpoint: missing tensor '\(name)'") }
+            guard source.shape == target.shape else {
+                throw .format("checkpoint: tensor '\(name)' has shape \(source.shape), expected \(target.shape)")
+            }
+            target.copyValues(from: source)
+        }
+        for (i, name) in names.enumerated() {
+            try copy("train.param.\(name)", into: parameters[i])
+            try copy("train.adam_m.\(name)", into: optimizer.firstMoments[i])
+            try copy("train.adam_v.\(name)", into: optimizer.secondMoments[i])
+            if let ema { try copy("train.ema.\(name)", into: ema.shadows[i]) }
+        }
+        let context = "checkpoint training state"
+        step = try state.int("step", in: context)
+        optimizer.step = try state.int("adam_step", in: context)
+        ema?.updates = try state.int("ema_updates", in: context)
+        plannedSteps = try state.int("planned_steps", in: context)
+    }
+}
+
+extension TrainingBudget {
+    var isSteps: Bool { if case .steps = self { true } else { false } }
+
+    func isSpent(step: Int, elapsed: Double) -> Bool {
+        switch self {
+        case .steps(let total): return step >= total
+        case .minutes(let minutes): return elapsed >= minutes * 60
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffModels
+import LatentDiffPipeline
+
+extension CodecKind: ExpressibleByArgument {}
+
+struct TrainCodecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-codec",
+        abstract: "Fit PCA or train a VAE codec on MNIST or CIFAR-10 and write it as a codec file.")
+
+    @Option(help: "Which data set.") var dataset: Dataset.Kind
+    @Option(help: "Directory with the data set's files.") var data: String
+    @Option(help: "pca, vae-mlp or vae-cnn.") var codec: CodecKind
+    @Option(help: "pca: components; vae-mlp: latent dimension; vae-cnn: latent channels.") var latent: Int?
+    @Option(help: "Widths, comma-separated (vae-cnn: 32,64; vae-mlp: 512,256).") var widths: String?
+    @Option(help: "KL weight per latent element (VAEs).") var klWeight: Float = 1e-4
+    @Option(help: "Training steps (VAEs).") var steps: Int?
+    @Option(help: "Training time in minutes (VAEs).") var minutes: Double?
+    @Option(help: "Batch size.") var batchSize = 128
+    @Option(help: "Peak learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Random seed (initialization, batches, noise).") var seed: UInt64 = 0
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Seconds between checkpoints (written to OUT.ckpt).") var checkpointSeconds: Double = 60
+    @Flag(help: "Continue from OUT.ckpt.") var resume = false
+    @Option(help: "Output codec file (.safetensors).") var out: String
+
+    func run() throws {
+        try reportingErrors {
+            Parallel.threadCount = try validThreads(threads)
+            var job = CodecTrainingJob(dataset: dataset, dataDirectory: data, codec: codec, outputPath: out)
+            job.latentSize = latent
+            job.widths = try widths.map(parseIntegerList)
+            job.klWeight = klWeight
+            job.budget = codec == .pca ? .steps(1) : try TrainingBudget.from(steps: steps, minutes: minutes)
+            job.batchSize = batchSize
+            job.learningRate = learningRate
+            job.seed = seed
+            job.checkpointSeconds = checkpointSeconds
+            job.resume = resume
+            try job.run()
+        }
+    }
+}
+
+/// "32,64" -> [32, 64].
+func parseIntegerList(_ text: String) throws -> [Int] {
+    let parts = text.split(separator: ",").map { Int($0.filter { $0 != " " }) }
+    guard !parts.isEmpty, let values = parts as? [Int] else { throw LatentDiffError.invalidArgument("'\(text)' is not a comma-separated list of integers") }
+    return values
+}
+
+func validThreads(_ threads: Int) throws -> Int {
+    guard (1...256).contains(threads) else { throw LatentDiffError.invalidArgument("--threads must be in 1...256, not \(threads)") }
+    return threads
+}
