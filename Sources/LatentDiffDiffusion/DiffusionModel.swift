@@ -67,3 +67,42 @@ public final class DiffusionModel: @unchecked Sendable {
         return latents
     }
 }
+
+extension DiffusionModel {
+    /// (C, H, W) of the images.
+    public var imageShape: [Int] { config.codec.imageShape }
+
+    /// Decodes `count` latents (codec units, concatenated) to images (count, C, H, W) in [-1, 1].
+    /// Each latent is decoded on its own so its pixels do not depend on its neighbours.
+    public func decode(_ latents: [Float], threads: Int) throws(LatentDiffError) -> Tensor {
+        let size = latentCount, imageSize = config.codec.imageCount
+        guard latents.count % size == 0, !latents.isEmpty else {
+            throw .invalidArgument("\(latents.count) values are not a whole number of latents of \(size)")
+        }
+        let count = latents.count / size
+        for i in latents.indices where !latents[i].isFinite {
+            throw .init(.numeric, "latent \(i / size) holds NaN or infinity")
+        }
+        let images = Tensor(zeros: [count] + imageShape)
+        Parallel.forEachItem(count, threads: threads) { k in
+            let latent = Tensor(zeros: [1] + latentShape)
+            for i in 0..<size { latent.data[i] = latents[k * size + i] }
+            let image = codec.decode(latent)
+            withExtendedLifetime(image) { (images.data + k * imageSize).update(from: image.data, count: imageSize) }
+        }
+        return images
+    }
+
+    /// Encodes `count` images (count, C, H, W) in [-1, 1] to latents in codec units, each on its own.
+    public func encode(_ images: Tensor, threads: Int) -> [Float] {
+        let count = images.shape[0], size = latentCount, imageSize = config.codec.imageCount
+        let latents = Tensor(zeros: [count] + latentShape)
+        Parallel.forEachItem(count, threads: threads) { k in
+            let image = Tensor(zeros: [1] + imageShape)
+            image.data.update(from: images.data + k * imageSize, count: imageSize)
+            let latent = codec.encode(image)
+            withExtendedLifetime(latent) { (latents.data + k * size).update(from: latent.data, count: size) }
+        }
+        return latents.values
+    }
+}

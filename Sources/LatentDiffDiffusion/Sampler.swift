@@ -1,4 +1,3 @@
-import Dispatch
 import LatentDiffKernels
 import LatentDiffNN
 
@@ -43,16 +42,13 @@ public struct Sampler: Sendable {
         let states = (0..<count).map { k in
             SampleState(size: size, philox: philox, index: UInt64(firstIndex + k))
         }
-        let workers = max(1, min(threads, count))
         for (stepIndex, t) in timesteps.enumerated() {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for k in stride(from: worker, to: count, by: workers) {
-                    guidedOutput(states[k], shape: latentShape, t: t, label: labels[k],
-                                 guidance: settings.guidance, model: model)
-                    step(states[k], t: t, next: next, stepIndex: stepIndex,
-                         settings: settings, philox: philox, sampleIndex: UInt64(firstIndex + k))
-                }
+            Parallel.forEachItem(count, threads: threads) { k in
+                guidedOutput(states[k], shape: latentShape, t: t, label: labels[k],
+                             guidance: settings.guidance, model: model)
+                step(states[k], t: t, next: next, stepIndex: stepIndex,
+                     settings: settings, philox: philox, sampleIndex: UInt64(firstIndex + k))
             }
             guard progress(stepIndex + 1, timesteps.count) else { throw .cancelled() }
         }

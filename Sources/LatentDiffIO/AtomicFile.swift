@@ -39,9 +39,9 @@ public enum AtomicFile {
     }
 
     /// Writes `bytes` to `path` atomically.
-    public static func write(path: String, bytes: UnsafeRawBufferPointer) throws(LatentDiffError) {
+    public static func write(path: String, bytes: [UInt8]) throws(LatentDiffError) {
         try write(path: path) { (file) throws(LatentDiffError) in
-            if bytes.count > 0, fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count {
+            if bytes.count > 0, fwrite(bytes, 1, bytes.count, file) != bytes.count {
                 throw .io("cannot write '\(path)': \(String(cString: strerror(errno)))")
             }
         }

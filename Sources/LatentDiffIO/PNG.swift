@@ -27,9 +27,11 @@ public enum PNG {
     public static let maxBytes = 1 << 30
 
     /// Writes `pixels` (H, W, C), C in 1 (gray), 2 (gray + alpha), 3 (RGB), 4 (RGBA), to `path`
-    /// atomically: a temporary file beside it is written, then renamed over `path`.
+    /// atomically (a temporary file beside it, then a rename), with `text` as tEXt chunks
+    /// (keyword -> Latin-1 text; keywords of 1-79 printable characters).
     public static func write(
-        path: String, pixels: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int
+        path: String, pixels: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int,
+        text: [(key: String, value: String)] = []
     ) throws(LatentDiffError) {
         try validate(width: width, height: height, channels: channels)
         var image = png_image()
@@ -37,20 +39,29 @@ public enum PNG {
         image.width = UInt32(width)
         image.height = UInt32(height)
         image.format = format(channels: channels)
-        try AtomicFile.write(path: path) { (file) throws(LatentDiffError) in
-            let ok = png_image_write_to_stdio(&image, file, 0, pixels, Int32(width * channels), nil)
+        // Encode to memory (size query, then the bytes), add the text chunks, write atomically.
+        var size = 0
+        guard png_image_write_to_memory(&image, nil, &size, 0, pixels, Int32(width * channels), nil) != 0 else {
             defer { png_image_free(&image) }
-            if ok == 0 { throw .io("cannot write PNG '\(path)': \(message(of: image))") }
+            throw .io("cannot encode PNG '\(path)': \(message(of: image))")
         }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let ok = bytes.withUnsafeMutableBytes {
+            png_image_write_to_memory(&image, $0.baseAddress, &size, 0, pixels, Int32(width * channels), nil)
+        }
+        defer { png_image_free(&image) }
+        guard ok != 0 else { throw .io("cannot encode PNG '\(path)': \(message(of: image))") }
+        let encoded = try PNGTextChunks.insert(text, into: Array(bytes.prefix(size)))
+        try AtomicFile.write(path: path, bytes: encoded)
     }
 
-    public static func write(path: String, image: Image8) throws(LatentDiffError) {
+    public static func write(path: String, image: Image8, text: [(key: String, value: String)] = []) throws(LatentDiffError) {
         guard image.pixels.count == image.width * image.height * image.channels else {
             throw .invalidArgument("image has \(image.pixels.count) bytes, expected \(image.width)x\(image.height)x\(image.channels)")
         }
         try image.pixels.withUnsafeBufferPointer { (buffer) throws(LatentDiffError) in
             guard let base = buffer.baseAddress else { throw .invalidArgument("empty image") }
-            try write(path: path, pixels: base, width: image.width, height: image.height, channels: image.channels)
+            try write(path: path, pixels: base, width: image.width, height: image.height, channels: image.channels, text: text)
         }
     }
 

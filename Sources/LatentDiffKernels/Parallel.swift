@@ -35,3 +35,21 @@ public enum Parallel {
         }
     }
 }
+
+extension Parallel {
+    /// Calls `body(i)` for every i in 0..<count, on `threads` threads (thread t takes i = t,
+    /// t + threads, ...), whatever the work per item: for coarse items such as whole samples.
+    public static func forEachItem(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        let workers = max(1, min(threads, count))
+        guard workers > 1 else {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for i in stride(from: worker, to: count, by: workers) { body(i) }
+            }
+        }
+    }
+}

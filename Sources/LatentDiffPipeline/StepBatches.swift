@@ -24,14 +24,20 @@ public final class StepBatches {
         stepsPerEpoch = dataset.count / batchSize
     }
 
-    public func batch(step: Int) throws(LatentDiffError) -> Dataset.Batch {
+    /// The data set indices of step `step`'s batch and the epoch they belong to.
+    public func indices(step: Int) -> (indices: [Int], epoch: Int) {
         let epoch = step / stepsPerEpoch
         if epoch != cachedEpoch {
             order = dataset.permutation(seed: seed, epoch: epoch)
             cachedEpoch = epoch
         }
         let start = (step % stepsPerEpoch) * batchSize
-        return try dataset.batch(indices: Array(order[start..<(start + batchSize)]),
-                                 flip: flip ? (seed, epoch) : nil)
+        return (Array(order[start..<(start + batchSize)]), epoch)
+    }
+
+    /// The images and labels of step `step`'s batch (flipped as `flip` asks).
+    public func batch(step: Int) throws(LatentDiffError) -> Dataset.Batch {
+        let (indices, epoch) = indices(step: step)
+        return try dataset.batch(indices: indices, flip: flip ? (seed, epoch) : nil)
     }
 }

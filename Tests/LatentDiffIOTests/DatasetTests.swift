@@ -10,7 +10,7 @@ import Glibc
 func fixtureDirectory(_ name: String) -> String { besideThisFile("../Fixtures/\(name)") }
 
 func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    try bytes.withUnsafeBytes { try AtomicFile.write(path: path, bytes: $0) }
+    try AtomicFile.write(path: path, bytes: bytes)
 }
 
 /// The decompressed contents of a (gzip or plain) file.

@@ -42,7 +42,7 @@ func gradient(width: Int, height: Int, channels: Int) -> Image8 {
     @Test func rejectsNonPNG() throws {
         let path = temporaryDirectory() + "/text.png"
         let text = Array("this is not a PNG file at all".utf8)
-        try text.withUnsafeBytes { try AtomicFile.write(path: path, bytes: $0) }
+        try AtomicFile.write(path: path, bytes: text)
         #expect { try PNG.read(path: path) } throws: { ($0 as? LatentDiffError)?.status == .format }
     }
 
@@ -54,7 +54,7 @@ func gradient(width: Int, height: Int, channels: Int) -> Image8 {
         let size = fread(&bytes, 1, bytes.count, file)
         fclose(file)
         let truncated = Array(bytes[0..<(size / 2)])
-        try truncated.withUnsafeBytes { try AtomicFile.write(path: directory + "/half.png", bytes: $0) }
+        try AtomicFile.write(path: directory + "/half.png", bytes: truncated)
         #expect { try PNG.read(path: directory + "/half.png") } throws: { ($0 as? LatentDiffError)?.status == .format }
     }
 
@@ -105,5 +105,37 @@ func gradient(width: Int, height: Int, channels: Int) -> Image8 {
         #expect(throws: LatentDiffError.self) { try ImageGrid.compose(pixels: pixels, count: 0, width: 2, height: 2, channels: 1) }
         #expect(throws: LatentDiffError.self) { try ImageGrid.compose(pixels: pixels, count: 1, width: 2, height: 2, channels: 1, columns: -1) }
         #expect(throws: LatentDiffError.self) { try ImageGrid.compose(pixels: pixels, count: 1, width: 2, height: 2, channels: 7) }
+    }
+}
+
+@Suite struct PNGTextAndNPYTests {
+    @Test func textChunksAreWrittenAndTheImageStillReads() throws {
+        let path = temporaryDirectory() + "/text.png"
+        let image = gradient(width: 8, height: 5, channels: 3)
+        try PNG.write(path: path, image: image, text: [("Software", "LatentDiff"), ("seed", "42")])
+        #expect(try PNG.read(path: path) == image)
+        let file = fopen(path, "rb")!
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let size = fread(&bytes, 1, bytes.count, file)
+        bytes.removeLast(bytes.count - size)
+        fclose(file)
+        func contains(_ needle: [UInt8]) -> Bool {
+            (0...(bytes.count - needle.count)).contains { Array(bytes[$0..<($0 + needle.count)]) == needle }
+        }
+        #expect(contains(Array("tEXtSoftware".utf8) + [0] + Array("LatentDiff".utf8)))
+        #expect(contains(Array("tEXtseed".utf8) + [0] + Array("42".utf8)))
+        #expect(throws: LatentDiffError.self) { try PNG.write(path: path, image: image, text: [("", "x")]) }
+    }
+
+    @Test func npyHeaderAndValues() throws {
+        let bytes = try NPY.encode([1, -2, 0.5, 3, 4, 5], shape: [2, 3])
+        #expect(bytes.count == 128 + 24)
+        #expect(Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0])
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        #expect((10 + headerLength) % 64 == 0)
+        let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
+        #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"))
+        #expect(Array(bytes[(10 + headerLength)..<(14 + headerLength)]) == [0, 0, 0x80, 0x3f])  // 1.0f
+        #expect(throws: LatentDiffError.self) { try NPY.encode([1, 2], shape: [3]) }
     }
 }

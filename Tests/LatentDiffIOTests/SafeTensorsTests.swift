@@ -94,7 +94,7 @@ let badFiles: [BadFile] = [
     @Test func badFileOnDiskNamesThePath() throws {
         let path = temporaryDirectory() + "/truncated.safetensors"
         let full = try sample.encoded()
-        try Array(full.dropLast(3)).withUnsafeBytes { try AtomicFile.write(path: path, bytes: $0) }
+        try AtomicFile.write(path: path, bytes: Array(full.dropLast(3)))
         let error = caught { try SafeTensorsFile.read(path: path) }
         #expect(error?.status == .format)
         #expect(error?.message.contains(path) == true)

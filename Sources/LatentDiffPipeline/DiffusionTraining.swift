@@ -1,0 +1,125 @@
+import LatentDiffDiffusion
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffModels
+import LatentDiffNN
+
+/// `latentdiff train`: trains a denoiser on the latents of a codec file (or on pixels with the
+/// identity codec) and writes ONE model file: codec + EMA denoiser + schedule + configuration.
+/// Checkpoints go to `<out>.ckpt`; `resume` continues from there.
+public struct DiffusionTrainingJob {
+    public var dataset: Dataset.Kind
+    public var dataDirectory: String
+    /// A codec file from train-codec, or nil for the identity codec (pixel space).
+    public var codecPath: String?
+    public var conditional = false
+    public var budget: TrainingBudget = .steps(1000)
+    public var batchSize = 128
+    /// nil = 2e-4 for the U-Net, 1e-3 for the MLP.
+    public var learningRate: Float?
+    /// nil = the architecture's defaults ((48, 96) U-Net, 256 MLP).
+    public var widths: [Int]?
+    public var blocks = 3
+    public var attention = true
+    public var schedule: NoiseSchedule.Kind = .linear
+    public var prediction: PredictionType = .epsilon
+    public var labelDropout: Float = 0.1
+    public var emaDecay: Float = 0.999
+    public var seed: UInt64 = 0
+    public var outputPath: String
+    public var resume = false
+    public var checkpointSeconds: Double = 60
+    public var trainLimit: Int?
+    /// Called with the loop before it runs (data-parallel training installs its gradient hook).
+    public var configureLoop: ((TrainingLoop) -> Void)?
+
+    public init(dataset: Dataset.Kind, dataDirectory: String, codecPath: String?, outputPath: String) {
+        self.dataset = dataset
+        self.dataDirectory = dataDirectory
+        self.codecPath = codecPath
+        self.outputPath = outputPath
+    }
+
+    public var checkpointPath: String { outputPath + ".ckpt" }
+
+    @discardableResult
+    public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
+        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit)
+        let imageShape = [train.channels, train.height, train.width]
+        let codec: Codec
+        var config: ModelConfig
+        if let codecPath {
+            let loaded = try loadCodec(path: codecPath)
+            guard loaded.file.config.dataset == dataset.rawValue, loaded.file.config.codec.imageShape == imageShape else {
+                throw LatentDiffError.invalidArgument("'\(codecPath)' is a codec for \(loaded.file.config.dataset), not \(dataset.rawValue)")
+            }
+            codec = loaded.codec
+            config = loaded.file.config
+        } else {
+            config = ModelConfig(dataset: dataset.rawValue, codec: CodecConfig(kind: .identity, imageShape: imageShape))
+            codec = try makeCodec(config.codec, store: ParameterStore(tensors: [:]))
+        }
+        let latentShape = config.codec.latentShape
+        let kind: DenoiserKind = latentShape.count == 3 ? .unet : .mlp
+        config.denoiser = DenoiserConfig(
+            kind: kind, inputShape: latentShape, widths: widths, blocks: blocks, attention: attention,
+            classCount: conditional ? train.classNames.count : 0)
+        config.schedule = schedule
+        config.prediction = prediction
+        config.ema = true
+        guard let denoiserConfig = config.denoiser else { throw LatentDiffError(.internalError, "no denoiser configuration") }
+        try denoiserConfig.validate()
+        log("\(dataset.rawValue): \(train.count) images; codec \(config.codec.kind.rawValue) latent \(latentShape); denoiser \(kind.rawValue) \(denoiserConfig.widths)\(conditional ? ", class-conditional" : "")")
+
+        let latents = try LatentCache(codec: codec, dataset: train, log: log)
+        config.latentMean = latents.mean
+        config.latentStd = latents.std
+
+        let store = ParameterStore(seed: seed)
+        let denoiser = try makeDenoiser(denoiserConfig, store: store)
+        log("denoiser: \(store.parameters.reduce(0) { $0 + $1.count }) parameters")
+        let loop = TrainingLoop(store: store, settings: .init(
+            learningRate: learningRate ?? (kind == .unet ? 2e-4 : 1e-3), warmupSteps: 200,
+            emaDecay: emaDecay, checkpointSeconds: checkpointSeconds))
+        configureLoop?(loop)
+        if resume {
+            let checkpoint = try ModelFile.read(path: checkpointPath)
+            guard checkpoint.config.denoiser == config.denoiser, checkpoint.config.codec == config.codec else {
+                throw LatentDiffError.invalidArgument("'\(checkpointPath)' was made with another configuration")
+            }
+            guard let state = checkpoint.metadataValue(ModelFile.trainingStateKey) else {
+                throw LatentDiffError.format("'\(checkpointPath)' holds no training state")
+            }
+            try loop.restore(tensors: checkpoint.tensorsByName, state: try JSON.parse(state))
+            log("resumed from \(checkpointPath) at step \(loop.step)")
+        }
+        let schedule = try NoiseSchedule(kind: config.schedule, timesteps: config.timesteps)
+        let loss = DiffusionLoss(schedule: schedule, prediction: config.prediction, labelDropout: conditional ? labelDropout : 0)
+        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: false)
+        let codecTensors = namedTensors(codec.parameters)
+        func modelFile(checkpoint: Bool) -> ModelFile {
+            var fileConfig = config
+            fileConfig.denoiserSteps = loop.step
+            let ema = zip(loop.names, loop.ema?.shadows ?? loop.parameters).map { (name: $0, tensor: $1) }
+            return ModelFile(
+                config: fileConfig, tensors: codecTensors + ema + (checkpoint ? loop.stateTensors : []),
+                extraMetadata: checkpoint ? [(ModelFile.trainingStateKey, loop.stateJSON.serialized())] : [])
+        }
+        var final: ModelFile?
+        try loop.run(
+            budget: budget, title: "train", unitsPerStep: batchSize, unit: "latents",
+            loss: { step in
+                let (indices, _) = batches.indices(step: step)
+                let labels = conditional ? indices.map { Int(train.labels[$0]) } : [Int](repeating: -1, count: indices.count)
+                return loss(denoiser: denoiser, x0: latents.batch(indices), labels: labels, seed: seed, step: step)
+            },
+            save: { isFinal in
+                let file = modelFile(checkpoint: !isFinal)
+                try file.write(path: isFinal ? outputPath : checkpointPath)
+                if isFinal { final = file }
+            })
+        log("wrote \(outputPath) after \(loop.step) steps")
+        guard let final else { throw LatentDiffError(.internalError, "training ended without a model") }
+        return final
+    }
+}
