@@ -34,8 +34,9 @@ public enum Im2col {
     public static func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
         guard g.padding > 0 else { return lower(x, g, height: g.height, width: g.width, cols) }
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.batch * g.channels * height * width)
-        defer { padded.deallocate() }
+        let paddedCount = g.batch * g.channels * height * width
+        let padded = BufferCache.shared.allocate(paddedCount)
+        defer { BufferCache.shared.release(padded, count: paddedCount) }
         // padded[b, c, y + p, x + p] = x[b, c, y, x], zero elsewhere.
         Parallel.forEach(g.batch * g.channels, workPerItem: height * width) { planes in
             for plane in planes {

@@ -27,13 +27,18 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A zero-filled tensor.
-    public init(zeros shape: [Int], requiresGrad: Bool = false) {
+    public convenience init(zeros shape: [Int], requiresGrad: Bool = false) {
+        self.init(uninitialized: shape, requiresGrad: requiresGrad)
+        data.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor whose values the caller writes, every one, before anything reads them.
+    init(uninitialized shape: [Int], requiresGrad: Bool) {
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.requiresGrad = requiresGrad
         base = nil
-        data = .allocate(capacity: max(count, 1))
-        data.initialize(repeating: 0, count: max(count, 1))
+        data = BufferCache.shared.allocate(max(count, 1))
     }
 
     /// A view of `base`'s values under another shape with the same element count (no copy).
@@ -61,8 +66,8 @@ public final class Tensor: @unchecked Sendable {
     }
 
     deinit {
-        if base == nil { data.deallocate() }
-        grad?.deallocate()
+        if base == nil { BufferCache.shared.release(data, count: max(count, 1)) }
+        if let grad { BufferCache.shared.release(grad, count: max(count, 1)) }
     }
 
     public var rank: Int { shape.count }
@@ -73,7 +78,7 @@ public final class Tensor: @unchecked Sendable {
     /// The gradient buffer, allocated and zeroed on first use.
     public func gradBuffer() -> UnsafeMutablePointer<Float> {
         if let grad { return grad }
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let buffer = BufferCache.shared.allocate(max(count, 1))
         buffer.initialize(repeating: 0, count: max(count, 1))
         grad = buffer
         return buffer
@@ -99,15 +104,17 @@ public final class Tensor: @unchecked Sendable {
 }
 
 extension Tensor {
-    /// Makes the output of an op. `forward` fills the (zeroed) output; when any input requires a
-    /// gradient, `backward` is recorded and will be called with the output once its gradient is known.
+    /// Makes the output of an op. `forward` fills the output, zeroed first unless `overwrites` says
+    /// that `forward` writes every element; when any input requires a gradient, `backward` is
+    /// recorded and will be called with the output once its gradient is known.
     static func make(
-        shape: [Int], inputs: [Tensor],
+        shape: [Int], inputs: [Tensor], overwrites: Bool = false,
         forward: (UnsafeMutablePointer<Float>) -> Void,
         backward: @escaping (_ output: Tensor) -> Void
     ) -> Tensor {
         let tracked = inputs.contains { $0.requiresGrad }
-        let output = Tensor(zeros: shape, requiresGrad: tracked)
+        let output = overwrites
+            ? Tensor(uninitialized: shape, requiresGrad: tracked) : Tensor(zeros: shape, requiresGrad: tracked)
         forward(output.data)
         if tracked { output.node = Node(inputs: inputs, backward: backward) }
         return output
@@ -155,7 +162,7 @@ extension Tensor {
     }
 
     private func releaseGrad() {
-        grad?.deallocate()
+        if let grad { BufferCache.shared.release(grad, count: max(count, 1)) }
         grad = nil
     }
 }

@@ -32,3 +32,25 @@ import Testing
         #expect(g.outHeight == 4 && g.outWidth == 3)
     }
 }
+
+@Suite struct BufferCacheTests {
+    @Test func recyclesLargeBuffersWithinCapacity() {
+        let count = BufferCache.minimumCount
+        let cache = BufferCache(capacityBytes: 4 * count)
+        let first = cache.allocate(count)
+        cache.release(first, count: count)
+        #expect(cache.heldBytes == 4 * count)
+        let second = cache.allocate(count)
+        #expect(second == first)
+        #expect(cache.heldBytes == 0)
+        let third = cache.allocate(count)
+        cache.release(second, count: count)
+        cache.release(third, count: count)  // over capacity: freed, not kept
+        #expect(cache.heldBytes == 4 * count)
+        let small = cache.allocate(8)
+        cache.release(small, count: 8)
+        #expect(cache.heldBytes == 4 * count)
+        cache.trim()
+        #expect(cache.heldBytes == 0)
+    }
+}

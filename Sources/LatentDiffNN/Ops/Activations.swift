@@ -28,7 +28,7 @@ protocol ElementwiseFunction {
 /// y = F(x) element-wise; dx += dy F'(x).
 func elementwise<F: ElementwiseFunction>(_ x: Tensor, _: F.Type) -> Tensor {
     let xs = x.data, count = x.count
-    return Tensor.make(shape: x.shape, inputs: [x]) { y in
+    return Tensor.make(shape: x.shape, inputs: [x], overwrites: true) { y in
         Parallel.forEach(count, workPerItem: 16) { range in
             for i in range { y[i] = F.value(xs[i]) }
         }

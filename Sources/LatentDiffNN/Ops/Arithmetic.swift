@@ -12,7 +12,7 @@ public func multiply(_ a: Tensor, _ b: Tensor) -> Tensor { binary(a, b, Product.
 /// y = s x for a scalar s. Any shape.
 public func multiply(_ x: Tensor, _ s: Float) -> Tensor {
     let xs = x.data, count = x.count
-    return Tensor.make(shape: x.shape, inputs: [x]) { y in
+    return Tensor.make(shape: x.shape, inputs: [x], overwrites: true) { y in
         elementRanges(count) { r in for i in r { y[i] = s * xs[i] } }
     } backward: { y in
         let (dy, dx) = (y.gradBuffer(), x.gradBuffer())
@@ -23,7 +23,7 @@ public func multiply(_ x: Tensor, _ s: Float) -> Tensor {
 /// y = x + s for a scalar s. Any shape.
 public func add(_ x: Tensor, _ s: Float) -> Tensor {
     let xs = x.data, count = x.count
-    return Tensor.make(shape: x.shape, inputs: [x]) { y in
+    return Tensor.make(shape: x.shape, inputs: [x], overwrites: true) { y in
         elementRanges(count) { r in for i in r { y[i] = xs[i] + s } }
     } backward: { y in
         let (dy, dx) = (y.gradBuffer(), x.gradBuffer())
@@ -62,7 +62,7 @@ enum Product: BinaryFunction {
 private func binary<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, _: F.Type) -> Tensor {
     precondition(a.shape == b.shape, "element-wise op on shapes \(a.shape) and \(b.shape)")
     let (pa, pb, count) = (a.data, b.data, a.count)
-    return Tensor.make(shape: a.shape, inputs: [a, b]) { y in
+    return Tensor.make(shape: a.shape, inputs: [a, b], overwrites: true) { y in
         elementRanges(count) { r in for i in r { y[i] = F.value(pa[i], pb[i]) } }
     } backward: { y in
         let dy = y.gradBuffer()

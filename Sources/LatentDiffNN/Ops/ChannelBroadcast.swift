@@ -12,7 +12,7 @@ public func addChannelwise(_ x: Tensor, _ v: Tensor) -> Tensor {
     let (xs, vs) = (x.data, v.data)
     // The entry of v for the (b, c) plane.
     let index: (Int) -> Int = perSample ? { bc in bc } : { bc in bc % channels }
-    return Tensor.make(shape: x.shape, inputs: [x, v]) { y in
+    return Tensor.make(shape: x.shape, inputs: [x, v], overwrites: true) { y in
         Parallel.forEach(batch * channels, workPerItem: plane) { range in
             for bc in range {
                 let shift = vs[index(bc)]

@@ -26,7 +26,7 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
             }
         }
     }
-    return Tensor.make(shape: x.shape, inputs: [x, gamma, beta]) { y in
+    return Tensor.make(shape: x.shape, inputs: [x, gamma, beta], overwrites: true) { y in
         Parallel.forEach(batch, workPerItem: 2 * channels * plane) { range in
             for b in range {
                 for c in 0..<channels {

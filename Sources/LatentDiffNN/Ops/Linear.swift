@@ -10,7 +10,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     precondition(bias.map { $0.shape == [outFeatures] } ?? true, "linear: bias must be (\(outFeatures))")
     let rows = x.count / inFeatures
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return Tensor.make(shape: Array(x.shape.dropLast()) + [outFeatures], inputs: inputs) { y in
+    return Tensor.make(shape: Array(x.shape.dropLast()) + [outFeatures], inputs: inputs, overwrites: true) { y in
         // y (N, out) = x (N, in) W^T (in, out)
         BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
                    a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures, c: y, ldc: outFeatures)

@@ -6,7 +6,7 @@ public func softmax(_ x: Tensor) -> Tensor {
     let width = x.shape.last ?? 1
     let rows = x.count / max(1, width)
     let xs = x.data
-    return Tensor.make(shape: x.shape, inputs: [x]) { y in
+    return Tensor.make(shape: x.shape, inputs: [x], overwrites: true) { y in
         Parallel.forEach(rows, workPerItem: 24 * width) { range in
             for r in range {
                 let (source, target) = (xs + r * width, y + r * width)
