@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(
             name: "CLibPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        // The public header itself, so the @c exports use its struct types (ld_sample_params, ...).
+        .systemLibrary(name: "CLatentDiffABI"),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -42,7 +44,7 @@ let package = Package(
         .target(name: "LatentDiffDiffusion", dependencies: ["LatentDiffModels"]),
         .target(name: "LatentDiffPipeline", dependencies: ["LatentDiffDiffusion"]),
         .target(
-            name: "LatentDiff", dependencies: ["LatentDiffPipeline"],
+            name: "LatentDiff", dependencies: ["LatentDiffPipeline", "CLatentDiffABI"],
             exclude: ["exports.map"],
             linkerSettings: [
                 .unsafeFlags([

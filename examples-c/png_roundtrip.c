@@ -1,32 +1,8 @@
 /* Writes a gradient image to PNG, reads it back, compares the pixels, and checks that bad calls
  * return their documented status codes with a message instead of crashing. */
-#include <latentdiff.h>
+#include "check.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);            \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fprintf(stderr, "\n");                                         \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
-
-/* Expects `status` to equal `expected` and, for an error, a non-empty ld_last_error(). */
-static void expect_status(ld_status status, ld_status expected, const char *what) {
-    CHECK(status == expected, "%s: got %s, expected %s (%s)", what, ld_status_string(status),
-          ld_status_string(expected), ld_last_error());
-    if (expected != LD_OK) {
-        CHECK(strlen(ld_last_error()) > 0, "%s: no error message", what);
-        printf("  %-40s -> %s: %s\n", what, ld_status_string(status), ld_last_error());
-    }
-}
 
 static void roundtrip(int32_t width, int32_t height, int32_t channels) {
     size_t size = (size_t)width * (size_t)height * (size_t)channels;
@@ -101,10 +77,5 @@ int main(void) {
     roundtrip(31, 17, 3);
     roundtrip(64, 48, 4);
     error_paths();
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("png_roundtrip: all checks passed\n");
-    return 0;
+    return finish("png_roundtrip");
 }

@@ -1,0 +1,48 @@
+/* Small checking helpers shared by the examples: CHECK counts failures, expect_status compares a
+ * status with the expected one and prints the library's message for errors. */
+#ifndef EXAMPLES_CHECK_H
+#define EXAMPLES_CHECK_H
+
+#include <latentdiff.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);            \
+            fprintf(stderr, __VA_ARGS__);                                  \
+            fprintf(stderr, "\n");                                         \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+/* Expects `status` to equal `expected`; for an error, also a non-empty ld_last_error(). */
+static inline void expect_status(ld_status status, ld_status expected, const char *what) {
+    CHECK(status == expected, "%s: got %s, expected %s (%s)", what, ld_status_string(status),
+          ld_status_string(expected), ld_last_error());
+    if (expected != LD_OK) {
+        CHECK(strlen(ld_last_error()) > 0, "%s: no error message", what);
+        printf("  %-44s -> %s: %s\n", what, ld_status_string(status), ld_last_error());
+    }
+}
+
+/* Prints the result and returns the process exit status. */
+static inline int finish(const char *name) {
+    if (failures) {
+        fprintf(stderr, "%s: %d check(s) failed\n", name, failures);
+        return 1;
+    }
+    printf("%s: all checks passed\n", name);
+    return 0;
+}
+
+/* The model the examples load: argv[1], or the tiny fixture model of the repository. */
+static inline const char *model_path(int argc, char **argv) {
+    return argc > 1 ? argv[1] : "../../Tests/Fixtures/models/tiny-mnist.safetensors";
+}
+
+#endif
