@@ -29,7 +29,8 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let transposedPadding = kernel - 1 - padding
     let backwardByConvolution = stride == 1 && transposedPadding >= 0
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
-    return Tensor.make(shape: [whole.batch, outChannels, whole.outHeight, whole.outWidth], inputs: inputs, overwrites: true) { y in
+    let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
+    return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
         let buffers = ConvBuffers(chunks)
         for index in 0..<chunks.count {
             let (start, g) = chunks[index]
@@ -85,7 +86,8 @@ private func flippedKernel(_ weight: Tensor) -> [Float] {
     var flipped = [Float](repeating: 0, count: weight.count)
     for o in 0..<outChannels {
         for c in 0..<inChannels {
-            for t in 0..<kk { flipped[(c * outChannels + o) * kk + t] = weight.data[(o * inChannels + c) * kk + kk - 1 - t] }
+            let (target, source) = ((c * outChannels + o) * kk, (o * inChannels + c) * kk)
+            for t in 0..<kk { flipped[target + t] = weight.data[source + kk - 1 - t] }
         }
     }
     return flipped
