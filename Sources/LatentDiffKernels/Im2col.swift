@@ -58,7 +58,8 @@ public enum Im2col {
     private static func lower(_ x: UnsafePointer<Float>, _ g: ConvGeometry, height: Int, width: Int,
                               _ cols: UnsafeMutablePointer<Float>) {
         let k = g.kernel, s = g.stride, columns = g.columnCount
-        Parallel.forEach(g.channels, workPerItem: k * k * columns) { channelRange in
+        // Work per item: a read and a write per column entry.
+        Parallel.forEach(g.channels, workPerItem: 2 * k * k * columns) { channelRange in
             for c in channelRange {
                 for i in 0..<k {
                     for j in 0..<k {
@@ -86,8 +87,9 @@ public enum Im2col {
     public static func col2im(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ dx: UnsafeMutablePointer<Float>) {
         let k = g.kernel, plane = g.height * g.width
         let columns = g.columnCount
-        // One channel per item: the k k rows of a channel all land in that channel only.
-        Parallel.forEach(g.channels, workPerItem: k * k * columns) { channelRange in
+        // One channel per item: the k k rows of a channel all land in that channel only. Work per
+        // item: two reads and a write per column entry.
+        Parallel.forEach(g.channels, workPerItem: 3 * k * k * columns) { channelRange in
             for c in channelRange {
                 for i in 0..<k {
                     for j in 0..<k {

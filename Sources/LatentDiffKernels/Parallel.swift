@@ -30,9 +30,14 @@ public enum Parallel {
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                body(count * t / threads ..< count * (t + 1) / threads)
+                body(part(t, of: threads, count: count))
             }
         }
+    }
+
+    /// The t-th of `parts` contiguous, nearly equal ranges that together cover 0..<count.
+    static func part(_ t: Int, of parts: Int, count: Int) -> Range<Int> {
+        count * t / parts ..< count * (t + 1) / parts
     }
 }
 

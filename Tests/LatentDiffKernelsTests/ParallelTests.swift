@@ -2,20 +2,26 @@ import Testing
 @testable import LatentDiffKernels
 
 @Suite struct ParallelTests {
-    @Test func coversEveryItemOnce() {
-        let before = Parallel.threadCount
-        defer { Parallel.threadCount = before }
-        for threads in [1, 2, 3] {
-            Parallel.threadCount = threads
-            for count in [0, 1, 5, 1000] {
-                let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
-                hits.initialize(repeating: 0, count: max(count, 1))
-                Parallel.forEach(count, workPerItem: Parallel.minimumWorkToSplit) { range in
-                    for i in range { hits[i] += 1 }
-                }
-                #expect((0..<count).allSatisfy { hits[$0] == 1 })
-                hits.deallocate()
+    @Test func partsCoverEveryItemOnce() {
+        for parts in 1...5 {
+            for count in [0, 1, 4, 5, 1000] {
+                let ranges = (0..<parts).map { Parallel.part($0, of: parts, count: count) }
+                #expect(ranges.flatMap { Array($0) } == Array(0..<count))
+                #expect(ranges.allSatisfy { $0.count >= count / parts && $0.count <= count / parts + 1 })
             }
+        }
+    }
+
+    @Test func forEachVisitsEveryItemOnce() {
+        // Split over however many threads are set now (the setting is process-wide).
+        for count in [0, 1, 5, 1000] {
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+            hits.initialize(repeating: 0, count: max(count, 1))
+            Parallel.forEach(count, workPerItem: Parallel.minimumWorkToSplit) { range in
+                for i in range { hits[i] += 1 }
+            }
+            #expect((0..<count).allSatisfy { hits[$0] == 1 })
+            hits.deallocate()
         }
     }
 

@@ -28,7 +28,8 @@ public struct Conv2d {
     public init(_ store: ParameterStore, _ name: String, inChannels: Int, outChannels: Int, kernel: Int,
                 stride: Int = 1, padding: Int? = nil, bias: Bool = true) throws {
         let bound = 1 / Float(inChannels * kernel * kernel).squareRoot()
-        weight = try store.parameter(ParameterStore.join(name, "weight"), shape: [outChannels, inChannels, kernel, kernel],
+        let shape = [outChannels, inChannels, kernel, kernel]
+        weight = try store.parameter(ParameterStore.join(name, "weight"), shape: shape,
                                      initializer: .uniform(bound: bound))
         self.bias = bias ? try store.parameter(ParameterStore.join(name, "bias"), shape: [outChannels],
                                                initializer: .uniform(bound: bound)) : nil

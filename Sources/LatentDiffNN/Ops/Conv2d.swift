@@ -29,7 +29,8 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let transposedPadding = kernel - 1 - padding
     let backwardByConvolution = stride == 1 && transposedPadding >= 0
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
-    return Tensor.make(shape: [whole.batch, outChannels, whole.outHeight, whole.outWidth], inputs: inputs, overwrites: true) { y in
+    let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
+    return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
         let buffers = ConvBuffers(chunks)
         for index in 0..<chunks.count {
             let (start, g) = chunks[index]
@@ -44,7 +45,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
         }
         guard x.requiresGrad || weight.requiresGrad else { return }
         let buffers = ConvBuffers(chunks)
-        let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : []
+        let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : nil
         for index in 0..<chunks.count {
             let (start, g) = chunks[index]
             let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
@@ -61,11 +62,11 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
                            c: weight.gradBuffer(), ldc: rowsK)
             }
             guard x.requiresGrad else { continue }
-            if backwardByConvolution {
+            if let flipped {
                 // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
                 let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
                                               width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
-                convolveChunk(dyChunk, transposed, weight: flipped, outChannels: inChannels, buffers,
+                convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
                               output: x.gradBuffer() + xChunk, bias: nil, accumulate: true)
             } else {
                 // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
@@ -79,13 +80,14 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
 
 /// The kernel of the convolution that maps dy to dx at stride 1:
 /// flipped[c, o, i, j] = W[o, c, k - 1 - i, k - 1 - j]. weight (Cout, Cin, k, k) -> (Cin, Cout, k, k).
-private func flippedKernel(_ weight: Tensor) -> [Float] {
-    let (outChannels, inChannels) = (weight.shape[0], weight.shape[1])
-    let kk = weight.shape[2] * weight.shape[3]
-    var flipped = [Float](repeating: 0, count: weight.count)
+private func flippedKernel(_ weight: Tensor) -> Tensor {
+    let (outChannels, inChannels, kernel) = (weight.shape[0], weight.shape[1], weight.shape[2])
+    let kk = kernel * kernel
+    let flipped = Tensor(uninitialized: [inChannels, outChannels, kernel, kernel], requiresGrad: false)
     for o in 0..<outChannels {
         for c in 0..<inChannels {
-            for t in 0..<kk { flipped[(c * outChannels + o) * kk + t] = weight.data[(o * inChannels + c) * kk + kk - 1 - t] }
+            let (target, source) = (flipped.data + (c * outChannels + o) * kk, weight.data + (o * inChannels + c) * kk)
+            for t in 0..<kk { target[t] = source[kk - 1 - t] }
         }
     }
     return flipped

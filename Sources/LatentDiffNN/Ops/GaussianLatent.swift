@@ -4,7 +4,8 @@ import LatentDiffKernels
 /// latent elements and averaged over the batch:
 /// L = (1/B) sum 0.5 (mu^2 + exp(logvar) - 1 - logvar). mean, logVariance (B, ...) -> scalar (shape []).
 public func gaussianKLDivergence(mean: Tensor, logVariance: Tensor) -> Tensor {
-    precondition(mean.shape == logVariance.shape && mean.rank >= 1, "gaussianKLDivergence: \(mean.shape) vs \(logVariance.shape)")
+    precondition(mean.shape == logVariance.shape && mean.rank >= 1,
+                 "gaussianKLDivergence: \(mean.shape) vs \(logVariance.shape)")
     let (mu, lv, count, batch) = (mean.data, logVariance.data, mean.count, mean.shape[0])
     return Tensor.make(shape: [], inputs: [mean, logVariance]) { y in
         var total = 0.0

@@ -8,7 +8,8 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
     precondition(x.rank >= 2, "groupNorm: x must be (B, C, ...)")
     let batch = x.shape[0], channels = x.shape[1]
     precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
-    precondition(gamma.shape == [channels] && beta.shape == [channels], "groupNorm: gamma and beta must be (\(channels))")
+    precondition(gamma.shape == [channels] && beta.shape == [channels],
+                 "groupNorm: gamma and beta must be (\(channels))")
     let plane = x.count / max(1, batch * channels)
     let perGroup = channels / groups, groupSize = perGroup * plane
     // (B, G) mean and 1 / sqrt(var + epsilon) of each group.

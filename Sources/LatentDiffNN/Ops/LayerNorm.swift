@@ -11,9 +11,10 @@ public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float =
     // (rows) mean and 1 / sqrt(var + epsilon).
     var mean = [Float](repeating: 0, count: rows), rstd = mean
     for r in 0..<rows {
-        let m = Reduce.sum(x.data + r * width, count: width) / Float(width)
+        let row = x.data + r * width
+        let m = Reduce.sum(row, count: width) / Float(width)
         mean[r] = m
-        rstd[r] = 1 / (Reduce.squaredDeviation(x.data + r * width, count: width, center: m) / Float(width) + epsilon).squareRoot()
+        rstd[r] = 1 / (Reduce.squaredDeviation(row, count: width, center: m) / Float(width) + epsilon).squareRoot()
     }
     return Tensor.make(shape: x.shape, inputs: [x, gamma, beta]) { y in
         Parallel.forEach(rows, workPerItem: 3 * width) { range in

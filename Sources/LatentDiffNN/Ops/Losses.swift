@@ -52,9 +52,11 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor) ->
 /// Cross-entropy of class logits against Int labels: L = mean_n [logsumexp(x[n, :]) - x[n, label_n]].
 /// logits (N, K), labels.count == N with labels in 0..<K; scalar (shape []).
 public func crossEntropyWithLogits(_ logits: Tensor, labels: [Int]) -> Tensor {
-    precondition(logits.rank == 2 && logits.shape[0] == labels.count, "crossEntropyWithLogits: logits \(logits.shape), \(labels.count) labels")
+    precondition(logits.rank == 2 && logits.shape[0] == labels.count,
+                 "crossEntropyWithLogits: logits \(logits.shape), \(labels.count) labels")
     let (rows, classes) = (logits.shape[0], logits.shape[1])
-    precondition(labels.allSatisfy { (0..<classes).contains($0) }, "crossEntropyWithLogits: a label outside 0..<\(classes)")
+    precondition(labels.allSatisfy { (0..<classes).contains($0) },
+                 "crossEntropyWithLogits: a label outside 0..<\(classes)")
     // logsumexp of each row, in Double.
     let x = logits.data
     let logSumExp = (0..<rows).map { n in

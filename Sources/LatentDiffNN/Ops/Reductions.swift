@@ -27,10 +27,11 @@ public func mean(_ x: Tensor, axes: [Int]) -> Tensor {
     let kept = (0..<x.rank).filter { !reduced.contains($0) }
     let outShape = kept.map { x.shape[$0] }
     let scale = Float(outShape.reduce(1, *)) / Float(max(1, x.count))
-    // For each input element, the index of the output element it averages into.
+    // The output stride of each input axis (0 for reduced axes).
     var outStride = [Int](repeating: 0, count: x.rank)
-    var stride = 1
-    for axis in kept.reversed() { outStride[axis] = stride; stride *= x.shape[axis] }
+    var outCount = 1
+    for axis in kept.reversed() { outStride[axis] = outCount; outCount *= x.shape[axis] }
+    // For each input element, the index of the output element it averages into.
     var target = [Int](repeating: 0, count: x.count)
     var position = [Int](repeating: 0, count: x.rank)
     var outIndex = 0
@@ -50,7 +51,7 @@ public func mean(_ x: Tensor, axes: [Int]) -> Tensor {
     let xs = x.data
     return Tensor.make(shape: outShape, inputs: [x]) { y in
         for i in 0..<x.count { y[target[i]] += xs[i] }
-        for j in 0..<stride { y[j] *= scale }
+        for j in 0..<outCount { y[j] *= scale }
     } backward: { y in
         let (dy, dx) = (y.gradBuffer(), x.gradBuffer())
         for i in 0..<x.count { dx[i] += scale * dy[target[i]] }
