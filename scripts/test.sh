@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Every check of the project: the Swift test suite, the C examples (plain and under valgrind),
-# and the shipping build (dist/) with its symbol, dependency and clean-environment checks.
+# Every check of the project: the Swift test suite; the shipping build (dist/) with its symbol,
+# dependency and clean-environment checks; the C examples against dist/ (plain and under
+# valgrind); the Python binding against the same library.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 swift test
-make -C examples-c test
 scripts/dist.sh
+make -C examples-c test LIBDIR="$root/dist/lib" SKIP_BUILD=1
+LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so" python3 bindings/python/test_latentdiff.py

@@ -8,9 +8,9 @@ import Glibc
 
 /// The tiny fixture model (scripts/make_tiny_model.sh).
 let tinyModelPath: String = {
-    let file = "\(#filePath)"
-    let tests = file[..<(file.range(of: "/LatentDiffTests/")?.lowerBound ?? file.endIndex)]
-    return "\(tests)/Fixtures/models/tiny-mnist.safetensors"
+    var components = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+    components.removeLast(2)  // LatentDiffTests/ModelEntryPointTests.swift
+    return components.joined(separator: "/") + "/Fixtures/models/tiny-mnist.safetensors"
 }()
 
 /// The model functions called as C calls them.
