@@ -91,6 +91,25 @@ void ld_free_pixels(uint8_t *pixels);
 ld_status ld_write_grid_png(const char *path, const uint8_t *pixels, int32_t count, int32_t width,
                             int32_t height, int32_t channels, int32_t columns);
 
+/* ---- Data sets ----------------------------------------------------------------------------- */
+
+enum {
+    LD_SPLIT_TRAIN = 0, /* MNIST train-*, CIFAR-10 data_batch_1..5 */
+    LD_SPLIT_TEST = 1   /* MNIST t10k-*, CIFAR-10 test_batch */
+};
+
+/* Reads one split of a data set from `directory` and validates every byte of it, as training would
+ * read it, then releases it: a check to run before a long training job, or on files from elsewhere.
+ * `kind` is "mnist" (the IDX files {train,t10k}-images-idx3-ubyte and {train,t10k}-labels-idx1-ubyte)
+ * or "cifar10" (data_batch_1.bin .. data_batch_5.bin, whichever exist, or test_batch.bin, and an
+ * optional batches.meta.txt naming the ten classes); each file plain or gzip-compressed (`name` or
+ * `name.gz`). On success *out_count (if not NULL) is the number of images in the split.
+ * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for a NULL directory or kind, an unknown kind or a split
+ * other than LD_SPLIT_*; LD_ERR_IO if the directory or a file is missing or unreadable;
+ * LD_ERR_FORMAT if a file is truncated, damaged, holds a label out of range or more than 1 GiB of
+ * pixels (the message names the file). On failure *out_count is not written. */
+ld_status ld_dataset_check(const char *directory, const char *kind, int32_t split, int64_t *out_count);
+
 /* ---- Models -------------------------------------------------------------------------------- */
 
 /* A trained model: codec (image <-> latent), denoiser, noise schedule and configuration, loaded from

@@ -34,7 +34,15 @@ public final class DiffusionModel: @unchecked Sendable {
     }
 
     public static func load(path: String) throws(LatentDiffError) -> DiffusionModel {
-        try DiffusionModel(file: try ModelFile.read(path: path))
+        let file = try ModelFile.read(path: path)
+        guard file.metadataValue(ModelFile.trainingStateKey) == nil else {
+            throw .format("'\(path)' is a training checkpoint: continue it with --resume, or load the model file training writes")
+        }
+        do {
+            return try DiffusionModel(file: file)
+        } catch {
+            throw LatentDiffError(error.status, "'\(path)': \(error.message)")
+        }
     }
 
     public var latentShape: [Int] { config.codec.latentShape }

@@ -38,6 +38,26 @@ public enum AtomicFile {
         }
     }
 
+    /// Removes the temporary files of writes to `path` that a killed process left unfinished:
+    /// `path.tmp-<pid>-<n>` whose process no longer exists. Returns how many it removed.
+    @discardableResult
+    public static func removeStale(path: String) -> Int {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".tmp-"
+        guard let stream = opendir(directory.isEmpty ? "/" : directory) else { return 0 }
+        defer { closedir(stream) }
+        var removed = 0
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }),
+                  pid > 0, kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            if unlink("\(directory)/\(name)") == 0 { removed += 1 }
+        }
+        return removed
+    }
+
     /// Writes `bytes` to `path` atomically.
     public static func write(path: String, bytes: [UInt8]) throws(LatentDiffError) {
         try write(path: path) { (file) throws(LatentDiffError) in

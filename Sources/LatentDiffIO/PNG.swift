@@ -26,6 +26,11 @@ public enum PNG {
     /// The largest image either direction accepts, in bytes (keeps w * h * c far from overflow).
     public static let maxBytes = 1 << 30
 
+    /// The most 8-bit output bytes one byte of a valid PNG can become: deflate expands at most
+    /// 1032:1, and one stored bit can become 4 bytes (a 1-bit palette image read as RGBA). A header
+    /// announcing more than this times the file's size describes an image the file cannot hold.
+    static let maxExpansion = 1032 * 32
+
     /// Writes `pixels` (H, W, C), C in 1 (gray), 2 (gray + alpha), 3 (RGB), 4 (RGBA), to `path`
     /// atomically (a temporary file beside it, then a rename), with `text` as tEXt chunks
     /// (keyword -> Latin-1 text; keywords of 1-79 printable characters).
@@ -87,7 +92,13 @@ public enum PNG {
         let storedAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
         let wanted = channels != 0 ? channels : (storedColor ? 3 : 1) + (storedAlpha ? 1 : 0)
         let width = Int(image.width), height = Int(image.height)
-        try validate(width: width, height: height, channels: wanted)
+        guard width <= 1 << 20, height <= 1 << 20, width * height * wanted <= maxBytes else {
+            throw LatentDiffError(.outOfMemory, "'\(path)': a \(width)x\(height) image of \(wanted) channels is over the limit of \(maxBytes) bytes")
+        }
+        var info = stat()
+        guard fstat(fileno(file), &info) == 0, width * height * wanted <= maxExpansion * Int(info.st_size) else {
+            throw .format("'\(path)' is a damaged PNG: a \(width)x\(height) image cannot fit in its \(info.st_size) bytes")
+        }
         image.format = format(channels: wanted)
         var pixels = [UInt8](repeating: 0, count: width * height * wanted)
         let ok = pixels.withUnsafeMutableBytes { buffer in
@@ -97,7 +108,8 @@ public enum PNG {
         return Image8(width: width, height: height, channels: wanted, pixels: pixels)
     }
 
-    static func validate(width: Int, height: Int, channels: Int) throws(LatentDiffError) {
+    /// Throws `.invalidArgument` unless channels is 1...4 and the size is 1...2^20 per side, 1 GiB in all.
+    public static func validate(width: Int, height: Int, channels: Int) throws(LatentDiffError) {
         guard (1...4).contains(channels) else {
             throw .invalidArgument("channels must be 1, 2, 3 or 4, not \(channels)")
         }

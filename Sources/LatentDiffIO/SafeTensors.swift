@@ -45,6 +45,9 @@ public struct SafeTensorsFile: Sendable {
 
     /// The largest JSON header accepted (a guard against a corrupt length).
     public static let maxHeaderBytes = 100_000_000
+    /// The largest data section accepted, 2 GiB (the project's models are a few MB): reading holds
+    /// it several times over (bytes, Float32 values, tensors).
+    public static let maxDataBytes = 1 << 31
 
     /// The number of elements of `shape`, or nil if a dimension is negative or the product overflows.
     static func elementCount(_ shape: [Int]) -> Int? {
@@ -83,43 +86,58 @@ extension SafeTensorsFile {
         let end: Int
     }
 
+    /// Reads `path`: the header first, validated against the file's size, and only then the data
+    /// section, so a header that declares more than the file holds costs no allocation.
     public static func read(path: String) throws(LatentDiffError) -> SafeTensorsFile {
-        try decode(contents(of: path), source: path)
+        var source = try FileSource(path: path)
+        return try parse(&source, name: path)
     }
 
-    /// Parses a whole file's bytes. `source` names the file in error messages. Every malformed
-    /// input throws `.format` (or `.unsupported` for a dtype the format knows but this reader does not).
+    /// Parses a whole file's bytes. `source` names the file in error messages.
     public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws(LatentDiffError) -> SafeTensorsFile {
-        let bad = { (what: String) in LatentDiffError.format("'\(source)': \(what)") }
-        guard bytes.count >= 8 else {
-            throw bad("\(bytes.count) bytes is too short for a safetensors file (it starts with an 8-byte header length)")
+        var memory = MemorySource(bytes: bytes)
+        return try parse(&memory, name: source)
+    }
+
+    /// The file from `source`, in order: header length, header, data section. Every malformed
+    /// input throws `.format` (`.unsupported` for a dtype the format knows but this reader does
+    /// not; `.outOfMemory` for a data section over `maxDataBytes`).
+    private static func parse(_ source: inout some ByteSource, name: String) throws(LatentDiffError) -> SafeTensorsFile {
+        let bad = { (what: String) in LatentDiffError.format("'\(name)': \(what)") }
+        let size = source.size
+        guard size >= 8 else {
+            throw bad("\(size) bytes is too short for a safetensors file (it starts with an 8-byte header length)")
         }
-        let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
+        let lengthBytes = try source.next(8)
+        let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(lengthBytes[$1]) << (8 * UInt64($1)) }
         guard length <= UInt64(maxHeaderBytes) else {
-            throw bad("header length \(length) is over the limit of \(maxHeaderBytes) bytes")
+            throw bad("not a safetensors file: its first 8 bytes give a header length of \(length), over the limit of \(maxHeaderBytes)")
         }
-        let dataStart = 8 + Int(length)
-        guard dataStart <= bytes.count else {
-            throw bad("header length \(length) runs past the end of the file (\(bytes.count) bytes)")
+        guard 8 + Int(length) <= size else {
+            throw bad("header length \(length) runs past the end of the file (\(size) bytes)")
         }
         let header: JSON
-        do { header = try JSON.parse(Array(bytes[8..<dataStart])) } catch { throw bad("JSON header: \(error.message)") }
+        do { header = try JSON.parse(try source.next(Int(length))) } catch { throw bad("JSON header: \(error.message)") }
         guard let members = header.objectValue else { throw bad("the JSON header is not an object") }
 
+        let dataSize = size - 8 - Int(length)
         var file = SafeTensorsFile()
         var entries: [Entry] = []
-        for (name, value) in members {
-            if name == "__metadata__" {
+        for (key, value) in members {
+            if key == "__metadata__" {
                 file.metadata = try metadata(value, bad)
             } else {
-                entries.append(try entry(name, value, dataSize: bytes.count - dataStart, source: source))
+                entries.append(try entry(key, value, dataSize: dataSize, source: name))
             }
         }
-        try checkCoverage(entries, dataSize: bytes.count - dataStart, bad)
-        file.tensors = bytes.withUnsafeBytes { raw in
+        try checkCoverage(entries, dataSize: dataSize, bad)
+        guard dataSize <= maxDataBytes else {
+            throw LatentDiffError(.outOfMemory, "'\(name)': \(dataSize) bytes of tensors is over the limit of \(maxDataBytes)")
+        }
+        let data = try source.next(dataSize)
+        file.tensors = data.withUnsafeBytes { raw in
             entries.map { e in
-                Tensor(name: e.name, shape: e.shape,
-                       values: floats(raw, from: dataStart + e.begin, count: (e.end - e.begin) / e.dtype.size, e.dtype))
+                Tensor(name: e.name, shape: e.shape, values: floats(raw, from: e.begin, count: (e.end - e.begin) / e.dtype.size, e.dtype))
             }
         }
         return file
@@ -219,23 +237,6 @@ extension SafeTensorsFile {
             }
             initialized = count
         }
-    }
-
-    /// A whole regular file's bytes.
-    private static func contents(of path: String) throws(LatentDiffError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            throw .io("cannot open '\(path)': \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var info = stat()
-        guard fstat(fileno(file), &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw .io("'\(path)' is not a regular file")
-        }
-        let size = Int(info.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        let got = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, size, file) }
-        guard got == size else { throw .io("cannot read '\(path)': \(String(cString: strerror(errno)))") }
-        return bytes
     }
 }
 

@@ -38,6 +38,9 @@ public struct DenoiserConfig: Sendable, Equatable {
     /// The width of the time (+ class) embedding: 4 w0 for the U-Net, the hidden width for the MLP.
     public var embeddingWidth: Int { kind == .unet ? 4 * widths[0] : widths[0] }
 
+    /// unet: the heads of each self-attention block, one per 32 channels of w1 (at least one).
+    public var attentionHeads: Int { max(1, widths[1] / 32) }
+
     public func validate() throws(LatentDiffError) {
         switch kind {
         case .unet:
@@ -45,6 +48,8 @@ public struct DenoiserConfig: Sendable, Equatable {
                       && (2...256).contains(inputShape[2]), "unet: input shape \(inputShape) is not (1...64, 2...256, 2...256)")
             try formatCheck(widths.count == 2 && widths.allSatisfy { (8...1024).contains($0) && $0 % 8 == 0 },
                       "unet: two widths, multiples of 8 in 8...1024")
+            try formatCheck(!attention || widths[1] % attentionHeads == 0,
+                      "unet: width \(widths[1]) does not split into its \(attentionHeads) attention heads (one per 32 channels)")
         case .mlp:
             try formatCheck(inputShape.count == 1 && (1...65536).contains(inputShape[0]), "mlp: input shape \(inputShape) is not (1...65536)")
             try formatCheck(widths.count == 1 && (1...8192).contains(widths[0]), "mlp: one hidden width in 1...8192")

@@ -28,7 +28,7 @@ public final class UNet: Denoiser, @unchecked Sendable {
         up1 = try ResBlock(store, "\(p).up1", inChannels: 2 * w1, outChannels: w1, embeddingDim: e, groups: groups, dropout: drop)
         up = try Conv2d(store, "\(p).upsample", inChannels: w1, outChannels: w1, kernel: 3)
         up0 = try ResBlock(store, "\(p).up0", inChannels: w1 + w0, outChannels: w0, embeddingDim: e, groups: groups, dropout: drop)
-        let heads = max(1, w1 / 32)
+        let heads = config.attentionHeads
         if config.attention {
             attentionDown = try Attention(store, "\(p).attention_down", channels: w1, heads: heads, groups: groups)
             attentionMiddle = try Attention(store, "\(p).attention_middle", channels: w1, heads: heads, groups: groups)

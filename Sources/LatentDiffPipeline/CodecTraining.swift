@@ -42,6 +42,7 @@ public struct CodecTrainingJob {
     /// Runs the job and returns the codec file written.
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
+        try TrainingLoop.prepareOutput(outputPath: outputPath, checkpointPath: checkpointPath, log: log)
         let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit)
         let test = try Dataset.load(dataset, directory: dataDirectory, split: .test, limit: testLimit)
         let imageShape = [train.channels, train.height, train.width]

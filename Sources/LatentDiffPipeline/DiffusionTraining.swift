@@ -44,6 +44,7 @@ public struct DiffusionTrainingJob {
 
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
+        try TrainingLoop.prepareOutput(outputPath: outputPath, checkpointPath: checkpointPath, log: log)
         let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit)
         let imageShape = [train.channels, train.height, train.width]
         let codec: Codec

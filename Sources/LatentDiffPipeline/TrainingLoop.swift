@@ -2,6 +2,10 @@ import LatentDiffIO
 import LatentDiffKernels
 import LatentDiffNN
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The loop every trainer shares: loss -> backward -> optional gradient hook (e.g. an all-reduce)
 /// -> clip -> AdamW with warm-up + cosine -> EMA, with a progress bar, atomic periodic checkpoints
 /// through `save`, resumption from a checkpoint's state, and a stop on a non-finite loss or
@@ -25,6 +29,16 @@ public final class TrainingLoop {
             self.weightDecay = weightDecay
             self.emaDecay = emaDecay
             self.checkpointSeconds = checkpointSeconds
+        }
+
+        /// Throws `.invalidArgument` for a value no run can use (NaN, a negative rate, ...).
+        public func validate() throws(LatentDiffError) {
+            guard learningRate.isFinite, learningRate > 0 else { throw .invalidArgument("the learning rate must be positive and finite, not \(learningRate)") }
+            guard warmupSteps >= 0 else { throw .invalidArgument("warm-up steps must be >= 0, not \(warmupSteps)") }
+            guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidArgument("the gradient clipping norm must be positive, not \(clipNorm)") }
+            guard weightDecay.isFinite, weightDecay >= 0 else { throw .invalidArgument("weight decay must be >= 0, not \(weightDecay)") }
+            if let emaDecay, !(0..<1).contains(emaDecay) { throw .invalidArgument("the EMA decay must be in [0, 1), not \(emaDecay)") }
+            guard checkpointSeconds >= 0 else { throw .invalidArgument("checkpoint seconds must be >= 0, not \(checkpointSeconds)") }
         }
     }
 
@@ -57,6 +71,7 @@ public final class TrainingLoop {
         budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String,
         loss: (Int) throws -> Tensor, save: (_ final: Bool) throws -> Void
     ) throws {
+        try settings.validate()
         let startStep = step
         let progress: ProgressReporter
         switch budget {
@@ -146,6 +161,21 @@ public final class TrainingLoop {
         optimizer.step = try state.int("adam_step", in: context)
         ema?.updates = try state.int("ema_updates", in: context)
         plannedSteps = try state.int("planned_steps", in: context)
+    }
+}
+
+extension TrainingLoop {
+    /// Before a job trains: checks that the output's directory takes files (rather than failing
+    /// at the first checkpoint, or after hours at the end), and removes what a killed run of the
+    /// same job left behind: unfinished temporary files of the output and of its checkpoint (the
+    /// files themselves are always whole: writes are atomic).
+    public static func prepareOutput(outputPath: String, checkpointPath: String, log: (String) -> Void) throws(LatentDiffError) {
+        let directory = outputPath.lastIndex(of: "/").map { String(outputPath[..<$0]) } ?? "."
+        guard access(directory.isEmpty ? "/" : directory, W_OK | X_OK) == 0 else {
+            throw .io("cannot write '\(outputPath)': \(String(cString: strerror(errno)))")
+        }
+        let removed = AtomicFile.removeStale(path: outputPath) + AtomicFile.removeStale(path: checkpointPath)
+        if removed > 0 { log("removed \(removed) unfinished temporary file(s) left by a killed run") }
     }
 }
 

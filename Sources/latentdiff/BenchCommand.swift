@@ -21,8 +21,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per workload instead of text.") var json = false
 
     func validate() throws {
-        guard threads > 0, repetitions > 0, batch > 0 else {
-            throw ValidationError("threads, repetitions and batch must be positive")
+        guard (1...256).contains(threads), (1...1000).contains(repetitions), (1...4096).contains(batch) else {
+            throw ValidationError("--threads must be in 1...256, --repetitions in 1...1000, --batch in 1...4096")
         }
         for name in workloads where !Workload.all.contains(where: { $0.name == name }) {
             throw ValidationError("unknown workload '\(name)'")

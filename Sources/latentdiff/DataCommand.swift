@@ -2,10 +2,6 @@ import ArgumentParser
 import LatentDiffIO
 import LatentDiffKernels
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension Dataset.Kind: ExpressibleByArgument {}
 
 /// Reads both splits of a data set and prints the image size and a per-class count table.
@@ -19,16 +15,10 @@ struct DataCommand: ParsableCommand {
     var data: String
 
     func run() throws {
-        let splits: [Dataset]
-        do {
-            splits = try Dataset.Split.allCases.map { (split) throws(LatentDiffError) in
-                try Dataset.load(dataset, directory: data, split: split)
-            }
-        } catch {
-            let line = Array("error: \(error.message)\n".utf8)
-            _ = write(STDERR_FILENO, line, line.count)
-            throw ExitCode.failure
-        }
+        try reportingErrors { report(try Dataset.Split.allCases.map { try Dataset.load(dataset, directory: data, split: $0) }) }
+    }
+
+    private func report(_ splits: [Dataset]) {
         guard let first = splits.first else { return }
         print("\(dataset.rawValue) in \(data): \(first.channels)x\(first.height)x\(first.width) images (C x H x W)")
         let counts = splits.map { $0.classCounts() }

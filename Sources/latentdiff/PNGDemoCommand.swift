@@ -12,24 +12,21 @@ struct PNGDemoCommand: ParsableCommand {
     @Option(help: "Height in pixels.") var height = 128
 
     func run() throws {
-        guard width > 0, height > 0 else { throw ValidationError("width and height must be positive") }
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for y in 0..<height {
-            for x in 0..<width {
-                let i = (y * width + x) * 3
-                pixels[i] = UInt8(x * 255 / max(1, width - 1))
-                pixels[i + 1] = UInt8(y * 255 / max(1, height - 1))
-                pixels[i + 2] = 128
+        try reportingErrors {
+            try PNG.validate(width: width, height: height, channels: 3)
+            var pixels = [UInt8](repeating: 0, count: width * height * 3)
+            for y in 0..<height {
+                for x in 0..<width {
+                    let i = (y * width + x) * 3
+                    pixels[i] = UInt8(x * 255 / max(1, width - 1))
+                    pixels[i + 1] = UInt8(y * 255 / max(1, height - 1))
+                    pixels[i + 2] = 128
+                }
             }
-        }
-        let image = Image8(width: width, height: height, channels: 3, pixels: pixels)
-        do {
+            let image = Image8(width: width, height: height, channels: 3, pixels: pixels)
             try PNG.write(path: out, image: image)
-            let back = try PNG.read(path: out)
-            guard back == image else { throw ValidationError("'\(out)' read back with different pixels") }
-        } catch let error as LatentDiffError {
-            throw ValidationError(error.message)
+            guard try PNG.read(path: out) == image else { throw LatentDiffError.format("'\(out)' read back with different pixels") }
+            print("wrote \(out) (\(width)x\(height) RGB) and read back identical pixels")
         }
-        print("wrote \(out) (\(width)x\(height) RGB) and read back identical pixels")
     }
 }

@@ -20,6 +20,7 @@ struct ReconstructCommand: ParsableCommand {
         try reportingErrors {
             Parallel.threadCount = try validThreads(threads)
             guard (1...256).contains(count) else { throw LatentDiffError.invalidArgument("--count must be in 1...256") }
+            guard measure >= 0 else { throw LatentDiffError.invalidArgument("--measure must be 0 (all) or positive, not \(measure)") }
             let (file, codec) = try loadCodec(path: self.codec)
             guard let kind = Dataset.Kind(rawValue: file.config.dataset) else {
                 throw LatentDiffError.format("the codec names an unknown data set '\(file.config.dataset)'")

@@ -37,7 +37,9 @@ struct SampleCommand: ParsableCommand {
             var columns = 0
             switch (classLabel, classes) {
             case (nil, nil): labels = [Int](repeating: -1, count: count)
-            case (let label?, nil): labels = [Int](repeating: label, count: count)
+            case (let label?, nil):
+                guard loaded.classCount > 0 else { throw LatentDiffError.invalidArgument("--class needs a class-conditional model") }
+                labels = [Int](repeating: label, count: count)
             case (nil, "all"):
                 guard loaded.classCount > 0 else { throw LatentDiffError.invalidArgument("--classes all needs a class-conditional model") }
                 labels = (0..<loaded.classCount).flatMap { [Int](repeating: $0, count: count) }

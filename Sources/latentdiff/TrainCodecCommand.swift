@@ -34,7 +34,8 @@ struct TrainCodecCommand: ParsableCommand {
             job.latentSize = latent
             job.widths = try widths.map(parseIntegerList)
             job.klWeight = klWeight
-            job.budget = codec == .pca ? .steps(1) : try TrainingBudget.from(steps: steps, minutes: minutes)
+            // PCA is fitted, not trained; the identity codec is refused by the job.
+            job.budget = [.pca, .identity].contains(codec) ? .steps(1) : try TrainingBudget.from(steps: steps, minutes: minutes)
             job.batchSize = batchSize
             job.learningRate = learningRate
             job.seed = seed

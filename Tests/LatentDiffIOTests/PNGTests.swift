@@ -1,3 +1,4 @@
+import CZlib
 import Testing
 import LatentDiffKernels
 @testable import LatentDiffIO
@@ -56,6 +57,25 @@ func gradient(width: Int, height: Int, channels: Int) -> Image8 {
         let truncated = Array(bytes[0..<(size / 2)])
         try AtomicFile.write(path: directory + "/half.png", bytes: truncated)
         #expect { try PNG.read(path: directory + "/half.png") } throws: { ($0 as? LatentDiffError)?.status == .format }
+    }
+
+    /// A header announcing 1,000,000 x 1,000 pixels over a few hundred bytes (found by fuzz_png):
+    /// refused before the 1 GB buffer is allocated.
+    @Test func rejectsHeaderLargerThanTheFileCanHold() throws {
+        let directory = temporaryDirectory()
+        try PNG.write(path: directory + "/small.png", image: gradient(width: 4, height: 4, channels: 1))
+        guard let file = fopen(directory + "/small.png", "rb") else { Issue.record("cannot reopen"); return }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        bytes.removeLast(4096 - fread(&bytes, 1, bytes.count, file))
+        fclose(file)
+        // IHDR: length (8..<12), "IHDR" (12..<16), width (16..<20), height (20..<24), ..., CRC (29..<33).
+        bytes.replaceSubrange(16..<24, with: PNGTextChunks.bigEndian(1_000_000) + PNGTextChunks.bigEndian(1000))
+        let crc = Array(bytes[12..<29]).withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
+        bytes.replaceSubrange(29..<33, with: PNGTextChunks.bigEndian(UInt32(truncatingIfNeeded: crc)))
+        try AtomicFile.write(path: directory + "/bomb.png", bytes: bytes)
+        let error = caught { try PNG.read(path: directory + "/bomb.png") }
+        #expect(error?.status == .format && error?.message.contains("cannot fit in its \(bytes.count) bytes") == true,
+                "\(error?.message ?? "no error")")
     }
 
     @Test func missingFileIsIOError() {

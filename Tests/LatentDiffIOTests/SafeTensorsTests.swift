@@ -2,6 +2,10 @@ import Testing
 import LatentDiffKernels
 @testable import LatentDiffIO
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A safetensors file made by hand: the length of `header` (or `length`), `header`, then `data`.
 func safetensorsBytes(_ header: String, data: [UInt8] = [], length: UInt64? = nil) -> [UInt8] {
     let json = Array(header.utf8)
@@ -28,7 +32,7 @@ let badFiles: [BadFile] = [
     BadFile(name: "header length past the end", bytes: safetensorsBytes("{}", length: 100),
             words: ["header length 100", "past the end"]),
     BadFile(name: "absurd header length", bytes: safetensorsBytes("{}", length: 1 << 40),
-            words: ["over the limit"]),
+            words: ["not a safetensors file", "over the limit"]),
     BadFile(name: "invalid JSON", bytes: safetensorsBytes(#"{"w": {"dtype": "F32",}}"#),
             words: ["JSON header", "invalid JSON at byte 22"]),
     BadFile(name: "header not an object", bytes: safetensorsBytes("[1, 2]"), words: ["not an object"]),
@@ -103,6 +107,28 @@ let badFiles: [BadFile] = [
     @Test func missingFileAndDirectoryAreIOErrors() {
         #expect(caught { try SafeTensorsFile.read(path: "/nonexistent/model.safetensors") }?.status == .io)
         #expect(caught { try SafeTensorsFile.read(path: temporaryDirectory()) }?.message.contains("not a regular file") == true)
+    }
+
+    /// A 100 GiB sparse file used to be read whole before its header was looked at, and the
+    /// allocation killed the process; now the header is checked against the size first.
+    @Test func hugeFileWithABadHeaderIsRefusedUnread() throws {
+        let path = temporaryDirectory() + "/sparse.safetensors"
+        try AtomicFile.write(path: path, bytes: safetensorsBytes("{}", length: 1 << 20))
+        #expect(truncate(path, 100 << 30) == 0)
+        defer { unlink(path) }
+        let error = caught { try SafeTensorsFile.read(path: path) }
+        #expect(error?.status == .format && error?.message.contains("JSON header") == true, "\(error?.message ?? "no error")")
+    }
+
+    @Test func dataSectionOverTheLimitIsOutOfMemory() throws {
+        let path = temporaryDirectory() + "/big.safetensors"
+        let count = SafeTensorsFile.maxDataBytes / 4 + 1
+        let header = safetensorsBytes(#"{"w": {"dtype": "F32", "shape": [\#(count)], "data_offsets": [0, \#(4 * count)]}}"#)
+        try AtomicFile.write(path: path, bytes: header)
+        #expect(truncate(path, off_t(header.count + 4 * count)) == 0)
+        defer { unlink(path) }
+        let error = caught { try SafeTensorsFile.read(path: path) }
+        #expect(error?.status == .outOfMemory && error?.message.contains("over the limit") == true, "\(error?.message ?? "no error")")
     }
 
     let sample = SafeTensorsFile(

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs one fuzz target for a given time:   fuzz/run.sh model|png|dataset SECONDS [libFuzzer flags]
+#
+# Starts from the committed seeds (fuzz/corpus/TARGET, only read) and the corpus grown by earlier
+# runs (fuzz/work/TARGET/corpus, not committed). A crash, leak, timeout or memory blow-up leaves
+# its input in fuzz/work/TARGET/ and fails the script; replay it with
+#   fuzz/build/fuzz_TARGET fuzz/work/TARGET/crash-...
+# Prints the run's executions and time at the end.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+target=${1:?usage: fuzz/run.sh model|png|dataset SECONDS}
+seconds=${2:?usage: fuzz/run.sh model|png|dataset SECONDS}
+shift 2
+case "$target" in model|png|dataset) ;; *) echo "unknown target '$target'" >&2; exit 2 ;; esac
+[ -n "${SKIP_BUILD:-}" ] || fuzz/build.sh
+work="fuzz/work/$target"
+mkdir -p "$work/corpus"
+dictionary=()
+[ -f "fuzz/$target.dict" ] && dictionary=(-dict="fuzz/$target.dict")
+log="$work/last-run.log"
+# -rss_limit_mb: the library's own limits (2 GiB of model tensors, 1 GiB of pixels) must hold
+# well below it; a single input that makes it allocate more is a finding.
+status=0
+"fuzz/build/fuzz_$target" "$work/corpus" "fuzz/corpus/$target" "${dictionary[@]}" \
+    -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2560 -malloc_limit_mb=2560 \
+    -artifact_prefix="$work/" -print_final_stats=1 "$@" > "$log" 2>&1 || status=$?
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+time=$(sed -n 's/^stat::.*//; s/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$log")
+if [ "$status" -ne 0 ]; then
+    tail -60 "$log"
+    echo "fuzz_$target: FAILED after ${runs:-?} executions (log: $log)"
+    exit "$status"
+fi
+echo "fuzz_$target: ${runs:-?} executions in ${time:-$seconds} s, no crash, leak or timeout ($(ls "$work/corpus" | wc -l) corpus files)"

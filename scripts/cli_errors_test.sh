@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Every kind of bad input a user can give the CLI, for each subcommand: missing or wrong files,
+# wrong data set directories, the wrong model for the command, invalid or out-of-range numbers.
+# Each must end with exactly one line "error: ..." on standard error (the last line) and a
+# non-zero exit status that is not a signal; no stack trace, no usage dump.
+#
+#   scripts/cli_errors_test.sh [LATENTDIFF]    (default: builds and uses .build/debug/latentdiff)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if [ $# -gt 0 ]; then bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); else swift build --product latentdiff; bin="$root/.build/debug/latentdiff"; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mnist=$root/Tests/Fixtures/mnist
+cifar=$root/Tests/Fixtures/cifar10
+conditional=$root/Tests/Fixtures/models/tiny-mnist.safetensors
+
+# Small real files for the "wrong file for the command" cases.
+quiet() { "$bin" "$@" > /dev/null 2>&1; }
+quiet train-codec --dataset mnist --data $mnist --codec pca --latent 2 --out "$work/codec.safetensors"
+quiet train-codec --dataset cifar10 --data $cifar --codec pca --latent 2 --out "$work/cifar-codec.safetensors"
+quiet train --codec "$work/codec.safetensors" --dataset mnist --data $mnist --widths 8 --blocks 1 --steps 2 \
+    --batch-size 8 --checkpoint-seconds 0 --out "$work/unconditional.safetensors"
+quiet png-demo --width 8 --height 8 --out "$work/image.png"
+echo "not a model" > "$work/text.safetensors"
+mkdir "$work/empty"
+codec="$work/codec.safetensors" cifar_codec="$work/cifar-codec.safetensors"
+unconditional="$work/unconditional.safetensors" checkpoint="$work/unconditional.safetensors.ckpt"
+train=(train --codec "$codec" --dataset mnist --data $mnist --widths 8 --blocks 1 --batch-size 8)
+train_codec=(train-codec --dataset mnist --data $mnist --codec vae-mlp --widths 8,8 --latent 2 --batch-size 8)
+sample=(sample --model "$conditional" --count 2 --steps 2)
+
+failures=0 cases=0
+# expect_error DESCRIPTION ARGS...: the command must fail with one "error:" line, last on stderr.
+expect_error() {
+    local what=$1 status=0
+    shift
+    cases=$((cases + 1))
+    (cd "$work" && "$bin" "$@") > "$work/stdout" 2> "$work/stderr" || status=$?
+    local last count
+    last=$(tail -n 1 "$work/stderr")
+    count=$(grep -c '^error: ' "$work/stderr" || true)
+    if [ "$status" -eq 0 ] || [ "$status" -ge 128 ] || [ "$count" -ne 1 ] || [[ "$last" != error:* ]] \
+        || grep -qiE 'backtrac|crashed|fatal error|precondition|^usage:|^help:' "$work/stderr"; then
+        failures=$((failures + 1))
+        echo "FAIL $what (exit $status): latentdiff $*"
+        sed 's/^/    /' "$work/stderr" | tail -n 12
+    else
+        printf 'ok   %-44s %s\n' "$what" "$last"
+    fi
+}
+
+expect_error "unknown subcommand" frobnicate
+expect_error "unknown option" version --bogus
+
+expect_error "png-demo: zero width" png-demo --width 0
+expect_error "png-demo: negative height" png-demo --height=-4
+expect_error "png-demo: not a number" png-demo --width wide
+expect_error "png-demo: huge width" png-demo --width 100000000000
+expect_error "png-demo: width overflows" png-demo --width 4611686018427387904 --height 4
+expect_error "png-demo: missing directory" png-demo --out no/such/dir/x.png
+
+expect_error "data: missing --data" data --dataset mnist
+expect_error "data: unknown data set" data --dataset svhn --data $mnist
+expect_error "data: missing directory" data --dataset mnist --data /nonexistent/mnist
+expect_error "data: CIFAR-10 directory as MNIST" data --dataset mnist --data $cifar
+expect_error "data: MNIST directory as CIFAR-10" data --dataset cifar10 --data $mnist
+expect_error "data: a file, not a directory" data --dataset mnist --data "$work/image.png"
+expect_error "data: empty directory" data --dataset cifar10 --data "$work/empty"
+
+expect_error "info: missing file" info /nonexistent.safetensors
+expect_error "info: a text file" info "$work/text.safetensors"
+expect_error "info: a PNG" info "$work/image.png"
+expect_error "info: no file" info
+
+expect_error "train-codec: identity" train-codec --dataset mnist --data $mnist --codec identity --out x
+expect_error "train-codec: unknown codec" train-codec --dataset mnist --data $mnist --codec jpeg --out x
+expect_error "train-codec: latent 0" "${train_codec[@]}" --latent 0 --steps 1 --out x
+expect_error "train-codec: negative latent" "${train_codec[@]}" --latent=-2 --steps 1 --out x
+expect_error "train-codec: PCA latent too big" train-codec --dataset mnist --data $mnist --codec pca --latent 100000 --out x
+expect_error "train-codec: bad widths" "${train_codec[@]}" --widths 8,x --steps 1 --out x
+expect_error "train-codec: widths not multiples of 8" train-codec --dataset mnist --data $mnist --codec vae-cnn --widths 7,9 --steps 1 --out x
+expect_error "train-codec: steps 0" "${train_codec[@]}" --steps 0 --out x
+expect_error "train-codec: negative steps" "${train_codec[@]}" --steps=-3 --out x
+expect_error "train-codec: no budget" "${train_codec[@]}" --out x
+expect_error "train-codec: steps and minutes" "${train_codec[@]}" --steps 1 --minutes 1 --out x
+expect_error "train-codec: minutes nan" "${train_codec[@]}" --minutes nan --out x
+expect_error "train-codec: batch size 0" "${train_codec[@]}" --steps 1 --batch-size 0 --out x
+expect_error "train-codec: batch over the data set" "${train_codec[@]}" --steps 1 --batch-size 100000 --out x
+expect_error "train-codec: learning rate nan" "${train_codec[@]}" --steps 1 --learning-rate nan --out x
+expect_error "train-codec: negative learning rate" "${train_codec[@]}" --steps 1 --learning-rate=-1 --out x
+expect_error "train-codec: negative KL weight" "${train_codec[@]}" --steps 1 --kl-weight=-1 --out x
+expect_error "train-codec: threads 0" "${train_codec[@]}" --steps 1 --threads 0 --out x
+expect_error "train-codec: negative checkpoint seconds" "${train_codec[@]}" --steps 1 --checkpoint-seconds=-1 --out x
+expect_error "train-codec: negative seed" "${train_codec[@]}" --steps 1 --seed=-1 --out x
+expect_error "train-codec: resume without checkpoint" "${train_codec[@]}" --steps 1 --resume --out x
+expect_error "train-codec: output directory missing" "${train_codec[@]}" --steps 1 --out no/such/dir/codec.safetensors
+expect_error "train-codec: wrong data directory" train-codec --dataset cifar10 --data $mnist --codec pca --out x
+
+expect_error "train: missing codec file" train --codec missing.safetensors --dataset mnist --data $mnist --steps 1 --out x
+expect_error "train: codec is a PNG" train --codec "$work/image.png" --dataset mnist --data $mnist --steps 1 --out x
+expect_error "train: codec for another data set" train --codec "$cifar_codec" --dataset mnist --data $mnist --steps 1 --out x
+expect_error "train: wrong data directory" "${train[@]}" --data $cifar --steps 1 --out x
+expect_error "train: U-Net widths 8,104" train --codec identity --dataset mnist --data $mnist --widths 8,104 --steps 1 --out x
+expect_error "train: width 0" "${train[@]}" --widths 0 --steps 1 --out x
+expect_error "train: blocks 0" "${train[@]}" --blocks 0 --steps 1 --out x
+expect_error "train: unknown schedule" "${train[@]}" --schedule square --steps 1 --out x
+expect_error "train: unknown prediction" "${train[@]}" --prediction x0 --steps 1 --out x
+expect_error "train: steps 0" "${train[@]}" --steps 0 --out x
+expect_error "train: minutes -1" "${train[@]}" --minutes=-1 --out x
+expect_error "train: batch size -1" "${train[@]}" --batch-size=-1 --steps 1 --out x
+expect_error "train: learning rate inf" "${train[@]}" --learning-rate inf --steps 1 --out x
+expect_error "train: threads 1000" "${train[@]}" --threads 1000 --steps 1 --out x
+expect_error "train: checkpoint seconds nan" "${train[@]}" --checkpoint-seconds nan --steps 1 --out x
+expect_error "train: resume without checkpoint" "${train[@]}" --resume --steps 1 --out x
+cp "$checkpoint" "$work/other.safetensors.ckpt"
+expect_error "train: resume another configuration" "${train[@]}" --widths 16 --resume --steps 3 --out other.safetensors
+expect_error "train: output directory missing" "${train[@]}" --steps 1 --out no/such/dir/model.safetensors
+expect_error "train: loss diverges" "${train[@]}" --learning-rate 1e30 --steps 50 --out diverged.safetensors
+
+expect_error "sample: missing model" sample --model missing.safetensors --out x.png
+expect_error "sample: model is a codec" sample --model "$codec" --out x.png
+expect_error "sample: model is a checkpoint" sample --model "$checkpoint" --out x.png
+expect_error "sample: model is a PNG" sample --model "$work/image.png" --out x.png
+expect_error "sample: model is a directory" sample --model "$work/empty" --out x.png
+expect_error "sample: count 0" "${sample[@]}" --count 0 --out x.png
+expect_error "sample: negative count" "${sample[@]}" --count=-5 --out x.png
+expect_error "sample: count too big" "${sample[@]}" --count 1000000 --out x.png
+expect_error "sample: count not a number" "${sample[@]}" --count many --out x.png
+expect_error "sample: steps 0" "${sample[@]}" --steps 0 --out x.png
+expect_error "sample: steps over the schedule" "${sample[@]}" --steps 5000 --out x.png
+expect_error "sample: unknown sampler" "${sample[@]}" --sampler euler --out x.png
+expect_error "sample: eta 2" "${sample[@]}" --sampler ddim --eta 2 --out x.png
+expect_error "sample: eta nan" "${sample[@]}" --sampler ddim --eta nan --out x.png
+expect_error "sample: negative guidance" "${sample[@]}" --guidance=-1 --out x.png
+expect_error "sample: guidance inf" "${sample[@]}" --guidance inf --out x.png
+expect_error "sample: class 10 of 10" "${sample[@]}" --class 10 --out x.png
+expect_error "sample: class -5" "${sample[@]}" --class=-5 --out x.png
+expect_error "sample: class on an unconditional model" sample --model "$unconditional" --class 3 --out x.png
+expect_error "sample: --classes all, unconditional" sample --model "$unconditional" --classes all --out x.png
+expect_error "sample: --classes some" "${sample[@]}" --classes some --out x.png
+expect_error "sample: --class and --classes" "${sample[@]}" --class 1 --classes all --out x.png
+expect_error "sample: threads 0" "${sample[@]}" --threads 0 --out x.png
+expect_error "sample: negative seed" "${sample[@]}" --seed=-1 --out x.png
+expect_error "sample: output directory missing" "${sample[@]}" --out no/such/dir/x.png
+expect_error "sample: images directory uncreatable" "${sample[@]}" --images no/such/dir --out x.png
+expect_error "sample: npy directory missing" "${sample[@]}" --npy no/such/dir/x.npy --out x.png
+expect_error "sample: no --out" "${sample[@]}"
+
+expect_error "reconstruct: missing codec" reconstruct --codec missing.safetensors --data $mnist --out x.png
+expect_error "reconstruct: codec is a PNG" reconstruct --codec "$work/image.png" --data $mnist --out x.png
+expect_error "reconstruct: wrong data directory" reconstruct --codec "$cifar_codec" --data $mnist --out x.png
+expect_error "reconstruct: count 0" reconstruct --codec "$codec" --data $mnist --count 0 --out x.png
+expect_error "reconstruct: negative measure" reconstruct --codec "$codec" --data $mnist --measure=-1 --out x.png
+expect_error "reconstruct: threads 0" reconstruct --codec "$codec" --data $mnist --threads 0 --out x.png
+expect_error "reconstruct: output directory missing" reconstruct --codec "$codec" --data $mnist --count 2 --out no/dir/x.png
+
+expect_error "bench: unknown workload" bench resnet
+expect_error "bench: threads 0" bench --threads 0
+expect_error "bench: huge batch" bench --batch 1000000000
+expect_error "bench: repetitions 0" bench --repetitions 0
+
+echo "cli errors: $cases cases, $failures failed"
+[ "$failures" -eq 0 ]
