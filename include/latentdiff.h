@@ -76,7 +76,9 @@ ld_status ld_write_png(const char *path, const uint8_t *pixels, int32_t width, i
  * *out_channels describe it; any of the three size pointers may be NULL if not wanted.
  * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL path/out_pixels or channels outside 0..4;
  * LD_ERR_IO if the file cannot be opened; LD_ERR_FORMAT if it is not a PNG or is truncated or
- * damaged. On failure *out_pixels is not written. */
+ * damaged (a header announcing more pixels than the file could hold is refused before anything
+ * is allocated); LD_ERR_OUT_OF_MEMORY for an image over 1 GiB of pixels. On failure *out_pixels
+ * is not written. */
 ld_status ld_read_png(const char *path, int32_t channels, uint8_t **out_pixels, int32_t *out_width,
                       int32_t *out_height, int32_t *out_channels);
 
@@ -117,14 +119,18 @@ ld_status ld_dataset_check(const char *directory, const char *kind, int32_t spli
  * functions below on the same model at once; only ld_model_free must not race with them. */
 typedef struct ld_model ld_model;
 
-/* Loads the model file `path`. On success *out_model owns the new model; free it with
- * ld_model_free. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL arguments; LD_ERR_IO if the file
- * cannot be read; LD_ERR_FORMAT if it is not a LatentDiff model (truncated, damaged, wrong tensors
- * or a configuration this version does not understand); LD_ERR_OUT_OF_MEMORY if it declares more
- * data than the library accepts. On failure *out_model is not written. */
+/* Loads the model file `path`. The header is checked against the file's size before the tensors
+ * are read, so a damaged or hostile file costs no more memory than it holds. On success
+ * *out_model owns the new model; free it with ld_model_free. Returns LD_OK;
+ * LD_ERR_INVALID_ARGUMENT for NULL arguments; LD_ERR_IO if the file cannot be read;
+ * LD_ERR_FORMAT if it is not a LatentDiff model (truncated, damaged, wrong tensors, a training
+ * checkpoint, or a configuration this version does not understand); LD_ERR_UNSUPPORTED for a
+ * tensor type it does not read; LD_ERR_OUT_OF_MEMORY for more than 2 GiB of tensors. On failure
+ * *out_model is not written. */
 ld_status ld_model_load(const char *path, ld_model **out_model);
 
 /* Frees a model from ld_model_load and everything it owns (including strings from ld_model_info).
+ * Freeing the last loaded model also returns the library's cache of scratch buffers to the system.
  * NULL is a no-op. */
 void ld_model_free(ld_model *model);
 

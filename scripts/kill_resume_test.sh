@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Crash-safe training: trains the tiny model of scripts/make_tiny_model.sh on the MNIST fixture
-# with a checkpoint every CHECKPOINT_SECONDS, kills it with SIGKILL at random moments (every
-# third kill the moment a checkpoint's temporary file appears, i.e. during the write) KILLS times,
-# and resumes it with --resume after each kill. Checks that
+# with a checkpoint after every step, kills it with SIGKILL at random moments KILLS times, and
+# resumes it with --resume after each kill. Three kinds of kill take turns: at a random moment
+# before the run's first new checkpoint (loading, encoding, the first step); a random moment after
+# 1-3 new checkpoints; the moment a checkpoint's temporary file appears (during its write).
+# Checks that
 #   - every checkpoint on disk after a kill loads (`latentdiff info`: the model part builds, the
 #     training state reads), and its step never goes back;
 #   - the resumed run starts from exactly that checkpoint's step;
@@ -14,14 +16,13 @@
 #   - a run whose loss diverges stops with a one-line error and keeps its last good checkpoint.
 #
 #   scripts/kill_resume_test.sh [LATENTDIFF]    (default: builds and uses .build/debug/latentdiff)
-#   KILLS=20 STEPS=80 CHECKPOINT_SECONDS=0.3 SEED=$RANDOM to change the defaults.
+#   KILLS=20 STEPS=40 SEED=$RANDOM to change the defaults.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 if [ $# -gt 0 ]; then bin=$1; else swift build --product latentdiff; bin="$root/.build/debug/latentdiff"; fi
 kills_wanted=${KILLS:-20}
-steps=${STEPS:-80}
-checkpoint_seconds=${CHECKPOINT_SECONDS:-0.3}
+steps=${STEPS:-40}
 RANDOM=${SEED:-$$}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +36,7 @@ train=("$bin" train --codec "$work/codec.safetensors" --dataset mnist --data $mn
 
 echo "== reference: $steps steps without interruption"
 start=$(date +%s)
-"${train[@]}" --checkpoint-seconds 100000 --out "$work/reference.safetensors" > "$work/reference.log" 2>&1
+"${train[@]}" --checkpoint-seconds 1000000 --out "$work/reference.safetensors" > "$work/reference.log" 2>&1
 echo "   $(($(date +%s) - start)) s"
 
 out="$work/killed.safetensors"
@@ -46,42 +47,50 @@ checkpoint_step() {
     "$bin" info "$1" > "$work/info.log" 2>&1 || { echo "FAIL: checkpoint does not load:"; cat "$work/info.log"; exit 1; }
     sed -n 's/^training state: step \([0-9]*\),.*/\1/p' "$work/info.log"
 }
-# Waits up to 20 s for a checkpoint temporary file of process $1; true if one appeared.
-wait_for_write() {
+# Waits (up to 60 s) while process $1 runs until the command that follows succeeds; true if it did.
+wait_until() {
     local pid=$1 i
-    for ((i = 0; i < 10000; i++)); do
-        compgen -G "$ckpt.tmp-$pid-*" > /dev/null && return 0
+    shift
+    for ((i = 0; i < 30000; i++)); do
+        "$@" && return 0
         kill -0 "$pid" 2> /dev/null || return 1
         sleep 0.002
     done
     return 1
 }
+# A checkpoint written since the last call (or the run's start); the marker then moves to now.
+new_checkpoint() { [ "$ckpt" -nt "$work/marker" ] && touch "$work/marker"; }
+# The first of: `new_checkpoint`, or the time $1 (microseconds since the epoch) reached.
+checkpoint_or_timeout() { new_checkpoint || [ "${EPOCHREALTIME/./}" -ge "$1" ]; }
+writing_checkpoint() { compgen -G "$ckpt.tmp-$1-*" > /dev/null; }
 
 echo "== $kills_wanted kills with SIGKILL, each followed by --resume"
 while true; do
     run=$((run + 1))
-    args=(--checkpoint-seconds "$checkpoint_seconds" --out "$out")
+    args=(--checkpoint-seconds 0 --out "$out")
     expected=""
     if [ -f "$ckpt" ]; then
         args+=(--resume)
         expected=$(checkpoint_step "$ckpt")
     fi
     stale=$(compgen -G "$ckpt.tmp-*" | wc -l || true)
+    touch "$work/marker"
     "${train[@]}" "${args[@]}" > "$work/run-$run.log" 2>&1 &
     pid=$!
     how=""
     if [ "$kills" -lt "$kills_wanted" ]; then
-        if [ $((kills % 3)) -eq 2 ] && wait_for_write "$pid"; then
-            how="during a checkpoint write"
-        else
-            # 0.5 to 4.5 s after the start: while loading, encoding, training or writing.
-            sleep "$((RANDOM % 4)).$((RANDOM % 10))$((RANDOM % 10))" && sleep 0.5
-            how="at a random moment"
-        fi
+        case $((kills % 3)) in
+        0) wait_until "$pid" checkpoint_or_timeout "$((${EPOCHREALTIME/./} + RANDOM % 3000 * 1000))"
+           how="at a random moment" ;;
+        1) for ((n = RANDOM % 3; n >= 0; n--)); do wait_until "$pid" new_checkpoint || break; done
+           sleep "0.0$((RANDOM % 10))"
+           how="after new checkpoints" ;;
+        2) wait_until "$pid" writing_checkpoint "$pid"; how="during a checkpoint write" ;;
+        esac
         kill -KILL "$pid" 2> /dev/null || true
     fi
     status=0
-    wait "$pid" || status=$?
+    { wait "$pid"; } 2> /dev/null || status=$?
     if [ -n "$expected" ]; then
         # (A run killed while still loading has printed nothing yet.)
         if grep -q "^resumed from .* at step $expected\$" "$work/run-$run.log"; then

@@ -18,7 +18,7 @@ let maxCount: Int32 = 65536
         // Sampling runs OpenBLAS on one thread and spreads samples over threads itself (bitwise
         // reproducibility); set it once here rather than on every call.
         if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
-        outModel.pointee = handle.opaque
+        outModel.pointee = handle.retainedPointer()
     }
 }
 

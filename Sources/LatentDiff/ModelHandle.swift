@@ -7,7 +7,14 @@ import Glibc
 
 /// What an `ld_model *` points to: the loaded model and the C strings `ld_model_info` hands out,
 /// which live as long as the handle.
+///
+/// Freeing the last live model also empties `BufferCache.shared`, which otherwise keeps up to
+/// 1 GiB of released tensor buffers for reuse: a host that loads models of other sizes in turn
+/// would see that memory pile up, and one that frees every model would never get it back.
 final class ModelHandle {
+    nonisolated(unsafe) private static var live = 0
+    private static let liveLock = Mutex()
+
     let model: DiffusionModel
     let codecKind: UnsafeMutablePointer<CChar>
     let dataset: UnsafeMutablePointer<CChar>
@@ -29,7 +36,11 @@ final class ModelHandle {
         free(configJSON)
     }
 
-    var opaque: OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+    /// A retained pointer for C, counted as a live model until `release`.
+    func retainedPointer() -> OpaquePointer {
+        Self.liveLock.withLock { Self.live += 1 }
+        return OpaquePointer(Unmanaged.passRetained(self).toOpaque())
+    }
 
     /// The handle behind a pointer from `opaque`; NULL is an invalid-argument error.
     static func from(_ pointer: OpaquePointer?) throws(LatentDiffError) -> ModelHandle {
@@ -40,5 +51,7 @@ final class ModelHandle {
     static func release(_ pointer: OpaquePointer?) {
         guard let pointer else { return }
         Unmanaged<ModelHandle>.fromOpaque(UnsafeRawPointer(pointer)).release()
+        // After the release, so the model's own buffers are among those freed.
+        if liveLock.withLock({ () -> Bool in live -= 1; return live == 0 }) { BufferCache.shared.trim() }
     }
 }

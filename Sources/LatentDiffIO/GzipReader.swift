@@ -23,10 +23,11 @@ final class GzipReader {
 
     deinit { gzclose(file) }
 
-    /// Up to `count` bytes; fewer only when the file ends.
+    /// Up to `count` bytes; fewer only when the file ends. The buffer grows with the bytes read,
+    /// so a count taken from a damaged header allocates nothing the file does not hold.
     func read(upTo count: Int) throws(LatentDiffError) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(min(count, 1 << 26))
+        bytes.reserveCapacity(min(count, 1 << 20))
         var chunk = [UInt8](repeating: 0, count: min(count, 1 << 20))
         while bytes.count < count {
             let wanted = min(chunk.count, count - bytes.count)
