@@ -1,11 +1,43 @@
 #!/usr/bin/env bash
 # Every check of the project: the Swift test suite; the shipping build (dist/) with its symbol,
 # dependency and clean-environment checks; the C examples against dist/ (plain and under
-# valgrind); the Python binding against the same library.
+# valgrind) and the Python binding (plain and under valgrind); the soak and thread stress tests;
+# every bad CLI input; crash-safe training (kill and resume); each fuzz target for FUZZ_SECONDS
+# (default 60); the C examples, soak, stress and Python test under AddressSanitizer; the stress
+# test under ThreadSanitizer. Prints the time each part took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+started=$(date +%s)
+step() {
+    echo "==== $1 ($(($(date +%s) - started)) s since the start)"
+}
+
+step "swift test"
 swift test
+step "shipping build"
 scripts/dist.sh
+step "C examples, plain and under valgrind"
 make -C examples-c test LIBDIR="$root/dist/lib" SKIP_BUILD=1
-LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so" python3 bindings/python/test_latentdiff.py
+step "Python binding, plain and under valgrind"
+export LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so"
+python3 bindings/python/test_latentdiff.py
+bindings/python/valgrind_test.sh
+unset LATENTDIFF_LIBRARY
+step "soak (1000 load/sample/free cycles) and thread stress"
+make -C examples-c stress LIBDIR="$root/dist/lib" SKIP_BUILD=1
+step "bad CLI input"
+swift build --product latentdiff
+scripts/cli_errors_test.sh .build/debug/latentdiff
+step "kill and resume training"
+scripts/kill_resume_test.sh .build/debug/latentdiff
+step "fuzzing, ${FUZZ_SECONDS:-60} s per target"
+fuzz/run_all.sh "${FUZZ_SECONDS:-60}"
+step "AddressSanitizer: C examples, soak, stress, Python binding"
+make -C examples-c asan
+LD_PRELOAD=$("$(dirname "$(command -v swift)")/clang" -print-file-name=libclang_rt.asan-x86_64.so) \
+    ASAN_OPTIONS=detect_leaks=0 LATENTDIFF_LIBRARY="$root/.build-fuzz/release/libLatentDiff.so" \
+    python3 bindings/python/test_latentdiff.py
+step "ThreadSanitizer: thread stress"
+scripts/tsan.sh
+step "all passed"
