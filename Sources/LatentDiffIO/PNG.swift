@@ -96,7 +96,8 @@ public enum PNG {
             throw LatentDiffError(.outOfMemory, "'\(path)': a \(width)x\(height) image of \(wanted) channels is over the limit of \(maxBytes) bytes")
         }
         var info = stat()
-        guard fstat(fileno(file), &info) == 0, width * height * wanted <= maxExpansion * Int(info.st_size) else {
+        // (Divided, not multiplied: the size of a sparse file can be near Int.max.)
+        guard fstat(fileno(file), &info) == 0, (width * height * wanted - 1) / maxExpansion < Int(info.st_size) else {
             throw .format("'\(path)' is a damaged PNG: a \(width)x\(height) image cannot fit in its \(info.st_size) bytes")
         }
         image.format = format(channels: wanted)
