@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(name: "LatentDiffIOTests", dependencies: ["LatentDiffIO"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentDiffModelsTests", dependencies: ["LatentDiffModels"]),
         .testTarget(name: "LatentDiffDiffusionTests", dependencies: ["LatentDiffDiffusion"]),
+        .testTarget(name: "LatentDiffPipelineTests", dependencies: ["LatentDiffPipeline"]),
         .testTarget(name: "LatentDiffTests", dependencies: ["LatentDiff"]),
     ]
 )
