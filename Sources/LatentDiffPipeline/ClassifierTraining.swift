@@ -33,7 +33,7 @@ public struct ClassifierTrainingJob {
                                                               checkpointSeconds: .infinity))
         let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset == .cifar10)
         let shape = [batchSize, train.channels, train.height, train.width]
-        try loop.run(budget: budget, title: "train-classifier", unitsPerStep: batchSize, unit: "img",
+        try loop.run(budget: budget, title: "train-classifier", unitsPerStep: batchSize, unit: "img", lossPlot: outputPath + ".loss.png",
                      loss: { step in
                          let batch = try batches.batch(step: step)
                          return crossEntropyWithLogits(classifier(Tensor(shape: shape, values: batch.pixels)).logits,

@@ -107,7 +107,7 @@ public struct DiffusionTrainingJob {
         }
         var final: ModelFile?
         try loop.run(
-            budget: budget, title: "train", unitsPerStep: batchSize, unit: "latents",
+            budget: budget, title: "train", unitsPerStep: batchSize, unit: "latents", lossPlot: outputPath + ".loss.png",
             loss: { step in
                 let (indices, _) = batches.indices(step: step)
                 let labels = conditional ? indices.map { Int(train.labels[$0]) } : [Int](repeating: -1, count: indices.count)
