@@ -14,7 +14,7 @@ struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample", abstract: "Generate images from a model file and write them as a grid PNG.")
 
-    @Option(help: "Model file.") var model: String
+    @Option(help: "Model file (default: the shipped MNIST model).") var model = "models/mnist.safetensors"
     @Option(help: "Images (with --classes all: images per class).") var count = 16
     @Option(help: "Sampler: ddpm, ddim or dpm++.") var sampler: SamplerSettings.Kind = .dpmSolver
     @Option(help: "Denoising steps.") var steps = 20
@@ -26,7 +26,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write each image as DIR/NNNN.png.") var images: String?
     @Option(help: "Also write the latents as a .npy file.") var npy: String?
-    @Option(help: "Output grid PNG.") var out: String
+    @Option(help: "Output grid PNG.") var out = "samples.png"
 
     func run() throws {
         try reportingErrors {
