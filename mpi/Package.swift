@@ -19,12 +19,21 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev"])]),
+        // The communicator and the gradient all-reduce hook.
+        .target(
+            name: "LatentDiffMPI",
+            dependencies: ["CMPI", .product(name: "LatentDiffCLI", package: "LatentDiff")]),
+        // train, sample and bench-allreduce, with the options of `latentdiff`.
         .executableTarget(
             name: "latentdiff-mpi",
             dependencies: [
-                "CMPI",
+                "LatentDiffMPI",
                 .product(name: "LatentDiffCLI", package: "LatentDiff"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Run under `mpirun -np N` (test.sh does, with N = 2); alone it is a world of one.
+        .testTarget(
+            name: "LatentDiffMPITests",
+            dependencies: ["LatentDiffMPI", .product(name: "LatentDiffCLI", package: "LatentDiff")]),
     ]
 )

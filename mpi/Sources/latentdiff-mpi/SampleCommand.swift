@@ -1,6 +1,7 @@
 import ArgumentParser
 import LatentDiffCLI
 import LatentDiffKernels
+import LatentDiffMPI
 import LatentDiffPipeline
 
 /// `latentdiff-mpi sample`: each rank samples its slice of the images (noise keyed by the global

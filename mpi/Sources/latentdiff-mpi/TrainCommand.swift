@@ -1,5 +1,6 @@
 import ArgumentParser
 import LatentDiffCLI
+import LatentDiffMPI
 import LatentDiffPipeline
 
 /// `latentdiff-mpi train`: `latentdiff train` on every rank, each on its slice of every batch,

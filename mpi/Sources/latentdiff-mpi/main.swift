@@ -1,5 +1,6 @@
 import ArgumentParser
 import LatentDiffCLI
+import LatentDiffMPI
 import LatentDiffPipeline
 
 /// Starts MPI, runs `body` with the world (progress bars only on the lead) and finalizes. An
@@ -22,7 +23,7 @@ struct LatentDiffMPICommand: ParsableCommand {
         commandName: "latentdiff-mpi",
         abstract: "LatentDiff on Open MPI: run `mpirun -np N latentdiff-mpi train|sample ...` with the options of `latentdiff`.",
         version: LatentDiffVersion.string,
-        subcommands: [TrainCommand.self, SampleCommand.self])
+        subcommands: [TrainCommand.self, SampleCommand.self, BenchAllReduceCommand.self])
 }
 
 LatentDiffMPICommand.main()

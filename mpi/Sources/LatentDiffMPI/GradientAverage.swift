@@ -7,15 +7,15 @@ import LatentDiffPipeline
 /// loss is the mean over its equal slice of the batch, so the average is the whole batch's
 /// gradient. One flag per parameter travels with the buffer: a parameter gets a gradient only
 /// when some rank's backward gave it one, as one process with the whole batch would.
-final class GradientAverage {
-    let world: Communicator
+public final class GradientAverage {
+    public let world: Communicator
     private var buffer: [Float] = []
     private var steps = 0
     private var seconds = 0.0
 
-    init(world: Communicator) { self.world = world }
+    public init(world: Communicator) { self.world = world }
 
-    func callAsFunction(_ parameters: [Tensor]) {
+    public func callAsFunction(_ parameters: [Tensor]) {
         let total = parameters.reduce(0) { $0 + $1.count }
         if buffer.count != total + parameters.count { buffer = [Float](repeating: 0, count: total + parameters.count) }
         buffer.withUnsafeMutableBufferPointer { buffer in
@@ -48,7 +48,7 @@ final class GradientAverage {
     }
 
     /// The all-reduce's size and mean time per step, for the log.
-    var summary: String {
+    public var summary: String {
         let megabytes = Double(buffer.count * MemoryLayout<Float>.size) / 1_048_576
         let milliseconds = steps > 0 ? seconds * 1000 / Double(steps) : 0
         return "all-reduce: \(format(megabytes, digits: 2)) MB of gradients per step over \(world.size) ranks, "

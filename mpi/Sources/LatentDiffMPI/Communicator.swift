@@ -8,12 +8,12 @@ import Glibc
 /// MPI_COMM_WORLD of this process, for the few collectives data-parallel work needs. MPI is called
 /// from the main thread only (MPI_THREAD_FUNNELED); worker threads never touch it. MPI's default
 /// error handler aborts the whole job on a communication error, so the calls return no status.
-final class Communicator {
-    let rank: Int
-    let size: Int
+public final class Communicator {
+    public let rank: Int
+    public let size: Int
 
     /// Initializes MPI (once per process).
-    init() {
+    public init() {
         var provided: Int32 = 0
         MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
         var rank: Int32 = 0, size: Int32 = 0
@@ -23,24 +23,24 @@ final class Communicator {
         self.size = Int(size)
     }
 
-    var shard: Shard { Shard(rank: rank, count: size) }
+    public var shard: Shard { Shard(rank: rank, count: size) }
 
-    func finalize() { MPI_Finalize() }
+    public func finalize() { MPI_Finalize() }
 
     /// Ends every process of the job (a rank that fails must not leave the others waiting in a
     /// collective).
-    func abort(status: Int32) -> Never {
+    public func abort(status: Int32) -> Never {
         MPI_Abort(ld_mpi_comm_world(), status)
         exit(status)
     }
 
     /// Sums `count` floats across all ranks, in place; every rank gets the same sums.
-    func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) {
         MPI_Allreduce(ld_mpi_in_place(), values, mpiCount(count), ld_mpi_float(), ld_mpi_sum(), ld_mpi_comm_world())
     }
 
     /// The lead's `value`, on every rank.
-    func broadcastFromLead(_ value: Double) -> Double {
+    public func broadcastFromLead(_ value: Double) -> Double {
         var value = value
         MPI_Bcast(&value, 1, ld_mpi_double(), 0, ld_mpi_comm_world())
         return value
@@ -48,11 +48,11 @@ final class Communicator {
 
     /// The concatenation of every rank's `values` (rank r sends `counts[r]` of them) on the lead;
     /// an empty array on the other ranks.
-    func gatherOnLead(_ values: [Float], counts: [Int]) -> [Float] {
+    public func gatherOnLead(_ values: [Float], counts: [Int]) -> [Float] {
         gather(values, counts: counts, type: ld_mpi_float())
     }
 
-    func gatherOnLead(_ values: [UInt8], counts: [Int]) -> [UInt8] {
+    public func gatherOnLead(_ values: [UInt8], counts: [Int]) -> [UInt8] {
         gather(values, counts: counts, type: ld_mpi_uint8())
     }
 
