@@ -10,7 +10,7 @@ swift test
 scripts/dist.sh
 make -C examples-c test LIBDIR="$root/dist/lib" SKIP_BUILD=1
 LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so" python3 bindings/python/test_latentdiff.py
-if command -v mpirun > /dev/null; then
+if command -v mpirun > /dev/null && pkg-config --exists ompi-c; then
     mpi/test.sh
 else
     echo "mpirun not found (apt-get install libopenmpi-dev openmpi-bin): skipped mpi/test.sh"
