@@ -43,6 +43,10 @@ public final class TrainingLoop {
     /// Called after backward with the parameters, before clipping (data-parallel training reduces
     /// gradients here).
     public var gradientHook: (([Tensor]) -> Void)?
+    /// Time-budgeted runs: maps this process's elapsed seconds to the value every process uses
+    /// (data-parallel training takes the lead's), so all stop at the same step and plan the same
+    /// learning-rate schedule.
+    public var elapsedHook: ((Double) -> Double)?
 
     public init(store: ParameterStore, settings: Settings) {
         let parameters = store.parameters
@@ -71,12 +75,14 @@ public final class TrainingLoop {
         }
         var lastCheckpoint = MonotonicClock.now()
         var smoothedLoss = Double.nan
-        while !budget.isSpent(step: step, elapsed: progress.elapsed) {
+        while true {
+            let elapsed = budget.isSteps ? progress.elapsed : elapsedHook?(progress.elapsed) ?? progress.elapsed
+            if budget.isSpent(step: step, elapsed: elapsed) { break }
             if case .minutes(let minutes) = budget {
                 // Plan the schedule from the speed of the first 20 steps of this run.
                 if step - startStep == 20 || plannedSteps == 0 {
-                    let rate = Double(max(1, step - startStep)) / max(progress.elapsed, 1e-3)
-                    plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - progress.elapsed)))
+                    let rate = Double(max(1, step - startStep)) / max(elapsed, 1e-3)
+                    plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - elapsed)))
                 }
             }
             let value = try loss(step)
