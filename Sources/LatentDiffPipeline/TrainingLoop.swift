@@ -85,24 +85,8 @@ public final class TrainingLoop {
                     plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - elapsed)))
                 }
             }
-            let value = try loss(step)
-            let lossValue = Double(value.scalar)
-            guard lossValue.isFinite else {
-                throw LatentDiffError(.numeric, "the loss became \(lossValue) at step \(step + 1); stopped, the last checkpoint is kept")
-            }
+            let lossValue = try update(loss: try loss(step))
             losses.append(lossValue)
-            value.backward()
-            gradientHook?(parameters)
-            let norm = clipGradients(parameters, maxNorm: settings.clipNorm)
-            guard norm.isFinite else {
-                throw LatentDiffError(.numeric, "a gradient became \(norm) at step \(step + 1); stopped, the last checkpoint is kept")
-            }
-            let schedule = WarmupCosineSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
-                                                totalSteps: max(plannedSteps, step + 1), floor: settings.learningRate * 0.05)
-            optimizer.update(learningRate: schedule.learningRate(at: step))
-            optimizer.zeroGrad()
-            ema?.update()
-            step += 1
             smoothedLoss = smoothedLoss.isNaN ? lossValue : 0.98 * smoothedLoss + 0.02 * lossValue
             progress.update(step - (budget.isSteps ? 0 : startStep), rateUnits: unitsPerStep,
                             fields: "step \(step) loss \(format(smoothedLoss, digits: 4))")
@@ -116,6 +100,30 @@ public final class TrainingLoop {
         if let lossPlot {
             try linePlot(losses, title: "\(title.uppercased()) LOSS", xLabel: "STEP (FROM \(startStep))", yLabel: "LOSS", path: lossPlot)
         }
+    }
+
+    /// One training step on a scalar loss whose graph is recorded: backward -> gradient hook ->
+    /// clip -> AdamW at the scheduled learning rate -> EMA. Returns the loss; throws when the loss
+    /// or a gradient is not finite, before any parameter changes.
+    @discardableResult
+    public func update(loss value: Tensor) throws -> Double {
+        let lossValue = Double(value.scalar)
+        guard lossValue.isFinite else {
+            throw LatentDiffError(.numeric, "the loss became \(lossValue) at step \(step + 1); stopped, the last checkpoint is kept")
+        }
+        value.backward()
+        gradientHook?(parameters)
+        let norm = clipGradients(parameters, maxNorm: settings.clipNorm)
+        guard norm.isFinite else {
+            throw LatentDiffError(.numeric, "a gradient became \(norm) at step \(step + 1); stopped, the last checkpoint is kept")
+        }
+        let schedule = WarmupCosineSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
+                                            totalSteps: max(plannedSteps, step + 1), floor: settings.learningRate * 0.05)
+        optimizer.update(learningRate: schedule.learningRate(at: step))
+        optimizer.zeroGrad()
+        ema?.update()
+        step += 1
+        return lossValue
     }
 
     // MARK: checkpoint state

@@ -2,6 +2,7 @@ import ArgumentParser
 import LatentDiffDiffusion
 import LatentDiffIO
 import LatentDiffKernels
+import LatentDiffCLI
 import LatentDiffPipeline
 
 struct CompareCommand: ParsableCommand {

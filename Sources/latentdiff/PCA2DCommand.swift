@@ -1,6 +1,7 @@
 import ArgumentParser
 import LatentDiffDiffusion
 import LatentDiffKernels
+import LatentDiffCLI
 import LatentDiffPipeline
 
 #if canImport(Glibc)

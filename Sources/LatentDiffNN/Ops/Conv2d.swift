@@ -31,6 +31,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
     return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
+        FlopCount.addProduct(m: outChannels, n: whole.columnCount, k: whole.columnRows)
         let buffers = ConvBuffers(chunks)
         for index in 0..<chunks.count {
             let (start, g) = chunks[index]

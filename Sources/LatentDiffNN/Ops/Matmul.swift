@@ -17,6 +17,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let (lda, ldb) = (ca, cb)
     let (sizeA, sizeB, sizeC) = (m * k, k * n, m * n)
     return Tensor.make(shape: batchShape + [m, n], inputs: [a, b]) { c in
+        FlopCount.addProduct(m: batch * m, n: n, k: k)
         for i in 0..<batch {
             BLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha,
                        a: a.data + i * sizeA, lda: lda, b: b.data + i * sizeB, ldb: ldb,
