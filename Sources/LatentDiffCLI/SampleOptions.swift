@@ -11,7 +11,7 @@ import Glibc
 /// The options of `latentdiff sample` (and of `latentdiff-mpi sample`, whose ranks each sample a
 /// slice of the images and whose lead writes them all).
 public struct SampleOptions: ParsableArguments {
-    @Option(help: "Model file.") var model: String
+    @Option(help: "Model file (default: the shipped MNIST model).") var model = "models/mnist.safetensors"
     @Option(help: "Images (with --classes all: images per class).") var count = 16
     @Option(help: "Sampler: ddpm, ddim or dpm++.") var sampler: SamplerSettings.Kind = .dpmSolver
     @Option(help: "Denoising steps.") var steps = 20
@@ -23,7 +23,7 @@ public struct SampleOptions: ParsableArguments {
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write each image as DIR/NNNN.png.") var images: String?
     @Option(help: "Also write the latents as a .npy file.") var npy: String?
-    @Option(help: "Output grid PNG.") var out: String
+    @Option(help: "Output grid PNG.") var out = "samples.png"
 
     public init() {}
 

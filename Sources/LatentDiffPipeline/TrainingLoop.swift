@@ -38,6 +38,8 @@ public final class TrainingLoop {
     /// The total steps the learning-rate schedule spans (fixed at the start, or after the first
     /// steps of a time-budgeted run from their speed).
     public private(set) var plannedSteps = 0
+    /// The loss of every step of this run (for the loss-curve plot).
+    public private(set) var losses: [Double] = []
     /// Called after backward with the parameters, before clipping (data-parallel training reduces
     /// gradients here).
     public var gradientHook: (([Tensor]) -> Void)?
@@ -56,9 +58,10 @@ public final class TrainingLoop {
     }
 
     /// Runs until the budget is spent. `loss(step)` builds the scalar loss of one step (recording a
-    /// graph); `save(final)` writes a checkpoint (or the final model). `fields` adds text to the bar.
+    /// graph); `save(final)` writes a checkpoint (or the final model). With `lossPlot`, the loss
+    /// curve of the run is drawn there as a PNG at the end.
     public func run(
-        budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String,
+        budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String, lossPlot: String? = nil,
         loss: (Int) throws -> Tensor, save: (_ final: Bool) throws -> Void
     ) throws {
         let startStep = step
@@ -87,6 +90,7 @@ public final class TrainingLoop {
             guard lossValue.isFinite else {
                 throw LatentDiffError(.numeric, "the loss became \(lossValue) at step \(step + 1); stopped, the last checkpoint is kept")
             }
+            losses.append(lossValue)
             value.backward()
             gradientHook?(parameters)
             let norm = clipGradients(parameters, maxNorm: settings.clipNorm)
@@ -109,6 +113,9 @@ public final class TrainingLoop {
         }
         progress.finish(fields: "step \(step) loss \(format(smoothedLoss, digits: 4))", rateUnits: unitsPerStep)
         try save(true)
+        if let lossPlot {
+            try linePlot(losses, title: "\(title.uppercased()) LOSS", xLabel: "STEP (FROM \(startStep))", yLabel: "LOSS", path: lossPlot)
+        }
     }
 
     // MARK: checkpoint state
