@@ -115,7 +115,8 @@ public struct DiffusionTrainingJob {
         }
         var final: ModelFile?
         try loop.run(
-            budget: budget, title: "train", unitsPerStep: batchSize, unit: "latents", lossPlot: outputPath + ".loss.png",
+            budget: budget, title: "train", unitsPerStep: batchSize, unit: "latents",
+            lossPlot: shard.isLead ? outputPath + ".loss.png" : nil,
             loss: { step in
                 let (global, _) = batches.indices(step: step)
                 let part = shard.range(of: global.count)
