@@ -29,9 +29,10 @@ public struct ConvGeometry: Equatable, Sendable {
 public enum Im2col {
     /// cols (C k k, B Ho Wo), with
     /// cols[(c k + i) k + j, (b Ho + oy) Wo + ox] = x[b, c, oy s - p + i, ox s - p + j] (0 outside).
-    /// x is (B, C, H, W). A padded input is first copied into a zero-bordered buffer, so the
-    /// lowering itself is plain row copies.
+    /// x is (B, C, H, W). At stride 1 each row of cols is the input shifted (`shift`); otherwise a
+    /// padded input is first copied into a zero-bordered buffer, so the lowering is row copies.
     public static func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
+        if g.stride == 1 { return shifted(x, g, cols) }
         guard g.padding > 0 else { return lower(x, g, height: g.height, width: g.width, cols) }
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
         let paddedCount = g.batch * g.channels * height * width
@@ -52,6 +53,56 @@ public enum Im2col {
             }
         }
         lower(padded, g, height: height, width: width, cols)
+    }
+
+    /// `im2col` at stride 1: row (c, i, j) holds, per image, x[b, c] shifted by (dy, dx) = (i - p, j - p).
+    private static func shifted(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
+        let k = g.kernel, columns = g.columnCount, plane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+        Parallel.forEach(g.channels, workPerItem: 2 * k * k * columns) { channelRange in
+            for c in channelRange {
+                for i in 0..<k {
+                    for j in 0..<k {
+                        let row = cols + ((c * k + i) * k + j) * columns
+                        for b in 0..<g.batch {
+                            shift(x + (b * g.channels + c) * plane, g, dy: i - g.padding, dx: j - g.padding,
+                                  row + b * outPlane)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// target[oy, ox] = image[oy + dy, ox + dx], 0 outside the H x W image; target is Ho x Wo.
+    /// When Wo = W, target rows with a source row are one run of the image, copied at once; the
+    /// |dx| entries per row that wrapped around from a neighbouring row are then zeroed.
+    @inline(__always)
+    private static func shift(_ image: UnsafePointer<Float>, _ g: ConvGeometry, dy: Int, dx: Int,
+                              _ target: UnsafeMutablePointer<Float>) {
+        let (height, width, outHeight, outWidth) = (g.height, g.width, g.outHeight, g.outWidth)
+        // Output rows [top, bottom) read input rows top + dy ..< bottom + dy, all inside the image.
+        let top = min(outHeight, max(0, -dy)), bottom = max(top, min(outHeight, height - dy))
+        target.update(repeating: 0, count: top * outWidth)
+        (target + bottom * outWidth).update(repeating: 0, count: (outHeight - bottom) * outWidth)
+        // Output columns [left, right) read input columns inside the image.
+        let left = min(outWidth, max(0, -dx)), right = max(left, min(outWidth, width - dx))
+        if outWidth == width {
+            // Source index of output index t: t + offset, clipped to the image.
+            let offset = dy * width + dx
+            let first = max(top * width, -offset), last = min(bottom * width, height * width - offset)
+            if last > first { (target + first).update(from: image + first + offset, count: last - first) }
+            for oy in top..<bottom {
+                for ox in 0..<left { target[oy * width + ox] = 0 }
+                for ox in right..<width { target[oy * width + ox] = 0 }
+            }
+        } else {
+            for oy in top..<bottom {
+                let row = target + oy * outWidth
+                row.update(repeating: 0, count: left)
+                copy(row + left, image + (oy + dy) * width + left + dx, right - left)
+                (row + right).update(repeating: 0, count: outWidth - right)
+            }
+        }
     }
 
     /// `im2col` of an input already padded to (B, C, height, width), read with padding 0.

@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Time the benchmark workloads (training steps, sampling).",
         discussion: """
             Workloads: \(Benchmark.all.map(\.name).joined(separator: ", ")); see benchmarks/README.md. \
-            resblocks-CxHxW: a stack of 4 ResBlocks at C channels on HxW maps, forward + backward + SGD \
-            (batch --batch). GFLOP/s counts the multiply-adds of convolutions, linear layers and attention \
+            resblocks-CxHxW: a stack of 4 ResBlocks at C channels on HxW maps, forward + backward + SGD. \
+            GFLOP/s counts the multiply-adds of convolutions, linear layers and attention \
             products (2 FLOPs each; a training step = 3x its forward pass).
             """)
 
@@ -22,7 +22,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and the parallel loops (sampling: samples per thread).") var threads = 1
     @Option(help: "Timed runs per workload (the median is reported).") var repetitions = 5
     @Option(help: "Untimed runs before them.") var warmup = 2
-    @Option(help: "Batch size of the resblocks workloads.") var batch = 128
+    @Option(help: "Batch size of the training workloads (for profiling; the defined workloads use 128).")
+    var batch = 128
     @Flag(help: "One JSON object per workload and line.") var json = false
 
     var names: [String] {
@@ -61,11 +62,11 @@ struct Benchmark: Sendable {
 
     let name: String
     let unit: Unit
-    /// Images or latents one run processes (throughput units).
-    let items: Int
+    /// Images or latents one run processes (throughput units); nil: the batch.
+    var items: Int? = nil
     /// Counted forward FLOPs times this are the FLOPs of a run: 3 for training (backward = 2x forward).
     let flopFactor: Int
-    /// Builds models and inputs (at `threads`, with `batch` for the resblocks) and returns one run.
+    /// Builds models and inputs (at `threads`, with `batch` for training) and returns one run.
     let prepare: @Sendable (_ threads: Int, _ batch: Int) throws -> () throws -> Void
 
     struct Result {
@@ -104,7 +105,7 @@ struct Benchmark: Sendable {
             try run()
             seconds.append(MonotonicClock.now() - start)
         }
-        let values = seconds.map { unit == .milliseconds ? $0 * 1e3 : Double(items) / $0 }
+        let values = seconds.map { unit == .milliseconds ? $0 * 1e3 : Double(items ?? batch) / $0 }
         return Result(benchmark: self, threads: threads, values: values, gflops: flops / medianOf(seconds) / 1e9)
     }
 }

@@ -51,14 +51,16 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             let (start, g) = chunks[index]
             let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
             let rowsK = g.columnRows
-            if weight.requiresGrad || !backwardByConvolution {
-                // dY (Cout, Bc Ho Wo), channel-major like the forward product.
+            // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself).
+            var dyCM = UnsafePointer(dyChunk)
+            if g.batch > 1 && (weight.requiresGrad || !backwardByConvolution) {
                 gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
+                dyCM = UnsafePointer(buffers.product)
             }
             if weight.requiresGrad {
                 // dW (Cout, Cin k k) += dY (Cout, Bc Ho Wo) cols^T
                 Im2col.im2col(x.data + xChunk, g, buffers.columns)
-                BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: buffers.product,
+                BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
                            lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: 1,
                            c: weight.gradBuffer(), ldc: rowsK)
             }
@@ -72,7 +74,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             } else {
                 // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
                 BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
-                           b: buffers.product, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
+                           b: dyCM, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
                 Im2col.col2im(buffers.columns, g, x.gradBuffer() + xChunk)
             }
         }
@@ -95,34 +97,47 @@ private func flippedKernel(_ weight: Tensor) -> Tensor {
 }
 
 /// One chunk of a convolution: output[b, o, :] (+)= (W (O, C k k) im2col(input))[o, b, :] + bias[o].
-/// input (Bc, C, H, W), output (Bc, O, Ho, Wo).
+/// input (Bc, C, H, W), output (Bc, O, Ho, Wo). One image's product is its output: sgemm writes
+/// (or adds) there directly, after the bias is filled in (OpenBLAS would zero C first anyway).
 private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
                            outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
                            bias: UnsafePointer<Float>?, accumulate: Bool) {
     Im2col.im2col(input, g, buffers.columns)
+    let plane = g.outHeight * g.outWidth
+    guard g.batch > 1 else {
+        if let bias, !accumulate {
+            for o in 0..<outChannels { (output + o * plane).update(repeating: bias[o], count: plane) }
+        }
+        BLAS.sgemm(m: outChannels, n: plane, k: g.columnRows, a: weight, lda: g.columnRows, b: buffers.columns,
+                   ldb: plane, beta: accumulate || bias != nil ? 1 : 0, c: output, ldc: plane)
+        return
+    }
     // Y (O, Bc Ho Wo) = W (O, C k k) cols (C k k, Bc Ho Wo)
     BLAS.sgemm(m: outChannels, n: g.columnCount, k: g.columnRows, a: weight, lda: g.columnRows,
                b: buffers.columns, ldb: g.columnCount, c: buffers.product, ldc: g.columnCount)
     scatterChannelMajor(buffers.product, to: output, batch: g.batch, channels: outChannels,
-                        plane: g.outHeight * g.outWidth, bias: bias, accumulate: accumulate)
+                        plane: plane, bias: bias, accumulate: accumulate)
 }
 
 /// The batch of a convolution split into equal-as-can-be chunks of whole images, so that the
-/// columns of a chunk, forward or (at stride 1) backward, stay within a budget.
+/// columns of a chunk, forward or (at stride 1) backward, stay within a budget (or are one image).
 struct ConvChunks {
     let whole: ConvGeometry
     let count: Int
-    /// Floats of im2col columns and of the channel-major product for the largest chunk, forward or backward.
+    /// Floats (at least 1) of im2col columns and of the channel-major product for the largest chunk,
+    /// forward or backward.
     let columnCapacity: Int, productCapacity: Int
 
     init(_ whole: ConvGeometry, outChannels: Int, columnBudget: Int) {
         self.whole = whole
         let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
         let columnsPerImage = whole.kernel * whole.kernel * max(whole.channels * outPlane, outChannels * inPlane)
-        count = min(whole.batch, max(1, (columnsPerImage * whole.batch + columnBudget - 1) / columnBudget))
-        let largest = (whole.batch + count - 1) / count
-        columnCapacity = largest * columnsPerImage
-        productCapacity = largest * max(outChannels * outPlane, whole.channels * inPlane)
+        let perChunk = max(1, columnBudget / columnsPerImage)
+        count = (whole.batch + perChunk - 1) / perChunk
+        let largest = min(whole.batch, perChunk)
+        columnCapacity = max(1, largest * columnsPerImage)
+        // Single images need no channel-major product.
+        productCapacity = largest > 1 ? largest * max(outChannels * outPlane, whole.channels * inPlane) : 1
     }
 
     /// The first image and the geometry of chunk `index`.
