@@ -77,7 +77,6 @@ extension Benchmark {
         Benchmark(name: name, unit: .milliseconds, items: count, flopFactor: 1) { threads, _ in
             let model = try randomModel(imageShape: [3, 32, 32])
             let labels = randomLabels(count)
-            BLAS.threadCount = 1  // as in Generation: samples spread over threads instead
             return {
                 _ = try model.sampleLatents(settings: SamplerSettings(kind: .ddim, steps: 1), seed: 5,
                                             labels: labels, threads: threads)

@@ -7,7 +7,8 @@ import LatentDiffKernels
 /// Lowered to one sgemm per chunk of the batch: im2col gives cols (Cin k k, Bc Ho Wo), then
 /// Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols, reordered to NCHW. Chunks keep cols within 1 MB,
 /// so sgemm reads them from cache (measured faster than one whole-batch product, whose columns
-/// spill to memory); chunks depend on the shapes only, so results do not depend on threads.
+/// spill to memory), and are spread over threads. Chunks depend on the shapes only, and each
+/// chunk's weight gradient is summed in chunk order, so results do not depend on threads.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 18)
 }
@@ -24,6 +25,8 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let inChannels = whole.channels
     let inPlane = whole.height * whole.width, outPlane = whole.outHeight * whole.outWidth
     let chunks = ConvChunks(whole, outChannels: outChannels, columnBudget: columnBudget)
+    // Multiply-adds of one chunk's product (Cout x cols), for splitting chunks over threads.
+    let chunkWork = outChannels * chunks.columnCapacity
     // At stride 1, dx is itself a convolution: of dy, with the kernel flipped and its channel axes
     // swapped, padding k - 1 - p. Otherwise dx = col2im(W^T dY).
     let transposedPadding = kernel - 1 - padding
@@ -32,11 +35,13 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
     return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
         FlopCount.addProduct(m: outChannels, n: whole.columnCount, k: whole.columnRows)
-        let buffers = ConvBuffers(chunks)
-        for index in 0..<chunks.count {
-            let (start, g) = chunks[index]
-            convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
-                          buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
+        Parallel.forEach(chunks.count, workPerItem: chunkWork) { range in
+            let buffers = ConvBuffers(chunks)
+            for index in range {
+                let (start, g) = chunks[index]
+                convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
+                              buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
+            }
         }
     } backward: { y in
         let dy = y.gradBuffer()
@@ -45,38 +50,52 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             addChannelSums(of: dy, batch: whole.batch, channels: outChannels, plane: outPlane, to: bias.gradBuffer())
         }
         guard x.requiresGrad || weight.requiresGrad else { return }
-        let buffers = ConvBuffers(chunks)
         let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : nil
-        for index in 0..<chunks.count {
-            let (start, g) = chunks[index]
-            let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
-            let rowsK = g.columnRows
-            // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself).
-            var dyCM = UnsafePointer(dyChunk)
-            if g.batch > 1 && (weight.requiresGrad || !backwardByConvolution) {
-                gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
-                dyCM = UnsafePointer(buffers.product)
+        let dx = x.requiresGrad ? x.gradBuffer() : nil
+        // dW += the chunks' products: one chunk's straight into dW, several into their own
+        // slots of `partials`, summed in chunk order afterwards.
+        let dW = weight.requiresGrad ? weight.gradBuffer() : nil
+        let rowsK = whole.columnRows, weightCount = outChannels * rowsK
+        let partials = dW != nil && chunks.count > 1 ? BufferCache.shared.allocate(chunks.count * weightCount) : nil
+        Parallel.forEach(chunks.count, workPerItem: 2 * chunkWork) { range in
+            let buffers = ConvBuffers(chunks)
+            for index in range {
+                let (start, g) = chunks[index]
+                let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
+                // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself).
+                var dyCM = UnsafePointer(dyChunk)
+                if g.batch > 1 && (dW != nil || !backwardByConvolution) {
+                    gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
+                    dyCM = UnsafePointer(buffers.product)
+                }
+                if let dW {
+                    // dW (Cout, Cin k k) (+)= dY (Cout, Bc Ho Wo) cols^T
+                    Im2col.im2col(x.data + xChunk, g, buffers.columns)
+                    BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
+                               lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: partials == nil ? 1 : 0,
+                               c: partials.map { $0 + index * weightCount } ?? dW, ldc: rowsK)
+                }
+                guard let dx else { continue }
+                if let flipped {
+                    // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
+                    let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
+                                                  width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
+                    convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
+                                  output: dx + xChunk, bias: nil, accumulate: true)
+                } else {
+                    // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
+                    BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
+                               b: dyCM, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
+                    Im2col.col2im(buffers.columns, g, dx + xChunk)
+                }
             }
-            if weight.requiresGrad {
-                // dW (Cout, Cin k k) += dY (Cout, Bc Ho Wo) cols^T
-                Im2col.im2col(x.data + xChunk, g, buffers.columns)
-                BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
-                           lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: 1,
-                           c: weight.gradBuffer(), ldc: rowsK)
+        }
+        if let partials, let dW {
+            for index in 0..<chunks.count {
+                let partial = partials + index * weightCount
+                elementRanges(weightCount) { r in for i in r { dW[i] += partial[i] } }
             }
-            guard x.requiresGrad else { continue }
-            if let flipped {
-                // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
-                let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
-                                              width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
-                convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
-                              output: x.gradBuffer() + xChunk, bias: nil, accumulate: true)
-            } else {
-                // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
-                BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
-                           b: dyCM, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
-                Im2col.col2im(buffers.columns, g, x.gradBuffer() + xChunk)
-            }
+            BufferCache.shared.release(partials, count: chunks.count * weightCount)
         }
     }
 }
@@ -121,6 +140,7 @@ private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, wei
 
 /// The batch of a convolution split into equal-as-can-be chunks of whole images, so that the
 /// columns of a chunk, forward or (at stride 1) backward, stay within a budget (or are one image).
+/// The split depends on the shapes only.
 struct ConvChunks {
     let whole: ConvGeometry
     let count: Int
@@ -133,7 +153,9 @@ struct ConvChunks {
         let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
         let columnsPerImage = whole.kernel * whole.kernel * max(whole.channels * outPlane, outChannels * inPlane)
         let perChunk = max(1, columnBudget / columnsPerImage)
-        count = (whole.batch + perChunk - 1) / perChunk
+        // A multiple of 4 chunks (when there are several) shares evenly between 2 or 4 threads.
+        let fewest = (whole.batch + perChunk - 1) / perChunk
+        count = fewest > 1 ? min(whole.batch, (fewest + 3) / 4 * 4) : fewest
         let largest = min(whole.batch, perChunk)
         columnCapacity = max(1, largest * columnsPerImage)
         // Single images need no channel-major product.
