@@ -55,52 +55,20 @@ public enum Im2col {
         lower(padded, g, height: height, width: width, cols)
     }
 
-    /// `im2col` at stride 1: row (c, i, j) holds, per image, x[b, c] shifted by (dy, dx) = (i - p, j - p).
+    /// `im2col` at stride 1: row (c, i, j) holds, per image, x[b, c] shifted by (i - p, j - p).
     private static func shifted(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
         let k = g.kernel, columns = g.columnCount, plane = g.height * g.width, outPlane = g.outHeight * g.outWidth
         Parallel.forEach(g.channels, workPerItem: 2 * k * k * columns) { channelRange in
-            for c in channelRange {
-                for i in 0..<k {
-                    for j in 0..<k {
+            for i in 0..<k {
+                for j in 0..<k {
+                    let shift = ShiftedCopy(g, dy: i - g.padding, dx: j - g.padding)
+                    for c in channelRange {
                         let row = cols + ((c * k + i) * k + j) * columns
                         for b in 0..<g.batch {
-                            shift(x + (b * g.channels + c) * plane, g, dy: i - g.padding, dx: j - g.padding,
-                                  row + b * outPlane)
+                            shift.apply(x + (b * g.channels + c) * plane, row + b * outPlane)
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// target[oy, ox] = image[oy + dy, ox + dx], 0 outside the H x W image; target is Ho x Wo.
-    /// When Wo = W, target rows with a source row are one run of the image, copied at once; the
-    /// |dx| entries per row that wrapped around from a neighbouring row are then zeroed.
-    @inline(__always)
-    private static func shift(_ image: UnsafePointer<Float>, _ g: ConvGeometry, dy: Int, dx: Int,
-                              _ target: UnsafeMutablePointer<Float>) {
-        let (height, width, outHeight, outWidth) = (g.height, g.width, g.outHeight, g.outWidth)
-        // Output rows [top, bottom) read input rows top + dy ..< bottom + dy, all inside the image.
-        let top = min(outHeight, max(0, -dy)), bottom = max(top, min(outHeight, height - dy))
-        target.update(repeating: 0, count: top * outWidth)
-        (target + bottom * outWidth).update(repeating: 0, count: (outHeight - bottom) * outWidth)
-        // Output columns [left, right) read input columns inside the image.
-        let left = min(outWidth, max(0, -dx)), right = max(left, min(outWidth, width - dx))
-        if outWidth == width {
-            // Source index of output index t: t + offset, clipped to the image.
-            let offset = dy * width + dx
-            let first = max(top * width, -offset), last = min(bottom * width, height * width - offset)
-            if last > first { (target + first).update(from: image + first + offset, count: last - first) }
-            for oy in top..<bottom {
-                for ox in 0..<left { target[oy * width + ox] = 0 }
-                for ox in right..<width { target[oy * width + ox] = 0 }
-            }
-        } else {
-            for oy in top..<bottom {
-                let row = target + oy * outWidth
-                row.update(repeating: 0, count: left)
-                copy(row + left, image + (oy + dy) * width + left + dx, right - left)
-                (row + right).update(repeating: 0, count: outWidth - right)
             }
         }
     }
