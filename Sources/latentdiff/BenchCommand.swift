@@ -11,8 +11,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Time the benchmark workloads (training steps, sampling).",
         discussion: """
             Workloads: \(Benchmark.all.map(\.name).joined(separator: ", ")); see benchmarks/README.md. \
-            resblocks-CxHxW: a stack of 4 ResBlocks at C channels on HxW maps, forward + backward + SGD \
-            (batch --batch). GFLOP/s counts the multiply-adds of convolutions, linear layers and attention \
+            resblocks-CxHxW: a stack of 4 ResBlocks at C channels on HxW maps, forward + backward + SGD. \
+            GFLOP/s counts the multiply-adds of convolutions, linear layers and attention \
             products (2 FLOPs each; a training step = 3x its forward pass).
             """)
 
@@ -23,8 +23,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and the parallel loops (sampling: samples per thread).") var threads = 1
     @Option(help: "Timed runs per workload (the median is reported).") var repetitions = 5
     @Option(help: "Untimed runs before them.") var warmup = 2
-    @Option(help: "Batch size of the resblocks workloads.") var batch = 128
+    @Option(help: "Batch size of the training workloads (for profiling; the defined workloads use 128).")
+    var batch = 128
     @Flag(help: "One JSON object per workload and line.") var json = false
+    @Flag(help: ArgumentHelp("Time by the process' CPU time instead of the wall clock.",
+                             discussion: "For comparing versions on a busy machine; at 1 thread only."))
+    var cpuTime = false
 
     var names: [String] {
         (workloadOptions.flatMap { $0.split(separator: ",").map(String.init) } + workloads)
@@ -34,6 +38,7 @@ struct BenchCommand: ParsableCommand {
         guard threads > 0, repetitions > 0, warmup >= 0, batch > 0 else {
             throw ValidationError("threads, repetitions and batch must be positive, warmup not negative")
         }
+        guard !cpuTime || threads == 1 else { throw ValidationError("--cpu-time needs --threads 1") }
         for name in names where !Benchmark.all.contains(where: { $0.name == name }) {
             throw ValidationError("unknown workload '\(name)'")
         }
@@ -47,7 +52,7 @@ struct BenchCommand: ParsableCommand {
             for benchmark in chosen {
                 Parallel.threadCount = threads
                 let result = try benchmark.measure(threads: threads, batch: batch, warmup: warmup,
-                                                   repetitions: repetitions)
+                                                   repetitions: repetitions, cpuTime: cpuTime)
                 print(json ? result.json(sgemm: sgemm) : result.text(sgemm: sgemm))
             }
         }
@@ -62,11 +67,11 @@ struct Benchmark: Sendable {
 
     let name: String
     let unit: Unit
-    /// Images or latents one run processes (throughput units).
-    let items: Int
+    /// Images or latents one run processes (throughput units); nil: the batch.
+    var items: Int? = nil
     /// Counted forward FLOPs times this are the FLOPs of a run: 3 for training (backward = 2x forward).
     let flopFactor: Int
-    /// Builds models and inputs (at `threads`, with `batch` for the resblocks) and returns one run.
+    /// Builds models and inputs (at `threads`, with `batch` for training) and returns one run.
     let prepare: @Sendable (_ threads: Int, _ batch: Int) throws -> () throws -> Void
 
     struct Result {
@@ -93,7 +98,8 @@ struct Benchmark: Sendable {
     }
 
     /// Warm-up runs (at least one, which also counts the FLOPs), then `repetitions` timed runs.
-    func measure(threads: Int, batch: Int, warmup: Int, repetitions: Int) throws -> Result {
+    func measure(threads: Int, batch: Int, warmup: Int, repetitions: Int, cpuTime: Bool) throws -> Result {
+        let clock = cpuTime ? MonotonicClock.processCPU : MonotonicClock.now
         let run = try prepare(threads, batch)
         let before = FlopCount.total
         try run()
@@ -101,11 +107,11 @@ struct Benchmark: Sendable {
         for _ in 1..<max(1, warmup) { try run() }
         var seconds: [Double] = []
         for _ in 0..<repetitions {
-            let start = MonotonicClock.now()
+            let start = clock()
             try run()
-            seconds.append(MonotonicClock.now() - start)
+            seconds.append(clock() - start)
         }
-        let values = seconds.map { unit == .milliseconds ? $0 * 1e3 : Double(items) / $0 }
+        let values = seconds.map { unit == .milliseconds ? $0 * 1e3 : Double(items ?? batch) / $0 }
         return Result(benchmark: self, threads: threads, values: values, gflops: flops / medianOf(seconds) / 1e9)
     }
 }

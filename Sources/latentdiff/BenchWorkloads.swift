@@ -20,12 +20,12 @@ extension Benchmark {
         diffusionTraining("pixel-train-cifar10", .images, shape: [3, 32, 32]),
     ]
 
-    static let trainingBatch = 128, classCount = 10
+    static let classCount = 10
 
     /// A stack of 4 ResBlocks (8 groups) at C channels on side x side maps: forward, backward of
     /// mean(h^2), in-place SGD.
     static func resBlocks(channels: Int, side: Int) -> Benchmark {
-        Benchmark(name: "resblocks-\(channels)x\(side)x\(side)", unit: .milliseconds, items: 1, flopFactor: 3) { _, batch in
+        Benchmark(name: "resblocks-\(channels)x\(side)x\(side)", unit: .milliseconds, flopFactor: 3) { _, batch in
             let store = ParameterStore(seed: 1)
             let stack = try (0..<4).map {
                 try ResBlock(store, "blocks.\($0)", inChannels: channels, outChannels: channels, groups: 8)
@@ -44,9 +44,9 @@ extension Benchmark {
         }
     }
 
-    /// A conv VAE training step on a batch of 128 images: MSE + KL, backward, clip, AdamW.
+    /// A conv VAE training step on a batch of images: MSE + KL, backward, clip, AdamW.
     static func vaeTraining(_ name: String, imageShape: [Int]) -> Benchmark {
-        Benchmark(name: name, unit: .images, items: trainingBatch, flopFactor: 3) { _, _ in
+        Benchmark(name: name, unit: .images, flopFactor: 3) { _, trainingBatch in
             let store = ParameterStore(seed: 1)
             guard let vae = try makeCodec(CodecConfig(kind: .vaeCNN, imageShape: imageShape), store: store)
                 as? VariationalCodec else { throw LatentDiffError(.internalError, "vae-cnn is not variational") }
@@ -56,10 +56,10 @@ extension Benchmark {
         }
     }
 
-    /// A class-conditional U-Net training step on a batch of 128 (latents, or pixels for the
-    /// pixel-space U-Net): epsilon loss at random t, backward, clip, AdamW.
+    /// A class-conditional U-Net training step on a batch (latents, or pixels for the pixel-space
+    /// U-Net): epsilon loss at random t, backward, clip, AdamW.
     static func diffusionTraining(_ name: String, _ unit: Unit, shape: [Int]) -> Benchmark {
-        Benchmark(name: name, unit: unit, items: trainingBatch, flopFactor: 3) { _, _ in
+        Benchmark(name: name, unit: unit, flopFactor: 3) { _, trainingBatch in
             let store = ParameterStore(seed: 1)
             let denoiser = try makeDenoiser(
                 DenoiserConfig(kind: .unet, inputShape: shape, classCount: classCount), store: store)
@@ -77,7 +77,6 @@ extension Benchmark {
         Benchmark(name: name, unit: .milliseconds, items: count, flopFactor: 1) { threads, _ in
             let model = try randomModel(imageShape: [3, 32, 32])
             let labels = randomLabels(count)
-            BLAS.threadCount = 1  // as in Generation: samples spread over threads instead
             return {
                 _ = try model.sampleLatents(settings: SamplerSettings(kind: .ddim, steps: 1), seed: 5,
                                             labels: labels, threads: threads)
