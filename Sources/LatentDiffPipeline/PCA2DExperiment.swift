@@ -56,7 +56,6 @@ public struct PCA2DExperiment {
         let testPoints = try points(model.codec, test, indices: Array(0..<test.count))
         let trainSample = Array(trainSet.permutation(seed: seed, epoch: 0).prefix(test.count))
         let trainPoints = try points(model.codec, trainSet, indices: trainSample)
-        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
         let progress = ProgressReporter(title: "sample", total: settings.steps, unit: "steps")
         let latents = try model.sampleLatents(settings: settings, seed: seed &+ 1, labels: [Int](repeating: -1, count: test.count),
                                               threads: threads) { done, _ in progress.update(done); return true }
