@@ -75,14 +75,9 @@ static void *run_loader(void *argument) {
 int main(int argc, char **argv) {
     path = model_path(argc, argv);
     long rounds = argc > 2 ? atol(argv[2]) : 20;
-    ld_model *model = NULL;
-    if (ld_model_load(path, &model) != LD_OK) {
-        fprintf(stderr, "%s\n", ld_last_error());
-        return 1;
-    }
     ld_model_desc desc;
-    desc.struct_size = sizeof desc;
-    expect_status(ld_model_info(model, &desc), LD_OK, "info");
+    ld_model *model = load_model(argc, argv, &desc);
+    if (!model) return 1;
     latent_size = (size_t)desc.latent_size;
     image_bytes = (size_t)desc.image_width * (size_t)desc.image_height * (size_t)desc.image_channels;
     if (COUNT * image_bytes > sizeof loader_expected) {

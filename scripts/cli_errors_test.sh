@@ -22,6 +22,7 @@ quiet train-codec --dataset cifar10 --data $cifar --codec pca --latent 2 --out "
 quiet train --codec "$work/codec.safetensors" --dataset mnist --data $mnist --widths 8 --blocks 1 --steps 2 \
     --batch-size 8 --checkpoint-seconds 0 --out "$work/unconditional.safetensors"
 quiet png-demo --width 8 --height 8 --out "$work/image.png"
+quiet train-classifier --dataset mnist --data $mnist --steps 1 --width 8 --out "$work/classifier.safetensors"
 echo "not a model" > "$work/text.safetensors"
 mkdir "$work/empty"
 codec="$work/codec.safetensors" cifar_codec="$work/cifar-codec.safetensors"
@@ -145,7 +146,7 @@ expect_error "sample: negative seed" "${sample[@]}" --seed=-1 --out x.png
 expect_error "sample: output directory missing" "${sample[@]}" --out no/such/dir/x.png
 expect_error "sample: images directory uncreatable" "${sample[@]}" --images no/such/dir --out x.png
 expect_error "sample: npy directory missing" "${sample[@]}" --npy no/such/dir/x.npy --out x.png
-expect_error "sample: no --out" "${sample[@]}"
+expect_error "sample: --out is a directory" "${sample[@]}" --out "$work/empty"
 
 expect_error "reconstruct: missing codec" reconstruct --codec missing.safetensors --data $mnist --out x.png
 expect_error "reconstruct: codec is a PNG" reconstruct --codec "$work/image.png" --data $mnist --out x.png
@@ -154,6 +155,40 @@ expect_error "reconstruct: count 0" reconstruct --codec "$codec" --data $mnist -
 expect_error "reconstruct: negative measure" reconstruct --codec "$codec" --data $mnist --measure=-1 --out x.png
 expect_error "reconstruct: threads 0" reconstruct --codec "$codec" --data $mnist --threads 0 --out x.png
 expect_error "reconstruct: output directory missing" reconstruct --codec "$codec" --data $mnist --count 2 --out no/dir/x.png
+
+expect_error "pca2d: missing --out" pca2d --data $mnist --steps 1
+expect_error "pca2d: wrong data directory" pca2d --data $cifar --steps 1 --out pca
+expect_error "pca2d: steps 0" pca2d --data $mnist --steps 0 --out pca
+expect_error "pca2d: sampling steps 0" pca2d --data $mnist --steps 1 --sampling-steps 0 --out pca
+expect_error "pca2d: threads 0" pca2d --data $mnist --steps 1 --threads 0 --out pca
+expect_error "pca2d: output is a file" pca2d --data $mnist --steps 1 --out "$work/image.png"
+
+expect_error "train-classifier: wrong data directory" train-classifier --dataset mnist --data $cifar --steps 1 --out c
+expect_error "train-classifier: width 7" train-classifier --dataset mnist --data $mnist --steps 1 --width 7 --out c
+expect_error "train-classifier: width 0" train-classifier --dataset mnist --data $mnist --steps 1 --width 0 --out c
+expect_error "train-classifier: huge width" train-classifier --dataset mnist --data $mnist --steps 1 --width 1000000 --out c
+expect_error "train-classifier: no budget" train-classifier --dataset mnist --data $mnist --out c
+expect_error "train-classifier: output directory missing" train-classifier --dataset mnist --data $mnist --steps 1 --out no/dir/c
+
+eval=(eval --model "$conditional" --classifier "$work/classifier.safetensors" --data $mnist --count 4 --steps 2)
+expect_error "eval: missing model" eval --model missing.safetensors --classifier "$work/classifier.safetensors" --data $mnist
+expect_error "eval: classifier is a codec" eval --model "$conditional" --classifier "$codec" --data $mnist --count 4
+expect_error "eval: model is a classifier" eval --model "$work/classifier.safetensors" --classifier "$work/classifier.safetensors" --data $mnist
+expect_error "eval: wrong data directory" "${eval[@]}" --data $cifar
+expect_error "eval: count 1" "${eval[@]}" --count 1
+expect_error "eval: count too big" "${eval[@]}" --count 100000000
+expect_error "eval: steps 0" "${eval[@]}" --steps 0
+expect_error "eval: guidance nan" "${eval[@]}" --guidance nan
+expect_error "eval: JSON directory missing" "${eval[@]}" --json no/dir/report.json
+
+compare=(compare --dataset mnist --data $mnist --steps 1 --codec-steps 1 --count 4 --limit 64)
+expect_error "compare: no codec budget" compare --dataset mnist --data $mnist --steps 1 --out cmp
+expect_error "compare: steps 0" compare --dataset mnist --data $mnist --steps 0 --codec-steps 1 --out cmp
+expect_error "compare: wrong data directory" "${compare[@]}" --data $cifar --out cmp
+expect_error "compare: limit 0" "${compare[@]}" --limit 0 --out cmp
+expect_error "compare: count 0" "${compare[@]}" --count 0 --out cmp
+expect_error "compare: missing classifier" "${compare[@]}" --classifier missing.safetensors --out cmp
+expect_error "compare: output is a file" "${compare[@]}" --out "$work/image.png"
 
 expect_error "bench: unknown workload" bench resnet
 expect_error "bench: threads 0" bench --threads 0

@@ -4,7 +4,8 @@
 # valgrind) and the Python binding (plain and under valgrind); the soak and thread stress tests;
 # every bad CLI input; crash-safe training (kill and resume); each fuzz target for FUZZ_SECONDS
 # (default 60); the C examples, soak, stress and Python test under AddressSanitizer; the stress
-# test under ThreadSanitizer. Prints the time each part took.
+# test under ThreadSanitizer; the Open MPI build's checks (mpi/test.sh) when mpirun is installed.
+# Prints the time each part took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -40,4 +41,10 @@ LD_PRELOAD=$("$(dirname "$(command -v swift)")/clang" -print-file-name=libclang_
     python3 bindings/python/test_latentdiff.py
 step "ThreadSanitizer: thread stress"
 scripts/tsan.sh
+step "Open MPI build"
+if command -v mpirun > /dev/null && pkg-config --exists ompi-c; then
+    mpi/test.sh
+else
+    echo "mpirun not found (apt-get install libopenmpi-dev openmpi-bin): skipped mpi/test.sh"
+fi
 step "all passed"

@@ -15,9 +15,6 @@ let maxCount: Int32 = 65536
         let path = String(cString: try required(path, "path"))
         let outModel = try required(outModel, "out_model")
         let handle = try ModelHandle(model: try DiffusionModel.load(path: path))
-        // Sampling runs OpenBLAS on one thread and spreads samples over threads itself (bitwise
-        // reproducibility); set it once here rather than on every call.
-        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
         outModel.pointee = handle.retainedPointer()
     }
 }

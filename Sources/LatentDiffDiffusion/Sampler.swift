@@ -13,8 +13,9 @@ public typealias DenoiseFunction = @Sendable (_ x: Tensor, _ timestep: Int, _ la
 ///
 /// Reproducibility: sample i's noise is drawn from Philox keyed by (seed, i, step), and each sample
 /// is denoised on its own (one batch of 1, or of 2 with guidance), because OpenBLAS' bits depend on
-/// the matrix width and its thread count. So a seed gives the same bits whatever the batch size,
-/// the sample's neighbours or the number of threads. Threads split the samples between them.
+/// the matrix width; every op splits its work by shape, never by thread count. So a seed gives the
+/// same bits whatever the batch size, the sample's neighbours or the number of threads. Threads
+/// split the samples between them.
 public struct Sampler: Sendable {
     public let schedule: NoiseSchedule
     public let prediction: PredictionType

@@ -1,16 +1,22 @@
 import COpenBLAS
 
 /// Matrix products through OpenBLAS. All matrices are row-major.
+///
+/// OpenBLAS computes each product on the calling thread (set before the first product): threads
+/// come from `Parallel`, which splits large products, convolution chunks and batches of products.
 public enum BLAS {
-    /// Threads OpenBLAS uses for every product in the process (OpenBLAS' setting is process-wide).
-    public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
-    }
+    /// Sets OpenBLAS to one thread, once.
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
+    /// Products of at least this many multiply-adds are split into parts computed in parallel.
+    static let splitWork = 1 << 25
 
     /// C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C, with op(X) = X or X^T.
     /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored.
-    @inlinable
+    ///
+    /// A product of at least `splitWork` multiply-adds is cut along the longer of m and n into
+    /// parts of about 2^22 (and at least 64 rows or columns), computed by `Parallel.forEach`. The
+    /// cut depends on the shape only, so the bits do not depend on the thread count.
     public static func sgemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -26,6 +32,33 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        let work = m * n * k
+        let parts = work < splitWork ? 1 : min(work >> 22, max(m, n) / 64)
+        guard parts > 1 else {
+            return product(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+        Parallel.forEach(parts, workPerItem: Parallel.minimumWorkToSplit) { range in
+            for part in range {
+                if m >= n {  // rows r0 ..< r1 of C and op(A)
+                    let (r0, r1) = (m * part / parts, m * (part + 1) / parts)
+                    product(transA, transB, r1 - r0, n, k, alpha, transA ? a + r0 : a + r0 * lda, lda, b, ldb,
+                            beta, c + r0 * ldc, ldc)
+                } else {  // columns c0 ..< c1 of C and op(B)
+                    let (c0, c1) = (n * part / parts, n * (part + 1) / parts)
+                    product(transA, transB, m, c1 - c0, k, alpha, a, lda, transB ? b + c0 * ldb : b + c0, ldb,
+                            beta, c + c0, ldc)
+                }
+            }
+        }
+    }
+
+    /// One OpenBLAS call.
+    private static func product(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        _ = singleThreaded
         cblas_sgemm(
             CblasRowMajor,
             transA ? CblasTrans : CblasNoTrans,
@@ -35,8 +68,8 @@ public enum BLAS {
             beta, c, Int32(ldc))
     }
 
-    /// The sgemm throughput of this machine now, in GFLOP/s, on square products of size `n`
-    /// (the yardstick benchmarks report fractions of).
+    /// The sgemm throughput of this machine now on `Parallel.threadCount` threads, in GFLOP/s, on
+    /// square products of size `n` (the yardstick benchmarks report fractions of).
     public static func measureSgemmGFLOPS(n: Int = 384, seconds: Double = 0.5) -> Double {
         measureSgemmGFLOPS(m: n, n: n, k: n, seconds: seconds)
     }

@@ -29,9 +29,10 @@ public struct ConvGeometry: Equatable, Sendable {
 public enum Im2col {
     /// cols (C k k, B Ho Wo), with
     /// cols[(c k + i) k + j, (b Ho + oy) Wo + ox] = x[b, c, oy s - p + i, ox s - p + j] (0 outside).
-    /// x is (B, C, H, W). A padded input is first copied into a zero-bordered buffer, so the
-    /// lowering itself is plain row copies.
+    /// x is (B, C, H, W). At stride 1 each row of cols is the input shifted (`shift`); otherwise a
+    /// padded input is first copied into a zero-bordered buffer, so the lowering is row copies.
     public static func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
+        if g.stride == 1 { return shifted(x, g, cols) }
         guard g.padding > 0 else { return lower(x, g, height: g.height, width: g.width, cols) }
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
         let paddedCount = g.batch * g.channels * height * width
@@ -52,6 +53,24 @@ public enum Im2col {
             }
         }
         lower(padded, g, height: height, width: width, cols)
+    }
+
+    /// `im2col` at stride 1: row (c, i, j) holds, per image, x[b, c] shifted by (i - p, j - p).
+    private static func shifted(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
+        let k = g.kernel, columns = g.columnCount, plane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+        Parallel.forEach(g.channels, workPerItem: 2 * k * k * columns) { channelRange in
+            for i in 0..<k {
+                for j in 0..<k {
+                    let shift = ShiftedCopy(g, dy: i - g.padding, dx: j - g.padding)
+                    for c in channelRange {
+                        let row = cols + ((c * k + i) * k + j) * columns
+                        for b in 0..<g.batch {
+                            shift.apply(x + (b * g.channels + c) * plane, row + b * outPlane)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `im2col` of an input already padded to (B, C, height, width), read with padding 0.

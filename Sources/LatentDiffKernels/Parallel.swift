@@ -1,60 +1,85 @@
 import Dispatch
+import Synchronization
 
-/// The process-wide thread count and a parallel loop over independent items.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process-wide thread count and parallel loops over independent items.
 ///
-/// OpenBLAS does the matrix work with its own threads; this loop is for element-wise and
-/// normalization work. A hand-off to other threads costs microseconds, so a loop is split only
-/// when its estimated work is well over 100 µs.
+/// Every thread of the process is ours: OpenBLAS runs each product on the calling thread (see
+/// `BLAS`), and large products, convolution chunks and element-wise loops are split here. Idle
+/// OpenBLAS workers would otherwise spin on a core between products, which on two cores costs more
+/// than its threading gains. A hand-off to other threads costs microseconds, so a loop is split
+/// only when its estimated work is well over 100 µs. A loop inside another parallel loop runs on
+/// its caller's thread.
 public enum Parallel {
-    /// Threads used by `forEach` and by every OpenBLAS product (the same process-wide setting:
-    /// setting it sets `BLAS.threadCount`).
+    private static let threads = Atomic<Int>(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Threads used by `forEach` (default: the online processors).
     public static var threadCount: Int {
-        get { BLAS.threadCount }
-        set { BLAS.threadCount = newValue }
+        get { threads.load(ordering: .relaxed) }
+        set { threads.store(max(1, newValue), ordering: .relaxed) }
     }
 
     /// Estimated work (in simple float operations) below which a loop runs on the calling thread.
     public static let minimumWorkToSplit = 1 << 18
 
     /// Calls `body` on contiguous ranges covering `0..<count`, on up to `threadCount` threads when
-    /// `count * workPerItem` is at least `minimumWorkToSplit`, else once with the whole range.
-    /// Items must be independent and each computed the same way whatever range holds it, so
-    /// results do not depend on the thread count.
+    /// `count * workPerItem` is at least `minimumWorkToSplit` (and this is not already a worker of
+    /// a parallel loop), else once with the whole range. Items must be independent and each
+    /// computed the same way whatever range holds it, so results do not depend on the thread count.
     public static func forEach(_ count: Int, workPerItem: Int, _ body: (Range<Int>) -> Void) {
         let threads = min(threadCount, count)
-        guard threads > 1, count * workPerItem >= minimumWorkToSplit else {
+        guard threads > 1, count * workPerItem >= minimumWorkToSplit, !isWorker else {
             if count > 0 { body(0..<count) }
             return
         }
-        // The items are independent (the caller's promise), so sharing `body` across threads is safe.
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                body(part(t, of: threads, count: count))
-            }
-        }
+        run(threads) { t in body(part(t, of: threads, count: count)) }
     }
 
     /// The t-th of `parts` contiguous, nearly equal ranges that together cover 0..<count.
     static func part(_ t: Int, of parts: Int, count: Int) -> Range<Int> {
         count * t / parts ..< count * (t + 1) / parts
     }
+
+    /// Whether the calling thread is running a parallel loop's body.
+    static var isWorker: Bool { pthread_getspecific(workerKey) != nil }
+
+    /// `body(t)` for t in 0..<threads on as many threads, each marked as a worker meanwhile.
+    private static func run(_ threads: Int, _ body: (Int) -> Void) {
+        // The caller promises independent iterations, so sharing `body` across threads is safe.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let outer = pthread_getspecific(workerKey)
+                pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
+                body(t)
+                pthread_setspecific(workerKey, outer)
+            }
+        }
+    }
 }
+
+/// Thread-specific flag: non-nil while a thread runs a parallel loop's body.
+private let workerKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
 
 extension Parallel {
     /// Calls `body(i)` for every i in 0..<count, on `threads` threads (thread t takes i = t,
     /// t + threads, ...), whatever the work per item: for coarse items such as whole samples.
+    /// Loops inside `body` run on its thread.
     public static func forEachItem(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         let workers = max(1, min(threads, count))
-        guard workers > 1 else {
+        guard workers > 1, !isWorker else {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for i in stride(from: worker, to: count, by: workers) { body(i) }
-            }
+        run(workers) { worker in
+            for i in stride(from: worker, to: count, by: workers) { body(i) }
         }
     }
 }

@@ -42,7 +42,7 @@ public struct CodecTrainingJob {
     /// Runs the job and returns the codec file written.
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
-        try TrainingLoop.prepareOutput(outputPath: outputPath, checkpointPath: checkpointPath, log: log)
+        try TrainingLoop.prepareOutput(outputPath, log: log)
         let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit)
         let test = try Dataset.load(dataset, directory: dataDirectory, split: .test, limit: testLimit)
         let imageShape = [train.channels, train.height, train.width]
@@ -96,7 +96,7 @@ public struct CodecTrainingJob {
         let shape = [batchSize, train.channels, train.height, train.width]
         let codecConfig = config
         try loop.run(
-            budget: budget, title: "train-codec", unitsPerStep: batchSize, unit: "img",
+            budget: budget, title: "train-codec", unitsPerStep: batchSize, unit: "img", lossPlot: outputPath + ".loss.png",
             loss: { step in
                 let batch = try batches.batch(step: step)
                 return vae.loss(Tensor(shape: shape, values: batch.pixels), seed: seed, stream: UInt64(step)).loss

@@ -9,13 +9,11 @@ public struct Generation {
     /// (count, H, W, C) 8-bit pixels.
     public let pixels: [UInt8]
 
-    /// OpenBLAS runs single-threaded while sampling: its bits depend on its thread count, and
-    /// samples are spread over `threads` threads instead (see `Sampler`).
+    /// Samples are spread over `threads` threads (see `Sampler`).
     public init(
         model: DiffusionModel, settings: SamplerSettings, seed: UInt64, labels: [Int], firstIndex: Int = 0,
         threads: Int, progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws(LatentDiffError) {
-        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
         latents = try model.sampleLatents(settings: settings, seed: seed, labels: labels, firstIndex: firstIndex,
                                           threads: threads, progress: progress)
         pixels = ImageConversion.pixels(from: try model.decode(latents, threads: threads))

@@ -52,9 +52,15 @@ public final class TrainingLoop {
     /// The total steps the learning-rate schedule spans (fixed at the start, or after the first
     /// steps of a time-budgeted run from their speed).
     public private(set) var plannedSteps = 0
+    /// The loss of every step of this run (for the loss-curve plot).
+    public private(set) var losses: [Double] = []
     /// Called after backward with the parameters, before clipping (data-parallel training reduces
     /// gradients here).
     public var gradientHook: (([Tensor]) -> Void)?
+    /// Time-budgeted runs: maps this process's elapsed seconds to the value every process uses
+    /// (data-parallel training takes the lead's), so all stop at the same step and plan the same
+    /// learning-rate schedule.
+    public var elapsedHook: ((Double) -> Double)?
 
     public init(store: ParameterStore, settings: Settings) {
         let parameters = store.parameters
@@ -66,9 +72,10 @@ public final class TrainingLoop {
     }
 
     /// Runs until the budget is spent. `loss(step)` builds the scalar loss of one step (recording a
-    /// graph); `save(final)` writes a checkpoint (or the final model). `fields` adds text to the bar.
+    /// graph); `save(final)` writes a checkpoint (or the final model). With `lossPlot`, the loss
+    /// curve of the run is drawn there as a PNG at the end.
     public func run(
-        budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String,
+        budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String, lossPlot: String? = nil,
         loss: (Int) throws -> Tensor, save: (_ final: Bool) throws -> Void
     ) throws {
         try settings.validate()
@@ -83,31 +90,18 @@ public final class TrainingLoop {
         }
         var lastCheckpoint = MonotonicClock.now()
         var smoothedLoss = Double.nan
-        while !budget.isSpent(step: step, elapsed: progress.elapsed) {
+        while true {
+            let elapsed = budget.isSteps ? progress.elapsed : elapsedHook?(progress.elapsed) ?? progress.elapsed
+            if budget.isSpent(step: step, elapsed: elapsed) { break }
             if case .minutes(let minutes) = budget {
                 // Plan the schedule from the speed of the first 20 steps of this run.
                 if step - startStep == 20 || plannedSteps == 0 {
-                    let rate = Double(max(1, step - startStep)) / max(progress.elapsed, 1e-3)
-                    plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - progress.elapsed)))
+                    let rate = Double(max(1, step - startStep)) / max(elapsed, 1e-3)
+                    plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - elapsed)))
                 }
             }
-            let value = try loss(step)
-            let lossValue = Double(value.scalar)
-            guard lossValue.isFinite else {
-                throw LatentDiffError(.numeric, "the loss became \(lossValue) at step \(step + 1); stopped, the last checkpoint is kept")
-            }
-            value.backward()
-            gradientHook?(parameters)
-            let norm = clipGradients(parameters, maxNorm: settings.clipNorm)
-            guard norm.isFinite else {
-                throw LatentDiffError(.numeric, "a gradient became \(norm) at step \(step + 1); stopped, the last checkpoint is kept")
-            }
-            let schedule = WarmupCosineSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
-                                                totalSteps: max(plannedSteps, step + 1), floor: settings.learningRate * 0.05)
-            optimizer.update(learningRate: schedule.learningRate(at: step))
-            optimizer.zeroGrad()
-            ema?.update()
-            step += 1
+            let lossValue = try update(loss: try loss(step))
+            losses.append(lossValue)
             smoothedLoss = smoothedLoss.isNaN ? lossValue : 0.98 * smoothedLoss + 0.02 * lossValue
             progress.update(step - (budget.isSteps ? 0 : startStep), rateUnits: unitsPerStep,
                             fields: "step \(step) loss \(format(smoothedLoss, digits: 4))")
@@ -118,6 +112,33 @@ public final class TrainingLoop {
         }
         progress.finish(fields: "step \(step) loss \(format(smoothedLoss, digits: 4))", rateUnits: unitsPerStep)
         try save(true)
+        if let lossPlot {
+            try linePlot(losses, title: "\(title.uppercased()) LOSS", xLabel: "STEP (FROM \(startStep))", yLabel: "LOSS", path: lossPlot)
+        }
+    }
+
+    /// One training step on a scalar loss whose graph is recorded: backward -> gradient hook ->
+    /// clip -> AdamW at the scheduled learning rate -> EMA. Returns the loss; throws when the loss
+    /// or a gradient is not finite, before any parameter changes.
+    @discardableResult
+    public func update(loss value: Tensor) throws -> Double {
+        let lossValue = Double(value.scalar)
+        guard lossValue.isFinite else {
+            throw LatentDiffError(.numeric, "the loss became \(lossValue) at step \(step + 1); stopped, the last checkpoint is kept")
+        }
+        value.backward()
+        gradientHook?(parameters)
+        let norm = clipGradients(parameters, maxNorm: settings.clipNorm)
+        guard norm.isFinite else {
+            throw LatentDiffError(.numeric, "a gradient became \(norm) at step \(step + 1); stopped, the last checkpoint is kept")
+        }
+        let schedule = WarmupCosineSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
+                                            totalSteps: max(plannedSteps, step + 1), floor: settings.learningRate * 0.05)
+        optimizer.update(learningRate: schedule.learningRate(at: step))
+        optimizer.zeroGrad()
+        ema?.update()
+        step += 1
+        return lossValue
     }
 
     // MARK: checkpoint state
@@ -167,14 +188,14 @@ public final class TrainingLoop {
 extension TrainingLoop {
     /// Before a job trains: checks that the output's directory takes files (rather than failing
     /// at the first checkpoint, or after hours at the end), and removes what a killed run of the
-    /// same job left behind: unfinished temporary files of the output and of its checkpoint (the
-    /// files themselves are always whole: writes are atomic).
-    public static func prepareOutput(outputPath: String, checkpointPath: String, log: (String) -> Void) throws(LatentDiffError) {
+    /// same job left behind: unfinished temporary files of the output, its checkpoint `OUT.ckpt`
+    /// and its loss plot `OUT.loss.png` (the files themselves are always whole: writes are atomic).
+    public static func prepareOutput(_ outputPath: String, log: (String) -> Void) throws(LatentDiffError) {
         let directory = outputPath.lastIndex(of: "/").map { String(outputPath[..<$0]) } ?? "."
         guard access(directory.isEmpty ? "/" : directory, W_OK | X_OK) == 0 else {
             throw .io("cannot write '\(outputPath)': \(String(cString: strerror(errno)))")
         }
-        let removed = AtomicFile.removeStale(path: outputPath) + AtomicFile.removeStale(path: checkpointPath)
+        let removed = ["", ".ckpt", ".loss.png"].reduce(0) { $0 + AtomicFile.removeStale(path: outputPath + $1) }
         if removed > 0 { log("removed \(removed) unfinished temporary file(s) left by a killed run") }
     }
 }

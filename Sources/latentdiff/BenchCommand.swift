@@ -1,116 +1,129 @@
 import ArgumentParser
+import LatentDiffCLI
 import LatentDiffKernels
 import LatentDiffNN
 
-/// Times training steps of fixed workloads and compares their convolution throughput with
-/// OpenBLAS' sgemm measured in the same run.
+/// Times fixed workloads (benchmarks/README.md) and reports their throughput, their GFLOP/s and
+/// that as a fraction of OpenBLAS' sgemm throughput measured in the same run.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time training steps (forward + backward + SGD) of fixed workloads.",
+        abstract: "Time the benchmark workloads (training steps, sampling).",
         discussion: """
-            resblocks-CxHxW: a stack of 4 ResBlocks (GroupNorm-SiLU-Conv3x3, twice, plus the residual) \
-            at C channels on HxW maps. GFLOP/s counts convolution FLOPs only, forward + backward = 3x forward.
+            Workloads: \(Benchmark.all.map(\.name).joined(separator: ", ")); see benchmarks/README.md. \
+            resblocks-CxHxW: a stack of 4 ResBlocks at C channels on HxW maps, forward + backward + SGD. \
+            GFLOP/s counts the multiply-adds of convolutions, linear layers and attention \
+            products (2 FLOPs each; a training step = 3x its forward pass).
             """)
 
-    @Argument(help: "Workloads to run: \(Workload.all.map(\.name).joined(separator: ", ")) (default: all).")
-    var workloads: [String] = []
-    @Option(help: "Threads for OpenBLAS and the parallel loops.") var threads = 1
-    @Option(help: "Timed steps per workload (the median is reported).") var repetitions = 5
-    @Option(help: "Batch size.") var batch = 128
-    @Flag(help: "Print one JSON object per workload instead of text.") var json = false
+    @Option(name: .customLong("workload"), parsing: .singleValue,
+            help: "A workload or comma-separated list (repeatable; default: all).")
+    var workloadOptions: [String] = []
+    @Argument(help: "More workloads.") var workloads: [String] = []
+    @Option(help: "Threads for OpenBLAS and the parallel loops (sampling: samples per thread).") var threads = 1
+    @Option(help: "Timed runs per workload (the median is reported).") var repetitions = 5
+    @Option(help: "Untimed runs before them.") var warmup = 2
+    @Option(help: "Batch size of the training workloads (for profiling; the defined workloads use 128).")
+    var batch = 128
+    @Flag(help: "One JSON object per workload and line.") var json = false
+    @Flag(help: ArgumentHelp("Time by the process' CPU time instead of the wall clock.",
+                             discussion: "For comparing versions on a busy machine; at 1 thread only."))
+    var cpuTime = false
+
+    var names: [String] {
+        (workloadOptions.flatMap { $0.split(separator: ",").map(String.init) } + workloads)
+    }
 
     func validate() throws {
-        guard (1...256).contains(threads), (1...1000).contains(repetitions), (1...4096).contains(batch) else {
-            throw ValidationError("--threads must be in 1...256, --repetitions in 1...1000, --batch in 1...4096")
+        guard (1...256).contains(threads), (1...1000).contains(repetitions), (0...1000).contains(warmup), (1...4096).contains(batch) else {
+            throw ValidationError("--threads must be in 1...256, --repetitions in 1...1000, --warmup in 0...1000, --batch in 1...4096")
         }
-        for name in workloads where !Workload.all.contains(where: { $0.name == name }) {
+        guard !cpuTime || threads == 1 else { throw ValidationError("--cpu-time needs --threads 1") }
+        for name in names where !Benchmark.all.contains(where: { $0.name == name }) {
             throw ValidationError("unknown workload '\(name)'")
         }
     }
 
     func run() throws {
-        Parallel.threadCount = threads
-        let chosen = workloads.isEmpty ? Workload.all : Workload.all.filter { workloads.contains($0.name) }
-        for workload in chosen {
-            let result = try workload.measure(batch: batch, repetitions: repetitions)
-            print(json ? result.json(threads: threads) : result.text(threads: threads))
+        try reportingErrors {
+            Parallel.threadCount = threads
+            let sgemm = BLAS.measureSgemmGFLOPS(n: 384)
+            let chosen = names.isEmpty ? Benchmark.all : Benchmark.all.filter { names.contains($0.name) }
+            for benchmark in chosen {
+                Parallel.threadCount = threads
+                let result = try benchmark.measure(threads: threads, batch: batch, warmup: warmup,
+                                                   repetitions: repetitions, cpuTime: cpuTime)
+                print(json ? result.json(sgemm: sgemm) : result.text(sgemm: sgemm))
+            }
         }
     }
 }
 
-/// A stack of ResBlocks at one width and map size.
-struct Workload {
-    let name: String
-    let channels: Int, side: Int
-    let blocks = 4, groups = 8
+/// One workload: what it measures in and how to set up one run of it.
+struct Benchmark: Sendable {
+    enum Unit: String, Sendable {
+        case images = "images/s", latents = "latents/s", milliseconds = "ms"
+    }
 
-    static let all = [Workload(name: "resblocks-96x8x8", channels: 96, side: 8),
-                      Workload(name: "resblocks-48x16x16", channels: 48, side: 16)]
+    let name: String
+    let unit: Unit
+    /// Images or latents one run processes (throughput units); nil: the batch.
+    var items: Int? = nil
+    /// Counted forward FLOPs times this are the FLOPs of a run: 3 for training (backward = 2x forward).
+    let flopFactor: Int
+    /// Builds models and inputs (at `threads`, with `batch` for training) and returns one run.
+    let prepare: @Sendable (_ threads: Int, _ batch: Int) throws -> () throws -> Void
 
     struct Result {
-        let workload: Workload, batch: Int
-        let milliseconds: Double, convGFLOPS: Double
-        /// sgemm throughput on the convolutions' lowered shape and on 384^3.
-        let sgemmGFLOPS: Double, squareSgemmGFLOPS: Double
+        let benchmark: Benchmark, threads: Int
+        /// The unit's value for each timed run.
+        let values: [Double]
+        let gflops: Double
 
-        var fraction: Double { convGFLOPS / sgemmGFLOPS }
-        var shape: String {
-            "\(workload.channels)x\(batch * workload.side * workload.side)x\(9 * workload.channels)"
+        var median: Double { medianOf(values) }
+
+        func text(sgemm: Double) -> String {
+            "\(benchmark.name): \(threads) thread(s): \(rounded(median, 2)) \(benchmark.unit.rawValue) "
+                + "(min \(rounded(values.min() ?? 0, 2)), max \(rounded(values.max() ?? 0, 2))), "
+                + "\(rounded(gflops, 1)) GFLOP/s = \(rounded(100 * gflops / sgemm, 1))% of sgemm 384^3 "
+                + "(\(rounded(sgemm, 1)) GFLOP/s)"
         }
 
-        func text(threads: Int) -> String {
-            "\(workload.name): batch \(batch), \(threads) thread(s): \(rounded(milliseconds, 1)) ms/step, "
-                + "\(rounded(convGFLOPS, 1)) conv GFLOP/s = \(rounded(100 * fraction, 1))% of sgemm "
-                + "\(shape) (\(rounded(sgemmGFLOPS, 1)) GFLOP/s; 384^3: \(rounded(squareSgemmGFLOPS, 1)))"
-        }
-
-        func json(threads: Int) -> String {
-            "{\"workload\": \"\(workload.name)\", \"batch\": \(batch), \"threads\": \(threads), "
-                + "\"ms_per_step\": \(rounded(milliseconds, 2)), \"conv_gflops\": \(rounded(convGFLOPS, 2)), "
-                + "\"sgemm_shape\": \"\(shape)\", \"sgemm_gflops\": \(rounded(sgemmGFLOPS, 2)), "
-                + "\"sgemm_fraction\": \(rounded(fraction, 4)), \"sgemm_384_gflops\": \(rounded(squareSgemmGFLOPS, 2))}"
+        func json(sgemm: Double) -> String {
+            "{\"workload\": \"\(benchmark.name)\", \"threads\": \(threads), \"unit\": \"\(benchmark.unit.rawValue)\", "
+                + "\"median\": \(rounded(median, 4)), \"min\": \(rounded(values.min() ?? 0, 4)), "
+                + "\"max\": \(rounded(values.max() ?? 0, 4)), \"gflops\": \(rounded(gflops, 3)), "
+                + "\"sgemm_gflops\": \(rounded(sgemm, 3)), \"sgemm_fraction\": \(rounded(gflops / sgemm, 4))}"
         }
     }
 
-    func measure(batch: Int, repetitions: Int) throws -> Result {
-        let store = ParameterStore(seed: 1)
-        let stack = try (0..<blocks).map {
-            try ResBlock(store, "blocks.\($0)", inChannels: channels, outChannels: channels, groups: groups)
-        }
-        let x = Tensor(zeros: [batch, channels, side, side])
-        Philox(seed: 2).fillNormals(x.data, count: x.count, stream: 0)
-        // One step: forward, backward of mean(h^2), in-place SGD.
-        func step() {
-            var h = x
-            for block in stack { h = block(h) }
-            mean(multiply(h, h)).backward()
-            for p in store.parameters {
-                let g = p.gradBuffer()
-                for i in 0..<p.count { p.data[i] -= 1e-3 * g[i] }
-                p.zeroGrad()
-            }
-        }
-        step()  // warm-up
-        var times: [Double] = []
+    /// Warm-up runs (at least one, which also counts the FLOPs), then `repetitions` timed runs.
+    func measure(threads: Int, batch: Int, warmup: Int, repetitions: Int, cpuTime: Bool) throws -> Result {
+        let clock = cpuTime ? MonotonicClock.processCPU : MonotonicClock.now
+        let run = try prepare(threads, batch)
+        let before = FlopCount.total
+        try run()
+        let flops = Double(flopFactor * (FlopCount.total - before))
+        for _ in 1..<max(1, warmup) { try run() }
+        var seconds: [Double] = []
         for _ in 0..<repetitions {
-            let start = MonotonicClock.now()
-            step()
-            times.append(MonotonicClock.now() - start)
+            let start = clock()
+            try run()
+            seconds.append(clock() - start)
         }
-        let seconds = times.sorted()[times.count / 2]
-        let positions = batch * side * side
-        let forwardFLOPs = Double(2 * blocks) * 2 * Double(channels * 9 * channels) * Double(positions)
-        return Result(
-            workload: self, batch: batch, milliseconds: seconds * 1e3,
-            convGFLOPS: 3 * forwardFLOPs / seconds / 1e9,
-            sgemmGFLOPS: BLAS.measureSgemmGFLOPS(m: channels, n: positions, k: 9 * channels),
-            squareSgemmGFLOPS: BLAS.measureSgemmGFLOPS(n: 384))
+        let values = seconds.map { unit == .milliseconds ? $0 * 1e3 : Double(items ?? batch) / $0 }
+        return Result(benchmark: self, threads: threads, values: values, gflops: flops / medianOf(seconds) / 1e9)
     }
+}
+
+/// The middle value, or the mean of the two middle values.
+func medianOf(_ x: [Double]) -> Double {
+    let sorted = x.sorted(), half = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2
 }
 
 /// x with `digits` decimals, for printing.
-private func rounded(_ x: Double, _ digits: Int) -> Double {
+func rounded(_ x: Double, _ digits: Int) -> Double {
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     return (x * scale).rounded() / scale

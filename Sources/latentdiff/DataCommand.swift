@@ -1,8 +1,7 @@
 import ArgumentParser
+import LatentDiffCLI
 import LatentDiffIO
 import LatentDiffKernels
-
-extension Dataset.Kind: ExpressibleByArgument {}
 
 /// Reads both splits of a data set and prints the image size and a per-class count table.
 struct DataCommand: ParsableCommand {

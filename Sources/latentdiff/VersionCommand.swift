@@ -8,6 +8,6 @@ struct VersionCommand: ParsableCommand {
 
     func run() {
         print("latentdiff \(LatentDiffVersion.string)")
-        print("sgemm: OpenBLAS, \(BLAS.threadCount) thread(s)")
+        print("sgemm: OpenBLAS (one thread per product), \(Parallel.threadCount) thread(s)")
     }
 }

@@ -37,6 +37,25 @@ import Testing
         #expect(abs(left - right) < 1e-3)
         #expect(g.outHeight == 4 && g.outWidth == 3)
     }
+
+    /// im2col against its definition, at strides 1 (shifted copies) and 2, on non-square images.
+    @Test(arguments: [(3, 1, 1), (3, 1, 0), (3, 1, 2), (1, 1, 0), (5, 1, 2), (3, 2, 1), (2, 1, 1)])
+    func im2colMatchesItsDefinition(kernel: Int, stride: Int, padding: Int) {
+        let g = ConvGeometry(batch: 2, channels: 3, height: 6, width: 5, kernel: kernel, stride: stride, padding: padding)
+        let x = seededValues(2 * 3 * 6 * 5, seed: 1)
+        var cols = [Float](repeating: .nan, count: g.columnRows * g.columnCount)
+        Im2col.im2col(x, g, &cols)
+        var expected = [Float](repeating: 0, count: cols.count)
+        for c in 0..<3 { for i in 0..<kernel { for j in 0..<kernel {
+            for b in 0..<2 { for oy in 0..<g.outHeight { for ox in 0..<g.outWidth {
+                let (iy, ix) = (oy * stride - padding + i, ox * stride - padding + j)
+                guard (0..<6).contains(iy), (0..<5).contains(ix) else { continue }
+                let column = (b * g.outHeight + oy) * g.outWidth + ox
+                expected[((c * kernel + i) * kernel + j) * g.columnCount + column] = x[((b * 3 + c) * 6 + iy) * 5 + ix]
+            } } }
+        } } }
+        #expect(cols == expected)
+    }
 }
 
 @Suite struct BufferCacheTests {

@@ -56,19 +56,32 @@ func seededValues(_ count: Int, seed: UInt64) -> [Float] {
         #expect(c == [41, 47, 89, 103])
     }
 
-    @Test func threadCountIsSettable() {
-        let before = BLAS.threadCount
-        BLAS.threadCount = 1
-        #expect(BLAS.threadCount == 1)
-        let a = seededValues(128 * 128, seed: 3)
-        var one = [Float](repeating: 0, count: 128 * 128), two = one
-        BLAS.sgemm(m: 128, n: 128, k: 128, a: a, lda: 128, b: a, ldb: 128, c: &one, ldc: 128)
-        BLAS.threadCount = 2
-        #expect(BLAS.threadCount == 2)
-        BLAS.sgemm(m: 128, n: 128, k: 128, a: a, lda: 128, b: a, ldb: 128, c: &two, ldc: 128)
-        // OpenBLAS may sum in another order on 2 threads, so the bits can differ; the values may not.
-        let worst = zip(one, two).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst <= 1e-4)
-        BLAS.threadCount = before
+    /// A product large enough to be split into parts: the same bits on 1 and 2 threads, and the
+    /// values of an unsplit product, for every transposition (rows or columns cut).
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func splitProductDoesNotDependOnThreads(transA: Bool, transB: Bool) {
+        for (m, n) in [(512, 256), (96, 1024)] {
+            let k = BLAS.splitWork / (m * n) + 1
+            let a = seededValues(m * k, seed: 3), b = seededValues(k * n, seed: 4)
+            let (lda, ldb) = (transA ? m : k, transB ? k : n)
+            let before = Parallel.threadCount
+            defer { Parallel.threadCount = before }
+            func product(threads: Int) -> [Float] {
+                Parallel.threadCount = threads
+                var c = [Float](repeating: 0, count: m * n)
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: n)
+                return c
+            }
+            let one = product(threads: 1)
+            #expect(one == product(threads: 2))
+            // The reference: column j of C by itself (n = 1 is never split).
+            for j in [0, n / 2 + 1, n - 1] {
+                var column = [Float](repeating: 0, count: m)
+                let bj = transB ? Array(b[(j * k)..<(j * k + k)]) : (0..<k).map { b[$0 * n + j] }
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: 1, k: k, a: a, lda: lda, b: bj, ldb: transB ? k : 1,
+                           c: &column, ldc: 1)
+                #expect((0..<m).allSatisfy { abs(one[$0 * n + j] - column[$0]) <= 1e-3 })
+            }
+        }
     }
 }

@@ -7,7 +7,8 @@ import LatentDiffKernels
 /// Lowered to one sgemm per chunk of the batch: im2col gives cols (Cin k k, Bc Ho Wo), then
 /// Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols, reordered to NCHW. Chunks keep cols within 1 MB,
 /// so sgemm reads them from cache (measured faster than one whole-batch product, whose columns
-/// spill to memory); chunks depend on the shapes only, so results do not depend on threads.
+/// spill to memory), and are spread over threads. Chunks depend on the shapes only, and each
+/// chunk's weight gradient is summed in chunk order, so results do not depend on threads.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 18)
 }
@@ -24,6 +25,8 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let inChannels = whole.channels
     let inPlane = whole.height * whole.width, outPlane = whole.outHeight * whole.outWidth
     let chunks = ConvChunks(whole, outChannels: outChannels, columnBudget: columnBudget)
+    // Multiply-adds of one chunk's product (Cout x cols), for splitting chunks over threads.
+    let chunkWork = outChannels * chunks.columnCapacity
     // At stride 1, dx is itself a convolution: of dy, with the kernel flipped and its channel axes
     // swapped, padding k - 1 - p. Otherwise dx = col2im(W^T dY).
     let transposedPadding = kernel - 1 - padding
@@ -31,11 +34,14 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
     return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
-        let buffers = ConvBuffers(chunks)
-        for index in 0..<chunks.count {
-            let (start, g) = chunks[index]
-            convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
-                          buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
+        FlopCount.addProduct(m: outChannels, n: whole.columnCount, k: whole.columnRows)
+        Parallel.forEach(chunks.count, workPerItem: chunkWork) { range in
+            let buffers = ConvBuffers(chunks)
+            for index in range {
+                let (start, g) = chunks[index]
+                convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
+                              buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
+            }
         }
     } backward: { y in
         let dy = y.gradBuffer()
@@ -44,36 +50,52 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             addChannelSums(of: dy, batch: whole.batch, channels: outChannels, plane: outPlane, to: bias.gradBuffer())
         }
         guard x.requiresGrad || weight.requiresGrad else { return }
-        let buffers = ConvBuffers(chunks)
         let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : nil
-        for index in 0..<chunks.count {
-            let (start, g) = chunks[index]
-            let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
-            let rowsK = g.columnRows
-            if weight.requiresGrad || !backwardByConvolution {
-                // dY (Cout, Bc Ho Wo), channel-major like the forward product.
-                gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
+        let dx = x.requiresGrad ? x.gradBuffer() : nil
+        // dW += the chunks' products: one chunk's straight into dW, several into their own
+        // slots of `partials`, summed in chunk order afterwards.
+        let dW = weight.requiresGrad ? weight.gradBuffer() : nil
+        let rowsK = whole.columnRows, weightCount = outChannels * rowsK
+        let partials = dW != nil && chunks.count > 1 ? BufferCache.shared.allocate(chunks.count * weightCount) : nil
+        Parallel.forEach(chunks.count, workPerItem: 2 * chunkWork) { range in
+            let buffers = ConvBuffers(chunks)
+            for index in range {
+                let (start, g) = chunks[index]
+                let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
+                // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself).
+                var dyCM = UnsafePointer(dyChunk)
+                if g.batch > 1 && (dW != nil || !backwardByConvolution) {
+                    gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
+                    dyCM = UnsafePointer(buffers.product)
+                }
+                if let dW {
+                    // dW (Cout, Cin k k) (+)= dY (Cout, Bc Ho Wo) cols^T
+                    Im2col.im2col(x.data + xChunk, g, buffers.columns)
+                    BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
+                               lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: partials == nil ? 1 : 0,
+                               c: partials.map { $0 + index * weightCount } ?? dW, ldc: rowsK)
+                }
+                guard let dx else { continue }
+                if let flipped {
+                    // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
+                    let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
+                                                  width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
+                    convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
+                                  output: dx + xChunk, bias: nil, accumulate: true)
+                } else {
+                    // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
+                    BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
+                               b: dyCM, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
+                    Im2col.col2im(buffers.columns, g, dx + xChunk)
+                }
             }
-            if weight.requiresGrad {
-                // dW (Cout, Cin k k) += dY (Cout, Bc Ho Wo) cols^T
-                Im2col.im2col(x.data + xChunk, g, buffers.columns)
-                BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: buffers.product,
-                           lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: 1,
-                           c: weight.gradBuffer(), ldc: rowsK)
+        }
+        if let partials, let dW {
+            for index in 0..<chunks.count {
+                let partial = partials + index * weightCount
+                elementRanges(weightCount) { r in for i in r { dW[i] += partial[i] } }
             }
-            guard x.requiresGrad else { continue }
-            if let flipped {
-                // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
-                let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
-                                              width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
-                convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
-                              output: x.gradBuffer() + xChunk, bias: nil, accumulate: true)
-            } else {
-                // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
-                BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
-                           b: buffers.product, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
-                Im2col.col2im(buffers.columns, g, x.gradBuffer() + xChunk)
-            }
+            BufferCache.shared.release(partials, count: chunks.count * weightCount)
         }
     }
 }
@@ -94,34 +116,50 @@ private func flippedKernel(_ weight: Tensor) -> Tensor {
 }
 
 /// One chunk of a convolution: output[b, o, :] (+)= (W (O, C k k) im2col(input))[o, b, :] + bias[o].
-/// input (Bc, C, H, W), output (Bc, O, Ho, Wo).
+/// input (Bc, C, H, W), output (Bc, O, Ho, Wo). One image's product is its output: sgemm writes
+/// (or adds) there directly, after the bias is filled in (OpenBLAS would zero C first anyway).
 private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
                            outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
                            bias: UnsafePointer<Float>?, accumulate: Bool) {
     Im2col.im2col(input, g, buffers.columns)
+    let plane = g.outHeight * g.outWidth
+    guard g.batch > 1 else {
+        if let bias, !accumulate {
+            for o in 0..<outChannels { (output + o * plane).update(repeating: bias[o], count: plane) }
+        }
+        BLAS.sgemm(m: outChannels, n: plane, k: g.columnRows, a: weight, lda: g.columnRows, b: buffers.columns,
+                   ldb: plane, beta: accumulate || bias != nil ? 1 : 0, c: output, ldc: plane)
+        return
+    }
     // Y (O, Bc Ho Wo) = W (O, C k k) cols (C k k, Bc Ho Wo)
     BLAS.sgemm(m: outChannels, n: g.columnCount, k: g.columnRows, a: weight, lda: g.columnRows,
                b: buffers.columns, ldb: g.columnCount, c: buffers.product, ldc: g.columnCount)
     scatterChannelMajor(buffers.product, to: output, batch: g.batch, channels: outChannels,
-                        plane: g.outHeight * g.outWidth, bias: bias, accumulate: accumulate)
+                        plane: plane, bias: bias, accumulate: accumulate)
 }
 
 /// The batch of a convolution split into equal-as-can-be chunks of whole images, so that the
-/// columns of a chunk, forward or (at stride 1) backward, stay within a budget.
+/// columns of a chunk, forward or (at stride 1) backward, stay within a budget (or are one image).
+/// The split depends on the shapes only.
 struct ConvChunks {
     let whole: ConvGeometry
     let count: Int
-    /// Floats of im2col columns and of the channel-major product for the largest chunk, forward or backward.
+    /// Floats (at least 1) of im2col columns and of the channel-major product for the largest chunk,
+    /// forward or backward.
     let columnCapacity: Int, productCapacity: Int
 
     init(_ whole: ConvGeometry, outChannels: Int, columnBudget: Int) {
         self.whole = whole
         let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
         let columnsPerImage = whole.kernel * whole.kernel * max(whole.channels * outPlane, outChannels * inPlane)
-        count = min(whole.batch, max(1, (columnsPerImage * whole.batch + columnBudget - 1) / columnBudget))
-        let largest = (whole.batch + count - 1) / count
-        columnCapacity = largest * columnsPerImage
-        productCapacity = largest * max(outChannels * outPlane, whole.channels * inPlane)
+        let perChunk = max(1, columnBudget / columnsPerImage)
+        // A multiple of 4 chunks (when there are several) shares evenly between 2 or 4 threads.
+        let fewest = (whole.batch + perChunk - 1) / perChunk
+        count = fewest > 1 ? min(whole.batch, (fewest + 3) / 4 * 4) : fewest
+        let largest = min(whole.batch, perChunk)
+        columnCapacity = max(1, largest * columnsPerImage)
+        // Single images need no channel-major product.
+        productCapacity = largest > 1 ? largest * max(outChannels * outPlane, whole.channels * inPlane) : 1
     }
 
     /// The first image and the geometry of chunk `index`.

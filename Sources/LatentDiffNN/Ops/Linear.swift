@@ -12,6 +12,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     return Tensor.make(shape: Array(x.shape.dropLast()) + [outFeatures], inputs: inputs, overwrites: true) { y in
         // y (N, out) = x (N, in) W^T (in, out)
+        FlopCount.addProduct(m: rows, n: outFeatures, k: inFeatures)
         BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
                    a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures, c: y, ldc: outFeatures)
         if let bias { addRowVector(bias.data, to: y, rows: rows, columns: outFeatures) }

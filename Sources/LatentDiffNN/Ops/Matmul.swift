@@ -16,18 +16,23 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let batch = batchShape.reduce(1, *)
     let (lda, ldb) = (ca, cb)
     let (sizeA, sizeB, sizeC) = (m * k, k * n, m * n)
+    // The products of a batch are independent: spread over threads.
+    let work = m * n * k
     return Tensor.make(shape: batchShape + [m, n], inputs: [a, b]) { c in
-        for i in 0..<batch {
-            BLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                       a: a.data + i * sizeA, lda: lda, b: b.data + i * sizeB, ldb: ldb,
-                       c: c + i * sizeC, ldc: n)
+        FlopCount.addProduct(m: batch * m, n: n, k: k)
+        Parallel.forEach(batch, workPerItem: work) { range in
+            for i in range {
+                BLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                           a: a.data + i * sizeA, lda: lda, b: b.data + i * sizeB, ldb: ldb,
+                           c: c + i * sizeC, ldc: n)
+            }
         }
     } backward: { c in
         let dc = c.gradBuffer()
         // d op(A) = alpha dC op(B)^T and d op(B) = alpha op(A)^T dC, stored back as A and B are.
         if a.requiresGrad {
             let da = a.gradBuffer()
-            for i in 0..<batch {
+            Parallel.forEach(batch, workPerItem: work) { range in for i in range {
                 let (dci, bi, dai) = (dc + i * sizeC, b.data + i * sizeB, da + i * sizeA)
                 if transposeA {  // dA (K, M) = alpha op(B) (K, N) dC^T (N, M)
                     BLAS.sgemm(transA: transposeB, transB: true, m: k, n: m, k: n, alpha: alpha,
@@ -36,11 +41,11 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
                     BLAS.sgemm(transA: false, transB: !transposeB, m: m, n: k, k: n, alpha: alpha,
                                a: dci, lda: n, b: bi, ldb: ldb, beta: 1, c: dai, ldc: lda)
                 }
-            }
+            } }
         }
         if b.requiresGrad {
             let db = b.gradBuffer()
-            for i in 0..<batch {
+            Parallel.forEach(batch, workPerItem: work) { range in for i in range {
                 let (dci, ai, dbi) = (dc + i * sizeC, a.data + i * sizeA, db + i * sizeB)
                 if transposeB {  // dB (N, K) = alpha dC^T (N, M) op(A) (M, K)
                     BLAS.sgemm(transA: true, transB: transposeA, m: n, n: k, k: m, alpha: alpha,
@@ -49,7 +54,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
                     BLAS.sgemm(transA: !transposeA, transB: false, m: k, n: n, k: m, alpha: alpha,
                                a: ai, lda: lda, b: dci, ldb: n, beta: 1, c: dbi, ldc: ldb)
                 }
-            }
+            } }
         }
     }
 }
