@@ -10,6 +10,8 @@ import PackageDescription
 //   LatentDiffDiffusion         schedules, training loss, samplers
 //   LatentDiffPipeline          load -> sample -> decode -> PNG; training and evaluation jobs
 //   LatentDiff                  the C ABI (`@c public func ld_*`), built as libLatentDiff.so
+//   LatentDiffCLI               options and helpers the commands share with mpi/ (the optional
+//                               Open MPI package, which depends on this one by path)
 //   latentdiff                  the command-line tool
 
 let exportsMap = "\(Context.packageDirectory)/Sources/LatentDiff/exports.map"
@@ -19,6 +21,10 @@ let package = Package(
     products: [
         .library(name: "LatentDiff", type: .dynamic, targets: ["LatentDiff"]),
         .executable(name: "latentdiff", targets: ["latentdiff"]),
+        // For mpi/ (latentdiff-mpi): the command options and the layers it drives directly.
+        .library(name: "LatentDiffCLI", targets: [
+            "LatentDiffCLI", "LatentDiffPipeline", "LatentDiffDiffusion", "LatentDiffNN", "LatentDiffKernels",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,9 +59,16 @@ let package = Package(
                     "-use-ld=lld",
                 ])
             ]),
+        .target(
+            name: "LatentDiffCLI",
+            dependencies: [
+                "LatentDiffPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "latentdiff",
             dependencies: [
+                "LatentDiffCLI",
                 "LatentDiffPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -64,6 +77,7 @@ let package = Package(
         .testTarget(name: "LatentDiffIOTests", dependencies: ["LatentDiffIO"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentDiffModelsTests", dependencies: ["LatentDiffModels"]),
         .testTarget(name: "LatentDiffDiffusionTests", dependencies: ["LatentDiffDiffusion"]),
+        .testTarget(name: "LatentDiffPipelineTests", dependencies: ["LatentDiffPipeline"]),
         .testTarget(name: "LatentDiffTests", dependencies: ["LatentDiff"]),
     ]
 )

@@ -20,14 +20,9 @@ static int32_t on_progress(int32_t step, int32_t total, void *user_data) {
 }
 
 int main(int argc, char **argv) {
-    ld_model *model = NULL;
-    if (ld_model_load(model_path(argc, argv), &model) != LD_OK) {
-        fprintf(stderr, "%s\n", ld_last_error());
-        return 1;
-    }
     ld_model_desc desc;
-    desc.struct_size = sizeof desc;
-    expect_status(ld_model_info(model, &desc), LD_OK, "info");
+    ld_model *model = load_model(argc, argv, &desc);
+    if (!model) return 1;
     enum { COUNT = 4 };
     size_t bytes = (size_t)COUNT * desc.image_width * desc.image_height * desc.image_channels;
     uint8_t *pixels = malloc(bytes);

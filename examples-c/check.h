@@ -45,4 +45,16 @@ static inline const char *model_path(int argc, char **argv) {
     return argc > 1 ? argv[1] : "../../Tests/Fixtures/models/tiny-mnist.safetensors";
 }
 
+/* Loads the model of model_path() and fills *desc; prints the reason and returns NULL on failure. */
+static inline ld_model *load_model(int argc, char **argv, ld_model_desc *desc) {
+    ld_model *model = NULL;
+    if (ld_model_load(model_path(argc, argv), &model) != LD_OK) {
+        fprintf(stderr, "cannot load %s: %s\n", model_path(argc, argv), ld_last_error());
+        return NULL;
+    }
+    desc->struct_size = sizeof *desc;
+    expect_status(ld_model_info(model, desc), LD_OK, "info");
+    return model;
+}
+
 #endif

@@ -6,20 +6,13 @@
 #include <stdlib.h>
 
 int main(int argc, char **argv) {
-    const char *path = model_path(argc, argv);
     int32_t label = argc > 2 ? (int32_t)atoi(argv[2]) : 7;
     const char *out = argc > 3 ? argv[3] : "generate_grid.png";
 
-    ld_model *model = NULL;
-    ld_status status = ld_model_load(path, &model);
-    if (status != LD_OK) {
-        fprintf(stderr, "cannot load %s: %s\n", path, ld_last_error());
-        return 1;
-    }
     ld_model_desc desc;
-    desc.struct_size = sizeof desc;
-    expect_status(ld_model_info(model, &desc), LD_OK, "info");
-    printf("%s: %s codec, %dx%dx%d images, latent of %d floats, %d classes, %lld training steps\n", path,
+    ld_model *model = load_model(argc, argv, &desc);
+    if (!model) return 1;
+    printf("%s: %s codec, %dx%dx%d images, latent of %d floats, %d classes, %lld training steps\n", model_path(argc, argv),
            desc.codec_kind, desc.image_width, desc.image_height, desc.image_channels, desc.latent_size,
            desc.class_count, (long long)desc.training_steps);
 

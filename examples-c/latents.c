@@ -16,14 +16,9 @@ static void moments(const float *x, size_t n, double *mean, double *std) {
 }
 
 int main(int argc, char **argv) {
-    ld_model *model = NULL;
-    if (ld_model_load(model_path(argc, argv), &model) != LD_OK) {
-        fprintf(stderr, "%s\n", ld_last_error());
-        return 1;
-    }
     ld_model_desc desc;
-    desc.struct_size = sizeof desc;
-    expect_status(ld_model_info(model, &desc), LD_OK, "info");
+    ld_model *model = load_model(argc, argv, &desc);
+    if (!model) return 1;
 
     enum { COUNT = 8 };
     size_t latent_floats = (size_t)COUNT * desc.latent_size;

@@ -19,9 +19,12 @@ public struct DiffusionLoss: Sendable {
     }
 
     /// The scalar loss for one batch. All randomness comes from Philox(seed) on stream `step`, so
-    /// a step is reproducible (and resumable) from (seed, step).
+    /// a step is reproducible (and resumable) from (seed, step). `firstIndex` is the position of
+    /// x0's first sample in the step's global batch: a data-parallel shard draws the timesteps,
+    /// label drops and noise the whole batch gives those samples. (Dropout masks, when the
+    /// denoiser has dropout, are drawn per call and so differ between a shard and the whole.)
     public func callAsFunction(
-        denoiser: Denoiser, x0: Tensor, labels: [Int], seed: UInt64, step: Int
+        denoiser: Denoiser, x0: Tensor, labels: [Int], seed: UInt64, step: Int, firstIndex: Int = 0
     ) -> Tensor {
         let batch = x0.shape[0], size = x0.count / max(1, batch)
         let philox = Philox(seed: seed)
@@ -31,11 +34,11 @@ public struct DiffusionLoss: Sendable {
         var timesteps = [Float](repeating: 0, count: batch)
         var dropped = labels
         for b in 0..<batch {
-            let u = philox.uniforms(stream: stream, index: UInt64(b))
+            let u = philox.uniforms(stream: stream, index: UInt64(firstIndex + b))
             timesteps[b] = Float(min(schedule.timesteps - 1, Int(u.0 * Float(schedule.timesteps))))
             if u.1 < labelDropout { dropped[b] = -1 }
         }
-        philox.fillNormals(noise.data, count: noise.count, stream: stream, offset: 1 << 32)
+        philox.fillNormals(noise.data, count: noise.count, stream: stream, offset: 1 << 32, first: firstIndex * size)
         let xt = Tensor(zeros: x0.shape), target = Tensor(zeros: x0.shape)
         for b in 0..<batch {
             let (alpha, sigma) = schedule.scales(at: Int(timesteps[b]))

@@ -48,15 +48,21 @@ public struct Philox: Sendable {
     }
 
     /// Fills `count` standard normal values of `stream` into `out`, from block `offset` on
-    /// (four values a block), so disjoint offsets give independent noise.
-    public func fillNormals(_ out: UnsafeMutablePointer<Float>, count: Int, stream: UInt64, offset: UInt64 = 0) {
-        var i = 0
-        while i < count {
+    /// (four values a block), so disjoint offsets give independent noise. `first` skips that many
+    /// values: out[k] is value `first + k` of the sequence, so a part of a batch draws exactly the
+    /// noise the whole batch would give it (data-parallel shards).
+    public func fillNormals(
+        _ out: UnsafeMutablePointer<Float>, count: Int, stream: UInt64, offset: UInt64 = 0, first: Int = 0
+    ) {
+        let end = first + count
+        func put(_ j: Int, _ value: Float) { if j >= first && j < end { out[j - first] = value } }
+        var i = first - first % 4
+        while i < end {
             let z = normals(stream: stream, index: offset &+ UInt64(i / 4))
-            out[i] = z.0
-            if i + 1 < count { out[i + 1] = z.1 }
-            if i + 2 < count { out[i + 2] = z.2 }
-            if i + 3 < count { out[i + 3] = z.3 }
+            put(i, z.0)
+            put(i + 1, z.1)
+            put(i + 2, z.2)
+            put(i + 3, z.3)
             i += 4
         }
     }

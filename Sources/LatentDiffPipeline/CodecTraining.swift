@@ -95,7 +95,7 @@ public struct CodecTrainingJob {
         let shape = [batchSize, train.channels, train.height, train.width]
         let codecConfig = config
         try loop.run(
-            budget: budget, title: "train-codec", unitsPerStep: batchSize, unit: "img",
+            budget: budget, title: "train-codec", unitsPerStep: batchSize, unit: "img", lossPlot: outputPath + ".loss.png",
             loss: { step in
                 let batch = try batches.batch(step: step)
                 return vae.loss(Tensor(shape: shape, values: batch.pixels), seed: seed, stream: UInt64(step)).loss

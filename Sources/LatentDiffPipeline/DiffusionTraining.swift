@@ -32,6 +32,11 @@ public struct DiffusionTrainingJob {
     public var trainLimit: Int?
     /// Called with the loop before it runs (data-parallel training installs its gradient hook).
     public var configureLoop: ((TrainingLoop) -> Void)?
+    /// Data-parallel training: this process computes the loss of its slice of each step's batch
+    /// (`batchSize`, the global batch, must divide by the process count), and only the lead
+    /// writes checkpoints and the model. With the gradients averaged across processes (the
+    /// `configureLoop` hook) every process takes the step one process with the whole batch takes.
+    public var shard = Shard.whole
 
     public init(dataset: Dataset.Kind, dataDirectory: String, codecPath: String?, outputPath: String) {
         self.dataset = dataset
@@ -67,6 +72,9 @@ public struct DiffusionTrainingJob {
         config.schedule = schedule
         config.prediction = prediction
         config.ema = true
+        guard batchSize % shard.count == 0 else {
+            throw LatentDiffError.invalidArgument("the batch size \(batchSize) does not divide evenly over \(shard.count) processes")
+        }
         guard let denoiserConfig = config.denoiser else { throw LatentDiffError(.internalError, "no denoiser configuration") }
         try denoiserConfig.validate()
         log("\(dataset.rawValue): \(train.count) images; codec \(config.codec.kind.rawValue) latent \(latentShape); denoiser \(kind.rawValue) \(denoiserConfig.widths)\(conditional ? ", class-conditional" : "")")
@@ -108,14 +116,19 @@ public struct DiffusionTrainingJob {
         var final: ModelFile?
         try loop.run(
             budget: budget, title: "train", unitsPerStep: batchSize, unit: "latents",
+            lossPlot: shard.isLead ? outputPath + ".loss.png" : nil,
             loss: { step in
-                let (indices, _) = batches.indices(step: step)
+                let (global, _) = batches.indices(step: step)
+                let part = shard.range(of: global.count)
+                let indices = Array(global[part])
                 let labels = conditional ? indices.map { Int(train.labels[$0]) } : [Int](repeating: -1, count: indices.count)
-                return loss(denoiser: denoiser, x0: latents.batch(indices), labels: labels, seed: seed, step: step)
+                return loss(denoiser: denoiser, x0: latents.batch(indices), labels: labels, seed: seed, step: step,
+                            firstIndex: part.lowerBound)
             },
             save: { isFinal in
+                guard shard.isLead || isFinal else { return }
                 let file = modelFile(checkpoint: !isFinal)
-                try file.write(path: isFinal ? outputPath : checkpointPath)
+                if shard.isLead { try file.write(path: isFinal ? outputPath : checkpointPath) }
                 if isFinal { final = file }
             })
         log("wrote \(outputPath) after \(loop.step) steps")

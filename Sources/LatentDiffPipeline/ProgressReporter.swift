@@ -17,6 +17,9 @@ public final class ProgressReporter {
     private let start = MonotonicClock.now()
     private var lastDraw = -Double.infinity
     private var lastDone = 0
+    /// Set once at start-up, before any reporter exists: false silences every reporter of the
+    /// process (all but the lead of a data-parallel job).
+    nonisolated(unsafe) public static var isEnabled = true
 
     /// `total` is the number of units (steps, images...), or 0 when unknown (time-budgeted runs
     /// pass `budgetSeconds` instead and the bar tracks elapsed time).
@@ -73,6 +76,7 @@ public final class ProgressReporter {
     }
 
     private func write(_ text: String) {
+        guard ProgressReporter.isEnabled else { return }
         var bytes = Array(text.utf8)
         _ = Glibc.write(STDERR_FILENO, &bytes, bytes.count)
     }

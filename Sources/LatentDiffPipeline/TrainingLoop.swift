@@ -38,9 +38,15 @@ public final class TrainingLoop {
     /// The total steps the learning-rate schedule spans (fixed at the start, or after the first
     /// steps of a time-budgeted run from their speed).
     public private(set) var plannedSteps = 0
+    /// The loss of every step of this run (for the loss-curve plot).
+    public private(set) var losses: [Double] = []
     /// Called after backward with the parameters, before clipping (data-parallel training reduces
     /// gradients here).
     public var gradientHook: (([Tensor]) -> Void)?
+    /// Time-budgeted runs: maps this process's elapsed seconds to the value every process uses
+    /// (data-parallel training takes the lead's), so all stop at the same step and plan the same
+    /// learning-rate schedule.
+    public var elapsedHook: ((Double) -> Double)?
 
     public init(store: ParameterStore, settings: Settings) {
         let parameters = store.parameters
@@ -52,9 +58,10 @@ public final class TrainingLoop {
     }
 
     /// Runs until the budget is spent. `loss(step)` builds the scalar loss of one step (recording a
-    /// graph); `save(final)` writes a checkpoint (or the final model). `fields` adds text to the bar.
+    /// graph); `save(final)` writes a checkpoint (or the final model). With `lossPlot`, the loss
+    /// curve of the run is drawn there as a PNG at the end.
     public func run(
-        budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String,
+        budget: TrainingBudget, title: String, unitsPerStep: Int, unit: String, lossPlot: String? = nil,
         loss: (Int) throws -> Tensor, save: (_ final: Bool) throws -> Void
     ) throws {
         let startStep = step
@@ -68,15 +75,18 @@ public final class TrainingLoop {
         }
         var lastCheckpoint = MonotonicClock.now()
         var smoothedLoss = Double.nan
-        while !budget.isSpent(step: step, elapsed: progress.elapsed) {
+        while true {
+            let elapsed = budget.isSteps ? progress.elapsed : elapsedHook?(progress.elapsed) ?? progress.elapsed
+            if budget.isSpent(step: step, elapsed: elapsed) { break }
             if case .minutes(let minutes) = budget {
                 // Plan the schedule from the speed of the first 20 steps of this run.
                 if step - startStep == 20 || plannedSteps == 0 {
-                    let rate = Double(max(1, step - startStep)) / max(progress.elapsed, 1e-3)
-                    plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - progress.elapsed)))
+                    let rate = Double(max(1, step - startStep)) / max(elapsed, 1e-3)
+                    plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - elapsed)))
                 }
             }
             let lossValue = try update(loss: try loss(step))
+            losses.append(lossValue)
             smoothedLoss = smoothedLoss.isNaN ? lossValue : 0.98 * smoothedLoss + 0.02 * lossValue
             progress.update(step - (budget.isSteps ? 0 : startStep), rateUnits: unitsPerStep,
                             fields: "step \(step) loss \(format(smoothedLoss, digits: 4))")
@@ -87,6 +97,9 @@ public final class TrainingLoop {
         }
         progress.finish(fields: "step \(step) loss \(format(smoothedLoss, digits: 4))", rateUnits: unitsPerStep)
         try save(true)
+        if let lossPlot {
+            try linePlot(losses, title: "\(title.uppercased()) LOSS", xLabel: "STEP (FROM \(startStep))", yLabel: "LOSS", path: lossPlot)
+        }
     }
 
     /// One training step on a scalar loss whose graph is recorded: backward -> gradient hook ->

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LatentDiffCLI
 import LatentDiffKernels
 import LatentDiffNN
 

@@ -1,12 +1,11 @@
 import ArgumentParser
+import LatentDiffCLI
 import LatentDiffIO
 import LatentDiffKernels
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-extension Dataset.Kind: ExpressibleByArgument {}
 
 /// Reads both splits of a data set and prints the image size and a per-class count table.
 struct DataCommand: ParsableCommand {

@@ -7,5 +7,5 @@ struct LatentDiffCommand: ParsableCommand {
         commandName: "latentdiff",
         abstract: "Train and sample small latent-diffusion image generators on the CPU.",
         version: LatentDiffVersion.string,
-        subcommands: [VersionCommand.self, PNGDemoCommand.self, DataCommand.self, TrainCodecCommand.self, ReconstructCommand.self, TrainCommand.self, SampleCommand.self, BenchCommand.self])
+        subcommands: [VersionCommand.self, PNGDemoCommand.self, DataCommand.self, TrainCodecCommand.self, ReconstructCommand.self, TrainCommand.self, SampleCommand.self, PCA2DCommand.self, TrainClassifierCommand.self, EvalCommand.self, CompareCommand.self, BenchCommand.self])
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LatentDiffCLI
 import LatentDiffIO
 import LatentDiffKernels
 import LatentDiffNN

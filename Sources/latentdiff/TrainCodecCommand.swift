@@ -1,4 +1,5 @@
 import ArgumentParser
+import LatentDiffCLI
 import LatentDiffIO
 import LatentDiffKernels
 import LatentDiffModels
@@ -43,16 +44,4 @@ struct TrainCodecCommand: ParsableCommand {
             try job.run()
         }
     }
-}
-
-/// "32,64" -> [32, 64].
-func parseIntegerList(_ text: String) throws -> [Int] {
-    let parts = text.split(separator: ",").map { Int($0.filter { $0 != " " }) }
-    guard !parts.isEmpty, let values = parts as? [Int] else { throw LatentDiffError.invalidArgument("'\(text)' is not a comma-separated list of integers") }
-    return values
-}
-
-func validThreads(_ threads: Int) throws -> Int {
-    guard (1...256).contains(threads) else { throw LatentDiffError.invalidArgument("--threads must be in 1...256, not \(threads)") }
-    return threads
 }

@@ -1,52 +1,14 @@
 import ArgumentParser
-import LatentDiffDiffusion
-import LatentDiffIO
-import LatentDiffKernels
-import LatentDiffPipeline
-
-extension PredictionType: ExpressibleByArgument {}
-extension NoiseSchedule.Kind: ExpressibleByArgument {}
+import LatentDiffCLI
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a diffusion model on a codec's latents (or on pixels with --codec identity); writes one model file.")
 
-    @Option(help: "A codec file from train-codec, or 'identity' for pixel space.") var codec: String
-    @Option(help: "Which data set.") var dataset: Dataset.Kind
-    @Option(help: "Directory with the data set's files.") var data: String
-    @Flag(help: "Class-conditional (labels dropped 10% of the time for guidance).") var conditional = false
-    @Option(help: "Training steps.") var steps: Int?
-    @Option(help: "Training time in minutes.") var minutes: Double?
-    @Option(help: "Batch size.") var batchSize = 128
-    @Option(help: "Peak learning rate (default 2e-4 U-Net, 1e-3 MLP).") var learningRate: Float?
-    @Option(help: "Denoiser widths, comma-separated (U-Net 48,96; MLP 256).") var widths: String?
-    @Option(help: "MLP residual blocks.") var blocks = 3
-    @Option(help: "Noise schedule: linear or cosine.") var schedule: NoiseSchedule.Kind = .linear
-    @Option(help: "Prediction target: epsilon or v.") var prediction: PredictionType = .epsilon
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Threads.") var threads = 2
-    @Option(help: "Seconds between checkpoints (written to OUT.ckpt).") var checkpointSeconds: Double = 60
-    @Flag(help: "Continue from OUT.ckpt.") var resume = false
-    @Option(help: "Output model file (.safetensors).") var out: String
+    @OptionGroup var options: TrainOptions
 
     func run() throws {
-        try reportingErrors {
-            Parallel.threadCount = try validThreads(threads)
-            var job = DiffusionTrainingJob(dataset: dataset, dataDirectory: data,
-                                           codecPath: codec == "identity" ? nil : codec, outputPath: out)
-            job.conditional = conditional
-            job.budget = try TrainingBudget.from(steps: steps, minutes: minutes)
-            job.batchSize = batchSize
-            job.learningRate = learningRate
-            job.widths = try widths.map(parseIntegerList)
-            job.blocks = blocks
-            job.schedule = schedule
-            job.prediction = prediction
-            job.seed = seed
-            job.checkpointSeconds = checkpointSeconds
-            job.resume = resume
-            try job.run()
-        }
+        try reportingErrors { try options.job().run() }
     }
 }

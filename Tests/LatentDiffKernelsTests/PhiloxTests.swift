@@ -20,6 +20,21 @@ import Testing
         #expect(abs(variance - 1) < 0.03)
     }
 
+    /// A part of the sequence, starting anywhere (not only on a block boundary), is the same
+    /// values the whole sequence holds there.
+    @Test func partsMatchTheWhole() {
+        let p = Philox(seed: 11)
+        var whole = [Float](repeating: 0, count: 23)
+        whole.withUnsafeMutableBufferPointer { p.fillNormals($0.baseAddress!, count: 23, stream: 5, offset: 9) }
+        for (first, count) in [(0, 23), (1, 5), (3, 9), (4, 4), (6, 17), (22, 1)] {
+            var part = [Float](repeating: 0, count: count)
+            part.withUnsafeMutableBufferPointer {
+                p.fillNormals($0.baseAddress!, count: count, stream: 5, offset: 9, first: first)
+            }
+            #expect(part == Array(whole[first..<(first + count)]))
+        }
+    }
+
     @Test func streamsDiffer() {
         let p = Philox(seed: 1)
         #expect(p.normals(stream: 0, index: 0) != p.normals(stream: 1, index: 0))

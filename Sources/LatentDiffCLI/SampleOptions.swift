@@ -1,0 +1,96 @@
+import ArgumentParser
+import LatentDiffDiffusion
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The options of `latentdiff sample` (and of `latentdiff-mpi sample`, whose ranks each sample a
+/// slice of the images and whose lead writes them all).
+public struct SampleOptions: ParsableArguments {
+    @Option(help: "Model file (default: the shipped MNIST model).") var model = "models/mnist.safetensors"
+    @Option(help: "Images (with --classes all: images per class).") var count = 16
+    @Option(help: "Sampler: ddpm, ddim or dpm++.") var sampler: SamplerSettings.Kind = .dpmSolver
+    @Option(help: "Denoising steps.") var steps = 20
+    @Option(help: "DDIM eta in [0, 1].") var eta: Float = 0
+    @Option(help: "Classifier-free guidance scale (1 = none).") var guidance: Float = 1
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(name: .customLong("class"), help: "Class of every image (conditional models).") var classLabel: Int?
+    @Option(help: "'all': one row per class.") var classes: String?
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Also write each image as DIR/NNNN.png.") var images: String?
+    @Option(help: "Also write the latents as a .npy file.") var npy: String?
+    @Option(help: "Output grid PNG.") var out = "samples.png"
+
+    public init() {}
+
+    /// What the options ask for: the loaded model and one class label per image (-1 = none).
+    public struct Request {
+        public let model: DiffusionModel
+        public let labels: [Int]
+        /// Grid columns; 0 = as square as possible.
+        let columns: Int
+    }
+
+    /// Checks the options and loads the model.
+    public func request() throws -> Request {
+        _ = try validThreads(threads)
+        guard (1...4096).contains(count) else { throw LatentDiffError.invalidArgument("--count must be in 1...4096, not \(count)") }
+        let loaded = try DiffusionModel.load(path: model)
+        switch (classLabel, classes) {
+        case (nil, nil): return Request(model: loaded, labels: [Int](repeating: -1, count: count), columns: 0)
+        case (let label?, nil): return Request(model: loaded, labels: [Int](repeating: label, count: count), columns: 0)
+        case (nil, "all"):
+            guard loaded.classCount > 0 else { throw LatentDiffError.invalidArgument("--classes all needs a class-conditional model") }
+            return Request(model: loaded, labels: (0..<loaded.classCount).flatMap { [Int](repeating: $0, count: count) }, columns: count)
+        case (nil, let other?): throw LatentDiffError.invalidArgument("--classes takes 'all', not '\(other)'")
+        default: throw LatentDiffError.invalidArgument("give --class or --classes, not both")
+        }
+    }
+
+    /// Samples and decodes images `indices` of the request (noise keyed by their global index),
+    /// with a progress bar.
+    public func generate(_ request: Request, indices: Range<Int>) throws -> Generation {
+        let settings = SamplerSettings(kind: sampler, steps: steps, eta: eta, guidance: guidance)
+        let progress = ProgressReporter(title: "sample", total: steps, unit: "steps")
+        let result = try Generation(model: request.model, settings: settings, seed: seed, labels: Array(request.labels[indices]),
+                                    firstIndex: indices.lowerBound, threads: threads) { done, _ in
+            progress.update(done)
+            return true
+        }
+        progress.finish()
+        return result
+    }
+
+    /// Writes the grid, and the images and latents asked for, of all the request's images, and
+    /// reports the time they took in `processes` processes.
+    public func write(_ request: Request, latents: [Float], pixels: [UInt8], seconds: Double, processes: Int = 1) throws {
+        let loaded = request.model, labels = request.labels
+        let (c, h, w) = (loaded.imageShape[0], loaded.imageShape[1], loaded.imageShape[2])
+        let grid = try ImageGrid.compose(pixels: pixels, count: labels.count, width: w, height: h, channels: c, columns: request.columns)
+        let text: [(key: String, value: String)] = [
+            ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("model", model), ("seed", "\(seed)"),
+            ("sampler", sampler.rawValue), ("steps", "\(steps)"), ("eta", "\(eta)"), ("guidance", "\(guidance)"),
+            ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
+        ]
+        try PNG.write(path: out, image: grid, text: text)
+        if let images {
+            if mkdir(images, 0o755) != 0 && errno != EEXIST {
+                throw LatentDiffError.io("cannot create directory '\(images)': \(String(cString: strerror(errno)))")
+            }
+            let size = h * w * c
+            for k in 0..<labels.count {
+                let digits = String(k)
+                let name = String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+                let image = Image8(width: w, height: h, channels: c, pixels: Array(pixels[(k * size)..<((k + 1) * size)]))
+                try PNG.write(path: "\(images)/\(name).png", image: image, text: text)
+            }
+        }
+        if let npy { try NPY.write(path: npy, values: latents, shape: [labels.count] + loaded.latentShape) }
+        let workers = processes > 1 ? "\(processes) processes x \(threads) thread(s)" : "\(threads) thread(s)"
+        print("wrote \(out): \(labels.count) images in \(format(seconds, digits: 2)) s (\(format(seconds * 1000 / Double(labels.count), digits: 1)) ms per image, \(workers))")
+    }
+}

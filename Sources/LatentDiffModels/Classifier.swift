@@ -1,0 +1,76 @@
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffNN
+
+/// The evaluation classifier: a small CNN whose penultimate features give the Fréchet distance
+/// and whose predictions give the accuracy of class-conditional samples.
+///
+///     conv3 C->w, SiLU, conv3 w->2w stride 2, GN, SiLU, conv3 2w->4w stride 2, GN, SiLU,
+///     conv3 4w->4w, GN, SiLU, mean over positions -> (B, 4w), Linear(4w, F), SiLU = features,
+///     Linear(F, classes) = logits
+public final class Classifier: @unchecked Sendable {
+    public struct Config: Sendable, Equatable {
+        public var dataset: String
+        public var imageShape: [Int]
+        public var width: Int
+        public var features: Int
+        public var classCount: Int
+
+        public init(dataset: String, imageShape: [Int], width: Int = 32, features: Int = 128, classCount: Int = 10) {
+            self.dataset = dataset
+            self.imageShape = imageShape
+            self.width = width
+            self.features = features
+            self.classCount = classCount
+        }
+
+        public var json: JSON {
+            ["format_version": 1, "kind": "classifier", "dataset": .string(dataset), "image_shape": .ints(imageShape),
+             "width": .number(Double(width)), "features": .number(Double(features)), "class_count": .number(Double(classCount))]
+        }
+
+        public init(json: JSON) throws(LatentDiffError) {
+            let context = "classifier configuration"
+            guard try json.string("kind", in: context) == "classifier", try json.int("format_version", in: context) == 1 else {
+                throw .format("\(context): not a version-1 classifier")
+            }
+            self.init(dataset: try json.string("dataset", in: context), imageShape: try json.ints("image_shape", in: context),
+                      width: try json.int("width", in: context), features: try json.int("features", in: context),
+                      classCount: try json.int("class_count", in: context))
+            try formatCheck(imageShape.count == 3 && (1...4).contains(imageShape[0]) && imageShape[1] >= 8 && imageShape[2] >= 8,
+                            "\(context): bad image shape \(imageShape)")
+            try formatCheck((8...512).contains(width) && width % 8 == 0, "\(context): width must be a multiple of 8 in 8...512")
+            try formatCheck((1...4096).contains(features) && (2...1000).contains(classCount), "\(context): bad sizes")
+        }
+    }
+
+    public let config: Config
+    public let parameters: ParameterStore
+    let convs: [Conv2d], norms: [GroupNorm], hidden: Linear, output: Linear
+
+    public init(config: Config, store: ParameterStore) throws {
+        let (c, w) = (config.imageShape[0], config.width)
+        convs = [
+            try Conv2d(store, "classifier.conv0", inChannels: c, outChannels: w, kernel: 3),
+            try Conv2d(store, "classifier.conv1", inChannels: w, outChannels: 2 * w, kernel: 3, stride: 2),
+            try Conv2d(store, "classifier.conv2", inChannels: 2 * w, outChannels: 4 * w, kernel: 3, stride: 2),
+            try Conv2d(store, "classifier.conv3", inChannels: 4 * w, outChannels: 4 * w, kernel: 3),
+        ]
+        norms = try [1, 2, 3].map { i in
+            try GroupNorm(store, "classifier.norm\(i)", groups: 8, channels: [w, 2 * w, 4 * w, 4 * w][i])
+        }
+        hidden = try Linear(store, "classifier.fc0", inFeatures: 4 * w, outFeatures: config.features)
+        output = try Linear(store, "classifier.fc1", inFeatures: config.features, outFeatures: config.classCount)
+        self.config = config
+        parameters = store
+    }
+
+    /// images (B, C, H, W) in [-1, 1] -> (features (B, F), logits (B, classes))
+    public func callAsFunction(_ images: Tensor) -> (features: Tensor, logits: Tensor) {
+        var h = silu(convs[0](images))
+        for i in 1..<4 { h = silu(norms[i - 1](convs[i](h))) }
+        let pooled = mean(h, axes: [2, 3])                        // (B, 4w)
+        let features = silu(hidden(pooled))
+        return (features, output(features))
+    }
+}

@@ -1,0 +1,117 @@
+import LatentDiffDiffusion
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffModels
+import LatentDiffNN
+
+/// `latentdiff eval`: sample quality against the real test set, measured with the project's
+/// classifier (DESIGN.md §7), and the codec's own ceiling.
+public struct Evaluation {
+    public var modelPath: String
+    public var classifierPath: String
+    public var dataDirectory: String
+    /// Samples (for conditional models: split evenly over the classes).
+    public var count = 10_000
+    public var settings = SamplerSettings(kind: .dpmSolver, steps: 20)
+    public var seed: UInt64 = 0
+    public var threads = 2
+
+    public init(modelPath: String, classifierPath: String, dataDirectory: String) {
+        self.modelPath = modelPath
+        self.classifierPath = classifierPath
+        self.dataDirectory = dataDirectory
+    }
+
+    public struct Report {
+        public var samples: Int
+        public var frechetDistance: Double
+        /// Real training images (as many as samples) against the test set: the floor.
+        public var floorDistance: Double
+        /// Fraction of conditional samples the classifier assigns to the requested class.
+        public var classAccuracy: Double?
+        public var histogram: [Int]
+        public var reconstructionPSNR: Double
+        public var reconstructionDistance: Double
+        public var secondsPerImage: Double
+
+        public var json: JSON {
+            var object: [(key: String, value: JSON)] = [
+                ("samples", .number(Double(samples))), ("frechet_distance", .number(frechetDistance)),
+                ("floor_distance", .number(floorDistance)), ("ratio_to_floor", .number(frechetDistance / floorDistance)),
+            ]
+            if let classAccuracy { object.append(("class_accuracy", .number(classAccuracy))) }
+            object += [
+                ("predicted_class_histogram", .ints(histogram)), ("reconstruction_psnr", .number(reconstructionPSNR)),
+                ("reconstruction_frechet_distance", .number(reconstructionDistance)),
+                ("seconds_per_image", .number(secondsPerImage)),
+            ]
+            return .object(object)
+        }
+    }
+
+    public func run(log: (String) -> Void = { print($0) }) throws -> Report {
+        let model = try DiffusionModel.load(path: modelPath)
+        let (classifier, accuracy) = try ClassifierFile.read(path: classifierPath)
+        guard classifier.config.dataset == model.config.dataset, classifier.config.imageShape == model.imageShape else {
+            throw LatentDiffError.invalidArgument("the classifier is for \(classifier.config.dataset), the model for \(model.config.dataset)")
+        }
+        guard let kind = Dataset.Kind(rawValue: model.config.dataset) else {
+            throw LatentDiffError.format("the model names an unknown data set '\(model.config.dataset)'")
+        }
+        log("classifier: \(classifierPath) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
+        let test = try Dataset.load(kind, directory: dataDirectory, split: .test)
+        let train = try Dataset.load(kind, directory: dataDirectory, split: .train)
+        let d = classifier.config.features, classes = classifier.config.classCount
+
+        // Generated samples: conditional models get count / classes of each class.
+        let conditional = model.classCount > 0
+        let perClass = conditional ? max(1, count / model.classCount) : 0
+        let labels = conditional ? (0..<model.classCount).flatMap { [Int](repeating: $0, count: perClass) } : [Int](repeating: -1, count: count)
+        let progress = ProgressReporter(title: "sample \(labels.count)", total: settings.steps, unit: "steps")
+        let start = MonotonicClock.now()
+        let generation = try Generation(model: model, settings: settings, seed: seed, labels: labels, threads: threads) { done, _ in
+            progress.update(done)
+            return true
+        }
+        progress.finish()
+        let secondsPerImage = (MonotonicClock.now() - start) / Double(labels.count)
+        let generatedImages = ImageConversion.images(
+            from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
+        let generated = try classify(classifier, pixels: generatedImages.values, count: labels.count)
+        let testFeatures = try classify(classifier, pixels: test.pixels, count: test.count).features
+        let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
+        let floorImages = try train.batch(indices: floorIndices)
+        let floorFeatures = try classify(classifier, pixels: floorImages.pixels, count: floorIndices.count).features
+
+        var histogram = [Int](repeating: 0, count: classes)
+        for p in generated.predictions { histogram[p] += 1 }
+        let classAccuracy = conditional
+            ? Double(zip(generated.predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) : nil
+
+        // The codec's ceiling: reconstructions of the test set.
+        let (_, psnr) = try reconstructionError(codec: model.codec, images: test)
+        var reconstructed: [Float] = []
+        for start in stride(from: 0, to: test.count, by: 500) {
+            let n = min(500, test.count - start)
+            let batch = try test.batch(indices: Array(start..<(start + n)))
+            let x = Tensor(shape: [n] + model.imageShape, values: batch.pixels)
+            reconstructed += model.codec.decode(model.codec.encode(x)).values.map { max(-1, min(1, $0)) }
+        }
+        let reconstructionFeatures = try classify(classifier, pixels: reconstructed, count: test.count).features
+
+        let report = Report(
+            samples: labels.count,
+            frechetDistance: try frechetDistance(generated.features, testFeatures, dimension: d),
+            floorDistance: try frechetDistance(floorFeatures, testFeatures, dimension: d),
+            classAccuracy: classAccuracy, histogram: histogram, reconstructionPSNR: psnr,
+            reconstructionDistance: try frechetDistance(reconstructionFeatures, testFeatures, dimension: d),
+            secondsPerImage: secondsPerImage)
+        log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
+        log("  Fréchet distance: \(format(report.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(report.floorDistance, digits: 3)); ratio \(format(report.frechetDistance / report.floorDistance, digits: 2))")
+        if let classAccuracy { log("  accuracy on the requested class: \(format(classAccuracy * 100, digits: 2))%") }
+        log("  predicted classes: \(histogram.map(String.init).joined(separator: " "))")
+        log("  codec: reconstruction PSNR \(format(psnr, digits: 2)) dB, Fréchet distance of reconstructions \(format(report.reconstructionDistance, digits: 3))")
+        log("  sampling: \(format(secondsPerImage * 1000, digits: 1)) ms per image (\(threads) threads)")
+        return report
+    }
+}

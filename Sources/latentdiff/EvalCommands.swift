@@ -1,0 +1,63 @@
+import ArgumentParser
+import LatentDiffCLI
+import LatentDiffDiffusion
+import LatentDiffIO
+import LatentDiffKernels
+import LatentDiffCLI
+import LatentDiffPipeline
+
+struct TrainClassifierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-classifier", abstract: "Train the evaluation classifier on a data set's training images.")
+
+    @Option(help: "Which data set.") var dataset: Dataset.Kind
+    @Option(help: "Directory with the data set's files.") var data: String
+    @Option(help: "Training steps.") var steps: Int?
+    @Option(help: "Training time in minutes.") var minutes: Double?
+    @Option(help: "Base width (multiple of 8).") var width = 32
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Output classifier file.") var out: String
+
+    func run() throws {
+        try reportingErrors {
+            Parallel.threadCount = try validThreads(threads)
+            var job = ClassifierTrainingJob(dataset: dataset, dataDirectory: data, outputPath: out)
+            job.budget = try TrainingBudget.from(steps: steps, minutes: minutes)
+            job.width = width
+            job.seed = seed
+            try job.run()
+        }
+    }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Measure a model: Fréchet distance, class accuracy, codec ceiling; text and JSON.")
+
+    @Option(help: "Model file.") var model: String
+    @Option(help: "Classifier file (train-classifier).") var classifier: String
+    @Option(help: "Directory with the model's data set.") var data: String
+    @Option(help: "Samples (use >= 10000 for reported numbers).") var count = 10_000
+    @Option(help: "Sampler.") var sampler: SamplerSettings.Kind = .dpmSolver
+    @Option(help: "Sampling steps.") var steps = 20
+    @Option(help: "Guidance scale.") var guidance: Float = 1
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Also write the report as JSON here.") var json: String?
+
+    func run() throws {
+        try reportingErrors {
+            let threads = try validThreads(self.threads)
+            Parallel.threadCount = threads
+            guard (2...1_000_000).contains(count) else { throw LatentDiffError.invalidArgument("--count must be in 2...1000000") }
+            var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: data)
+            evaluation.count = count
+            evaluation.settings = SamplerSettings(kind: sampler, steps: steps, guidance: guidance)
+            evaluation.seed = seed
+            evaluation.threads = threads
+            let report = try evaluation.run()
+            if let json { try AtomicFile.write(path: json, bytes: Array(report.json.serialized().utf8)) }
+        }
+    }
+}

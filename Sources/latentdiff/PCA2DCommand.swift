@@ -1,0 +1,40 @@
+import ArgumentParser
+import LatentDiffCLI
+import LatentDiffDiffusion
+import LatentDiffKernels
+import LatentDiffCLI
+import LatentDiffPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct PCA2DCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pca2d",
+        abstract: "The PCA-2D baseline on MNIST: fit, train the MLP DDPM, sample, scatter plot and distances.")
+
+    @Option(help: "MNIST directory.") var data: String
+    @Option(help: "Training time in minutes.") var minutes: Double?
+    @Option(help: "Training steps (instead of minutes).") var steps: Int?
+    @Option(help: "Sampler.") var sampler: SamplerSettings.Kind = .dpmSolver
+    @Option(help: "Sampling steps.") var samplingSteps = 25
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Output directory (model files, scatter plot).") var out: String
+
+    func run() throws {
+        try reportingErrors {
+            Parallel.threadCount = try validThreads(threads)
+            if mkdir(out, 0o755) != 0 && errno != EEXIST {
+                throw LatentDiffError.io("cannot create directory '\(out)': \(String(cString: strerror(errno)))")
+            }
+            var experiment = PCA2DExperiment(dataDirectory: data, outputDirectory: out)
+            experiment.budget = steps == nil && minutes == nil ? .minutes(3) : try TrainingBudget.from(steps: steps, minutes: minutes)
+            experiment.settings = SamplerSettings(kind: sampler, steps: samplingSteps)
+            experiment.seed = seed
+            experiment.threads = threads
+            _ = try experiment.run()
+        }
+    }
+}
