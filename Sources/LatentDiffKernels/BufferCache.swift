@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Large float buffers recycled by exact size.
 ///
 /// Training repeats the same shapes every step. A fresh allocation of megabytes comes from mmap,
@@ -5,8 +9,11 @@
 /// about 15% of a convolution training step. Buffers below `minimumCount` floats go straight to
 /// malloc; larger ones are kept on release while the cache holds under `capacityBytes`.
 public final class BufferCache: @unchecked Sendable {
-    /// The cache tensors and convolution scratch use.
-    public static let shared = BufferCache(capacityBytes: 1 << 30)
+    /// The cache tensors and convolution scratch use. It may hold a quarter of the physical
+    /// memory: a step's buffers are all freed at its end, so the cache must hold the whole working
+    /// set of the largest step (pixel-space U-Net training at batch 128: over 4 GB) or the next
+    /// step faults the rest in again (1 GB held cost 400k page faults per step there).
+    public static let shared = BufferCache(capacityBytes: max(1 << 30, physicalMemoryBytes / 4))
 
     /// Buffers smaller than this (in floats) are not cached: malloc serves them from its heap.
     public static let minimumCount = 1 << 15
@@ -59,4 +66,9 @@ public final class BufferCache: @unchecked Sendable {
         cachedBytes -= 4 * count
         return buffer
     }
+}
+
+/// The machine's physical memory in bytes (0 if unknown).
+private var physicalMemoryBytes: Int {
+    max(0, sysconf(Int32(_SC_PHYS_PAGES))) * max(0, sysconf(Int32(_SC_PAGESIZE)))
 }

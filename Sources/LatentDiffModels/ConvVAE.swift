@@ -51,7 +51,7 @@ public final class ConvVAE: VariationalCodec, @unchecked Sendable {
         var h = encoderBlocks[0](encoderIn(images))           // (B, w0, H, W)
         h = encoderBlocks[1](downs[0](h))                      // (B, w1, H/2, W/2)
         h = encoderBlocks[2](downs[1](h))                      // (B, w1, H/4, W/4)
-        let moments = encoderOut(silu(encoderNorm(h)))         // (B, 2c, H/4, W/4)
+        let moments = encoderOut(encoderNorm(h, silu: true))   // (B, 2c, H/4, W/4)
         let c = config.latentSize
         return (sliceChannels(moments, start: 0, count: c), sliceChannels(moments, start: c, count: c))
     }
@@ -62,6 +62,6 @@ public final class ConvVAE: VariationalCodec, @unchecked Sendable {
         h = decoderBlocks[1](h)                                                // (B, w0, H/2, W/2)
         h = ups[1](upsampleNearest(h, height: sizes[0].0, width: sizes[0].1))  // (B, w0, H, W)
         h = decoderBlocks[2](h)
-        return decoderOut(silu(decoderNorm(h)))                                // (B, C, H, W)
+        return decoderOut(decoderNorm(h, silu: true))                          // (B, C, H, W)
     }
 }

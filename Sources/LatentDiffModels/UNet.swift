@@ -55,6 +55,6 @@ public final class UNet: Denoiser, @unchecked Sendable {
         if let attentionUp { h = attentionUp(h) }
         h = up(upsampleNearest(h, height: height, width: width))                   // (B, w1, H, W)
         h = up0(concatChannels([h, s0]), embedding: e, noise: dropout)             // (B, w0, H, W)
-        return convOut(silu(normOut(h)))                                           // (B, C, H, W)
+        return convOut(normOut(h, silu: true))                                     // (B, C, H, W)
     }
 }

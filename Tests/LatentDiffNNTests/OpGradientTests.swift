@@ -98,6 +98,25 @@ import Testing
         expectGradients([flat, g9, b9], check: careful) { LatentDiffNN.groupNorm(flat, groups: 3, gamma: g9, beta: b9) }
     }
 
+    @Test func groupNormSiLU() {
+        let x = seededTensor([3, 6, 7, 7], seed: 1, scale: 2)
+        let gamma = seededTensor([6], seed: 2), beta = seededTensor([6], seed: 3)
+        let careful = GradientCheck(epsilon: 3e-3, relative: 2e-2, absolute: 3e-3)
+        expectGradients([x, gamma, beta], check: careful) {
+            LatentDiffNN.groupNorm(x, groups: 3, gamma: gamma, beta: beta, silu: true)
+        }
+        // The fused op is silu(groupNorm(x)), bit for bit, forward and backward.
+        func run(_ f: () -> Tensor) -> [[Float]] {
+            for t in [x, gamma, beta] { t.zeroGrad() }
+            let y = f()
+            mean(multiply(y, y)).backward()
+            return [y.values] + [x, gamma, beta].map { $0.gradValues ?? [] }
+        }
+        let fused = run { LatentDiffNN.groupNorm(x, groups: 3, gamma: gamma, beta: beta, silu: true) }
+        let separate = run { silu(LatentDiffNN.groupNorm(x, groups: 3, gamma: gamma, beta: beta)) }
+        #expect(fused == separate)
+    }
+
     @Test func layerNorm() {
         let x = seededTensor([3, 4, 7], seed: 1, scale: 2)
         let gamma = seededTensor([7], seed: 2), beta = seededTensor([7], seed: 3)

@@ -56,8 +56,9 @@ public struct GroupNorm {
         self.epsilon = epsilon
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        groupNorm(x, groups: groups, gamma: gamma, beta: beta, epsilon: epsilon)
+    /// With `silu`, silu(GroupNorm(x)) in one fused op.
+    public func callAsFunction(_ x: Tensor, silu: Bool = false) -> Tensor {
+        groupNorm(x, groups: groups, gamma: gamma, beta: beta, epsilon: epsilon, silu: silu)
     }
 }
 

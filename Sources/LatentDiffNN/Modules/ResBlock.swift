@@ -48,11 +48,11 @@ public struct ResBlock {
     /// turns dropout on (training), nil is inference.
     public func callAsFunction(_ x: Tensor, embedding: Tensor? = nil, noise: DropoutNoise? = nil) -> Tensor {
         precondition((embedding == nil) == (embeddingProjection == nil), "ResBlock: conditioning vector mismatch")
-        var h = conv1(silu(norm1(x)))
+        var h = conv1(norm1(x, silu: true))
         if let embedding, let embeddingProjection {
             h = addChannelwise(h, embeddingProjection(silu(embedding)))
         }
-        h = silu(norm2(h))
+        h = norm2(h, silu: true)
         if let noise {
             h = LatentDiffNN.dropout(h, probability: dropout, seed: noise.seed, stream: noise.stream ^ nameHash,
                                      training: true)

@@ -1,10 +1,13 @@
 import LatentDiffKernels
 
-/// Group normalization with a per-channel affine map.
+/// Group normalization with a per-channel affine map, optionally followed by SiLU.
 /// x (B, C, ...) with the trailing dimensions flattened to S, C divisible by `groups`;
-/// gamma, beta (C) -> y (B, C, ...), y = (x - mean) / sqrt(var + epsilon) gamma[c] + beta[c],
-/// mean and (biased) var over the C/groups channels and S positions of each sample's group.
-public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, epsilon: Float = 1e-5) -> Tensor {
+/// gamma, beta (C) -> y (B, C, ...), y = h or silu(h) with h = (x - mean) / sqrt(var + epsilon)
+/// gamma[c] + beta[c], mean and (biased) var over the C/groups channels and S positions of each
+/// sample's group. With `silu`, h is never stored: one pass writes y, and backward recomputes h
+/// (the same bits as silu(groupNorm(x)), with one tensor less to write, read and zero).
+public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, epsilon: Float = 1e-5,
+                      silu: Bool = false) -> Tensor {
     precondition(x.rank >= 2, "groupNorm: x must be (B, C, ...)")
     let batch = x.shape[0], channels = x.shape[1]
     precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
@@ -36,12 +39,34 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
                     let scale = rstd[bg] * gamma.data[c], shift = beta.data[c] - mean[bg] * scale
                     let offset = (b * channels + c) * plane
                     let (source, target) = (x.data + offset, y + offset)
-                    for s in 0..<plane { target[s] = source[s] * scale + shift }
+                    if silu {
+                        for s in 0..<plane { target[s] = SiLU.value(source[s] * scale + shift) }
+                    } else {
+                        for s in 0..<plane { target[s] = source[s] * scale + shift }
+                    }
                 }
             }
         }
     } backward: { y in
-        let dy = y.gradBuffer()
+        // dy of h: y's gradient, or with SiLU that times silu'(h) (in a scratch buffer).
+        let dyOfY = y.gradBuffer()
+        let scratch = silu ? BufferCache.shared.allocate(x.count) : nil
+        defer { scratch.map { BufferCache.shared.release($0, count: x.count) } }
+        if let scratch {
+            Parallel.forEach(batch * channels, workPerItem: 24 * plane) { range in
+                for bc in range {
+                    let (b, c) = (bc / channels, bc % channels)
+                    let bg = b * groups + c / perGroup
+                    let scale = rstd[bg] * gamma.data[c], shift = beta.data[c] - mean[bg] * scale
+                    let (source, grad, target) = (x.data + bc * plane, dyOfY + bc * plane, scratch + bc * plane)
+                    for s in 0..<plane {
+                        let h = source[s] * scale + shift
+                        target[s] = grad[s] * SiLU.derivative(h, 0)
+                    }
+                }
+            }
+        }
+        let dy = UnsafePointer(scratch ?? dyOfY)
         // Per (b, c): sum_s dy and sum_s dy x.
         var sumDy = [Float](repeating: 0, count: batch * channels), sumDyX = sumDy
         sumDy.withUnsafeMutableBufferPointer { sdy in
