@@ -15,8 +15,10 @@ import Glibc
 public struct PCA2DExperiment {
     public var dataDirectory: String
     public var budget: TrainingBudget = .minutes(3)
-    public var width = 128
+    public var width = 256
+    public var blocks = 3
     public var batchSize = 256
+    public var learningRate: Float = 1e-3
     public var settings = SamplerSettings(kind: .dpmSolver, steps: 25)
     public var seed: UInt64 = 0
     public var threads = 2
@@ -46,6 +48,8 @@ public struct PCA2DExperiment {
                                          outputPath: "\(outputDirectory)/pca2d.safetensors")
         train.budget = budget
         train.widths = [width]
+        train.blocks = blocks
+        train.learningRate = learningRate
         train.batchSize = batchSize
         train.seed = seed
         let file = try train.run(log: log)

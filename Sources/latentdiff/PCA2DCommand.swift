@@ -2,7 +2,6 @@ import ArgumentParser
 import LatentDiffCLI
 import LatentDiffDiffusion
 import LatentDiffKernels
-import LatentDiffCLI
 import LatentDiffPipeline
 
 #if canImport(Glibc)
@@ -17,6 +16,10 @@ struct PCA2DCommand: ParsableCommand {
     @Option(help: "MNIST directory.") var data: String
     @Option(help: "Training time in minutes.") var minutes: Double?
     @Option(help: "Training steps (instead of minutes).") var steps: Int?
+    @Option(help: "MLP width.") var width = 256
+    @Option(help: "MLP residual blocks.") var blocks = 3
+    @Option(help: "Batch size.") var batchSize = 256
+    @Option(help: "Peak learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Sampler.") var sampler: SamplerSettings.Kind = .dpmSolver
     @Option(help: "Sampling steps.") var samplingSteps = 25
     @Option(help: "Seed.") var seed: UInt64 = 0
@@ -32,6 +35,10 @@ struct PCA2DCommand: ParsableCommand {
             var experiment = PCA2DExperiment(dataDirectory: data, outputDirectory: out)
             experiment.budget = steps == nil && minutes == nil ? .minutes(3) : try TrainingBudget.from(steps: steps, minutes: minutes)
             experiment.settings = SamplerSettings(kind: sampler, steps: samplingSteps)
+            experiment.width = width
+            experiment.blocks = blocks
+            experiment.batchSize = batchSize
+            experiment.learningRate = learningRate
             experiment.seed = seed
             experiment.threads = threads
             _ = try experiment.run()
