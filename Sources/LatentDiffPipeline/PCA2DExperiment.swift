@@ -23,6 +23,8 @@ public struct PCA2DExperiment {
     public var seed: UInt64 = 0
     public var threads = 2
     public var outputDirectory: String
+    /// A model an earlier run trained: skips fitting and training, samples and measures it.
+    public var trainedModel: String?
 
     public init(dataDirectory: String, outputDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -38,23 +40,12 @@ public struct PCA2DExperiment {
     }
 
     public func run(log: (String) -> Void = { print($0) }) throws -> Result {
-        // 1. PCA-2D codec file.
-        var codecJob = CodecTrainingJob(dataset: .mnist, dataDirectory: dataDirectory, codec: .pca,
-                                        outputPath: "\(outputDirectory)/pca2d-codec.safetensors")
-        codecJob.latentSize = 2
-        try codecJob.run(log: log)
-        // 2. The MLP DDPM on its latents.
-        var train = DiffusionTrainingJob(dataset: .mnist, dataDirectory: dataDirectory, codecPath: codecJob.outputPath,
-                                         outputPath: "\(outputDirectory)/pca2d.safetensors")
-        train.budget = budget
-        train.widths = [width]
-        train.blocks = blocks
-        train.learningRate = learningRate
-        train.batchSize = batchSize
-        train.seed = seed
-        let file = try train.run(log: log)
-        // 3. Points: test, generated (as many), 10,000 training points, a fitted Gaussian.
-        let model = try DiffusionModel(file: file)
+        let modelPath = try trainedModelPath(log: log)
+        let model = try DiffusionModel.load(path: modelPath)
+        guard model.config.codec.latentShape == [2], model.config.dataset == "mnist" else {
+            throw LatentDiffError.invalidArgument("'\(modelPath)' is not a PCA-2D MNIST model (latent \(model.config.codec.latentShape))")
+        }
+        // Points: test, generated (as many), 10,000 training points, a fitted Gaussian.
         let test = try Dataset.load(.mnist, directory: dataDirectory, split: .test)
         let trainSet = try Dataset.load(.mnist, directory: dataDirectory, split: .train)
         let testPoints = try points(model.codec, test, indices: Array(0..<test.count))
@@ -68,7 +59,7 @@ public struct PCA2DExperiment {
         let gaussian = fittedGaussian(to: trainPoints, count: test.count, seed: seed &+ 2)
         let result = Result(
             generatedToTest: slicedWasserstein(generated, testPoints), trainToTest: slicedWasserstein(trainPoints, testPoints),
-            gaussianToTest: slicedWasserstein(gaussian, testPoints), modelPath: train.outputPath,
+            gaussianToTest: slicedWasserstein(gaussian, testPoints), modelPath: modelPath,
             plotPath: "\(outputDirectory)/pca2d-scatter.png")
         try scatterPlot(real: testPoints, realLabels: test.labels.map { Int($0) }, generated: generated,
                         title: "PCA-2D MNIST: TEST (COLOUR = CLASS) VS GENERATED", xLabel: "PC 1 (WHITENED)",
@@ -79,6 +70,26 @@ public struct PCA2DExperiment {
         log("  Gaussian fitted to the training points: \(format(result.gaussianToTest, digits: 4))  (ratio \(format(result.gaussianToTest / result.trainToTest, digits: 2)))")
         log("wrote \(result.plotPath)")
         return result
+    }
+
+    /// The model file to measure: `trainedModel`, or a PCA-2D codec fitted and an MLP DDPM
+    /// trained on its latents now (written to the output directory).
+    private func trainedModelPath(log: (String) -> Void) throws -> String {
+        if let trainedModel { return trainedModel }
+        var codecJob = CodecTrainingJob(dataset: .mnist, dataDirectory: dataDirectory, codec: .pca,
+                                        outputPath: "\(outputDirectory)/pca2d-codec.safetensors")
+        codecJob.latentSize = 2
+        try codecJob.run(log: log)
+        var train = DiffusionTrainingJob(dataset: .mnist, dataDirectory: dataDirectory, codecPath: codecJob.outputPath,
+                                         outputPath: "\(outputDirectory)/pca2d.safetensors")
+        train.budget = budget
+        train.widths = [width]
+        train.blocks = blocks
+        train.learningRate = learningRate
+        train.batchSize = batchSize
+        train.seed = seed
+        _ = try train.run(log: log)
+        return train.outputPath
     }
 
     private func points(_ codec: Codec, _ data: Dataset, indices: [Int]) throws -> [(Double, Double)] {

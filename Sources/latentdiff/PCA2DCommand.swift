@@ -20,6 +20,7 @@ struct PCA2DCommand: ParsableCommand {
     @Option(help: "MLP residual blocks.") var blocks = 3
     @Option(help: "Batch size.") var batchSize = 256
     @Option(help: "Peak learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "A model an earlier pca2d run wrote: skip fitting and training, sample and measure it.") var model: String?
     @Option(help: "Sampler.") var sampler: SamplerSettings.Kind = .dpmSolver
     @Option(help: "Sampling steps.") var samplingSteps = 25
     @Option(help: "Seed.") var seed: UInt64 = 0
@@ -39,6 +40,7 @@ struct PCA2DCommand: ParsableCommand {
             experiment.blocks = blocks
             experiment.batchSize = batchSize
             experiment.learningRate = learningRate
+            experiment.trainedModel = model
             experiment.seed = seed
             experiment.threads = threads
             _ = try experiment.run()
