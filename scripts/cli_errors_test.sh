@@ -162,6 +162,12 @@ expect_error "pca2d: steps 0" pca2d --data $mnist --steps 0 --out pca
 expect_error "pca2d: sampling steps 0" pca2d --data $mnist --steps 1 --sampling-steps 0 --out pca
 expect_error "pca2d: threads 0" pca2d --data $mnist --steps 1 --threads 0 --out pca
 expect_error "pca2d: output is a file" pca2d --data $mnist --steps 1 --out "$work/image.png"
+expect_error "pca2d: width 0" pca2d --data $mnist --steps 1 --width 0 --out pca
+expect_error "pca2d: batch size 0" pca2d --data $mnist --steps 1 --batch-size 0 --out pca
+expect_error "pca2d: learning rate -1" pca2d --data $mnist --steps 1 --learning-rate=-1 --out pca
+expect_error "pca2d: --model missing" pca2d --data $mnist --model "$work/missing.safetensors" --out pca
+expect_error "pca2d: --model not a model" pca2d --data $mnist --model "$work/text.safetensors" --out pca
+expect_error "pca2d: --model not PCA-2D" pca2d --data $mnist --model "$conditional" --out pca
 
 expect_error "train-classifier: wrong data directory" train-classifier --dataset mnist --data $cifar --steps 1 --out c
 expect_error "train-classifier: width 7" train-classifier --dataset mnist --data $mnist --steps 1 --width 7 --out c

@@ -15,7 +15,7 @@ import Glibc
 public struct PCA2DExperiment {
     public var dataDirectory: String
     public var budget: TrainingBudget = .minutes(3)
-    public var width = 256
+    public var width = 128
     public var blocks = 3
     public var batchSize = 256
     public var learningRate: Float = 1e-3

@@ -16,7 +16,7 @@ struct PCA2DCommand: ParsableCommand {
     @Option(help: "MNIST directory.") var data: String
     @Option(help: "Training time in minutes.") var minutes: Double?
     @Option(help: "Training steps (instead of minutes).") var steps: Int?
-    @Option(help: "MLP width.") var width = 256
+    @Option(help: "MLP width.") var width = 128
     @Option(help: "MLP residual blocks.") var blocks = 3
     @Option(help: "Batch size.") var batchSize = 256
     @Option(help: "Peak learning rate.") var learningRate: Float = 1e-3
