@@ -4,10 +4,6 @@ import LatentDiffIO
 import LatentDiffKernels
 import LatentDiffPipeline
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The options of `latentdiff sample` (and of `latentdiff-mpi sample`, whose ranks each sample a
 /// slice of the images and whose lead writes them all).
 public struct SampleOptions: ParsableArguments {
@@ -80,9 +76,7 @@ public struct SampleOptions: ParsableArguments {
         ]
         try PNG.write(path: out, image: grid, text: text)
         if let images {
-            if mkdir(images, 0o755) != 0 && errno != EEXIST {
-                throw LatentDiffError.io("cannot create directory '\(images)': \(String(cString: strerror(errno)))")
-            }
+            try createDirectory(images)
             let size = h * w * c
             for k in 0..<labels.count {
                 let digits = String(k)

@@ -55,9 +55,7 @@ public struct Comparison {
         // What would fail only after the training: checked first.
         try Evaluation.checkCount(evaluationCount)
         if let classifierPath { _ = try ClassifierFile.read(path: classifierPath) }
-        if mkdir(outputDirectory, 0o755) != 0 && errno != EEXIST {
-            throw LatentDiffError.io("cannot create directory '\(outputDirectory)': \(String(cString: strerror(errno)))")
-        }
+        try createDirectory(outputDirectory)
         var lines = [
             "# \(dataset.rawValue): latent against pixel diffusion", "",
             "Same denoiser training budget for every row (\(describe(denoiserBudget))); codecs trained for \(describe(codecBudget)).",

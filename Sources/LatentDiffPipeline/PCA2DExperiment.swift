@@ -4,10 +4,6 @@ import LatentDiffKernels
 import LatentDiffModels
 import LatentDiffNN
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `latentdiff pca2d`: the PCA-2D baseline. Fits 2 principal components on MNIST, trains the MLP
 /// DDPM on the 2-D (whitened) latents, samples as many points as there are test images, draws
 /// real and generated points on one scatter plot and measures the sliced Wasserstein distance to
@@ -40,6 +36,7 @@ public struct PCA2DExperiment {
     }
 
     public func run(log: (String) -> Void = { print($0) }) throws -> Result {
+        try createDirectory(outputDirectory)
         let modelPath = try trainedModelPath(log: log)
         let model = try DiffusionModel.load(path: modelPath)
         guard model.config.codec.latentShape == [2], model.config.dataset == "mnist" else {

@@ -4,10 +4,6 @@ import LatentDiffDiffusion
 import LatentDiffKernels
 import LatentDiffPipeline
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct PCA2DCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pca2d",
@@ -30,9 +26,6 @@ struct PCA2DCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             Parallel.threadCount = try validThreads(threads)
-            if mkdir(out, 0o755) != 0 && errno != EEXIST {
-                throw LatentDiffError.io("cannot create directory '\(out)': \(String(cString: strerror(errno)))")
-            }
             var experiment = PCA2DExperiment(dataDirectory: data, outputDirectory: out)
             experiment.budget = steps == nil && minutes == nil ? .minutes(3) : try TrainingBudget.from(steps: steps, minutes: minutes)
             experiment.settings = SamplerSettings(kind: sampler, steps: samplingSteps)
