@@ -8,9 +8,10 @@ import Glibc
 /// What an `ld_model *` points to: the loaded model and the C strings `ld_model_info` hands out,
 /// which live as long as the handle.
 ///
-/// Freeing the last live model also empties `BufferCache.shared`, which otherwise keeps up to
-/// 1 GiB of released tensor buffers for reuse: a host that loads models of other sizes in turn
-/// would see that memory pile up, and one that frees every model would never get it back.
+/// Freeing the last live model also empties `BufferCache.shared`, which otherwise keeps up to a
+/// quarter of the physical memory (at least 1 GiB) in released tensor buffers for reuse: a host
+/// that loads models of other sizes in turn would see that memory pile up, and one that frees
+/// every model would never get it back.
 final class ModelHandle {
     nonisolated(unsafe) private static var live = 0
     private static let liveLock = Mutex()
