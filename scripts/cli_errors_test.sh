@@ -173,6 +173,11 @@ expect_error "train-classifier: wrong data directory" train-classifier --dataset
 expect_error "train-classifier: width 7" train-classifier --dataset mnist --data $mnist --steps 1 --width 7 --out c
 expect_error "train-classifier: width 0" train-classifier --dataset mnist --data $mnist --steps 1 --width 0 --out c
 expect_error "train-classifier: huge width" train-classifier --dataset mnist --data $mnist --steps 1 --width 1000000 --out c
+expect_error "train-classifier: 9 blocks" train-classifier --dataset mnist --data $mnist --steps 1 --blocks 9 --out c
+expect_error "train-classifier: negative blocks" train-classifier --dataset mnist --data $mnist --steps 1 --blocks -1 --out c
+expect_error "train-classifier: batch size 0" train-classifier --dataset mnist --data $mnist --steps 1 --batch-size 0 --out c
+expect_error "train-classifier: negative learning rate" train-classifier --dataset mnist --data $mnist --steps 1 --learning-rate -1 --out c
+expect_error "train-classifier: NaN learning rate" train-classifier --dataset mnist --data $mnist --steps 1 --learning-rate nan --out c
 expect_error "train-classifier: no budget" train-classifier --dataset mnist --data $mnist --out c
 expect_error "train-classifier: output directory missing" train-classifier --dataset mnist --data $mnist --steps 1 --out no/dir/c
 

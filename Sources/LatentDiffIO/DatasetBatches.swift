@@ -1,9 +1,35 @@
 import LatentDiffKernels
 
-/// Seeded shuffling, batching and flips. Every random choice is a Philox draw keyed by the seed
-/// and counted by (index, epoch, purpose), so an epoch's order and flips depend on nothing but
-/// (seed, epoch): not on the batch size, nor on earlier epochs having been run.
+/// Seeded shuffling, batching and augmentation. Every random choice is a Philox draw keyed by the
+/// seed and counted by (index, epoch, purpose), so an epoch's order, flips and shifts depend on
+/// nothing but (seed, epoch): not on the batch size, nor on earlier epochs having been run.
 extension Dataset {
+    /// Random changes to training images, drawn per image from (seed, epoch, index).
+    public struct Augmentation: Sendable, Equatable {
+        /// Mirror left-right with probability 1/2.
+        public var flip: Bool
+        /// Translate by (dx, dy), each uniform in -maxShift...maxShift; uncovered pixels are 0.
+        public var maxShift: Int
+        public var seed: UInt64
+        public var epoch: Int
+
+        public init(flip: Bool, maxShift: Int = 0, seed: UInt64, epoch: Int) {
+            self.flip = flip
+            self.maxShift = maxShift
+            self.seed = seed
+            self.epoch = epoch
+        }
+    }
+
+    /// What `augmentation` does to image `index`: out[c, y, x] = image[c, y + dy, x'] with
+    /// x' = x + dx, mirrored (W - 1 - x') when `flipped`.
+    public func transform(index: Int, _ augmentation: Augmentation) -> (flipped: Bool, dx: Int, dy: Int) {
+        let w = Philox(seed: augmentation.seed).block(Self.counter(index: index, epoch: augmentation.epoch, purpose: 1))
+        let span = UInt32(2 * max(0, augmentation.maxShift) + 1)
+        let shift = { (bits: UInt32) in Int(bits % span) - max(0, augmentation.maxShift) }
+        return (augmentation.flip && w.0 & 1 == 1, shift(w.1), shift(w.2))
+    }
+
     public struct Batch: Sendable {
         /// The images' indices in the data set, in batch order.
         public let indices: [Int]
@@ -15,13 +41,13 @@ extension Dataset {
     }
 
     /// The batches of one epoch: `permutation(seed:epoch:)` cut into runs of `size` (the last
-    /// one shorter, or dropped with `dropLast`). With `flip`, each image is mirrored left-right
-    /// with probability 1/2 (`isFlipped`), as augmentation.
+    /// one shorter, or dropped with `dropLast`), each image changed as `transform` says when
+    /// the batches augment.
     public struct Batches: Sequence, Sendable {
         let dataset: Dataset
         let order: [Int]
         let size: Int
-        let flip: (seed: UInt64, epoch: Int)?
+        let augmentation: Augmentation?
 
         public func makeIterator() -> Iterator { Iterator(batches: self) }
 
@@ -33,19 +59,19 @@ extension Dataset {
                 guard start < batches.order.count else { return nil }
                 let end = Swift.min(start + batches.size, batches.order.count)
                 defer { start = end }
-                return batches.dataset.gather(batches.order[start..<end], flip: batches.flip)
+                return batches.dataset.gather(batches.order[start..<end], augmentation: batches.augmentation)
             }
         }
     }
 
     public func batches(
-        size: Int, seed: UInt64, epoch: Int, flip: Bool = false, dropLast: Bool = false
+        size: Int, seed: UInt64, epoch: Int, flip: Bool = false, maxShift: Int = 0, dropLast: Bool = false
     ) throws(LatentDiffError) -> Batches {
         guard size > 0 else { throw .invalidArgument("batch size must be positive, not \(size)") }
         let order = permutation(seed: seed, epoch: epoch)
         return Batches(
             dataset: self, order: dropLast ? Array(order.prefix(count - count % size)) : order, size: size,
-            flip: flip ? (seed: seed, epoch: epoch) : nil)
+            augmentation: flip || maxShift > 0 ? Augmentation(flip: flip, maxShift: maxShift, seed: seed, epoch: epoch) : nil)
     }
 
     /// A permutation of 0..<count for (seed, epoch): Fisher-Yates, swapping i with a draw in 0...i.
@@ -61,18 +87,13 @@ extension Dataset {
         return order
     }
 
-    /// Whether image `index` is mirrored in `epoch` when batches flip.
-    public func isFlipped(index: Int, seed: UInt64, epoch: Int) -> Bool {
-        Philox(seed: seed).block(Self.counter(index: index, epoch: epoch, purpose: 1)).0 & 1 == 1
-    }
-
-    /// The images at `indices` (each in 0..<count) as one batch; with `flip`, mirrored as
-    /// `isFlipped` decides for that (seed, epoch).
-    public func batch(indices: [Int], flip: (seed: UInt64, epoch: Int)? = nil) throws(LatentDiffError) -> Batch {
+    /// The images at `indices` (each in 0..<count) as one batch, changed as `transform` says
+    /// when `augmentation` is given.
+    public func batch(indices: [Int], augmentation: Augmentation? = nil) throws(LatentDiffError) -> Batch {
         if let bad = indices.first(where: { !(0..<count).contains($0) }) {
             throw .invalidArgument("image index \(bad) is out of range 0..<\(count)")
         }
-        return gather(indices[...], flip: flip)
+        return gather(indices[...], augmentation: augmentation)
     }
 
     private static func counter(index: Int, epoch: Int, purpose: UInt32) -> (UInt32, UInt32, UInt32, UInt32) {
@@ -80,21 +101,25 @@ extension Dataset {
          UInt32(truncatingIfNeeded: epoch), purpose)
     }
 
-    /// Copies images (valid indices) into (B, C, H, W), mirroring the rows of those `flip` picks.
-    private func gather(_ indices: ArraySlice<Int>, flip: (seed: UInt64, epoch: Int)?) -> Batch {
+    /// Copies images (valid indices) into (B, C, H, W), transformed when `augmentation` is given.
+    private func gather(_ indices: ArraySlice<Int>, augmentation: Augmentation?) -> Batch {
         let size = imageSize
         var out = [Float](repeating: 0, count: indices.count * size)
         for (b, index) in indices.enumerated() {
             let source = index * size
             let target = b * size
-            if let flip, isFlipped(index: index, seed: flip.seed, epoch: flip.epoch) {
-                for row in 0..<(channels * height) {
-                    for x in 0..<width {
-                        out[target + row * width + x] = pixels[source + row * width + width - 1 - x]
+            guard let augmentation else {
+                out[target..<(target + size)] = pixels[source..<(source + size)]
+                continue
+            }
+            let (flipped, dx, dy) = transform(index: index, augmentation)
+            for c in 0..<channels {
+                for y in 0..<height where (0..<height).contains(y + dy) {
+                    let (row, sourceRow) = (target + (c * height + y) * width, source + (c * height + y + dy) * width)
+                    for x in 0..<width where (0..<width).contains(x + dx) {
+                        out[row + x] = pixels[sourceRow + (flipped ? width - 1 - (x + dx) : x + dx)]
                     }
                 }
-            } else {
-                out[target..<(target + size)] = pixels[source..<(source + size)]
             }
         }
         return Batch(indices: Array(indices), pixels: out, labels: indices.map { labels[$0] })

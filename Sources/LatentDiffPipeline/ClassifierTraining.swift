@@ -3,8 +3,8 @@ import LatentDiffKernels
 import LatentDiffModels
 import LatentDiffNN
 
-/// `latentdiff train-classifier`: trains the evaluation classifier (random horizontal flips for
-/// CIFAR-10) and reports its test accuracy.
+/// `latentdiff train-classifier`: trains the evaluation classifier (for CIFAR-10 with random
+/// horizontal flips and shifts of up to 4 pixels) and reports its test accuracy.
 public struct ClassifierTrainingJob {
     public var dataset: Dataset.Kind
     public var dataDirectory: String
@@ -12,6 +12,7 @@ public struct ClassifierTrainingJob {
     public var batchSize = 128
     public var learningRate: Float = 2e-3
     public var width = 32
+    public var blocks = 0
     public var seed: UInt64 = 0
     public var outputPath: String
 
@@ -27,12 +28,13 @@ public struct ClassifierTrainingJob {
         let train = try Dataset.load(dataset, directory: dataDirectory, split: .train)
         let test = try Dataset.load(dataset, directory: dataDirectory, split: .test)
         let config = Classifier.Config(dataset: dataset.rawValue, imageShape: [train.channels, train.height, train.width],
-                                       width: width, classCount: train.classNames.count)
+                                       width: width, classCount: train.classNames.count, blocks: blocks)
         let store = ParameterStore(seed: seed)
         let classifier = try Classifier(config: config, store: store)
         let loop = TrainingLoop(store: store, settings: .init(learningRate: learningRate, warmupSteps: 100, weightDecay: 5e-4,
                                                               checkpointSeconds: .infinity))
-        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset == .cifar10)
+        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset == .cifar10,
+                                      maxShift: dataset == .cifar10 ? 4 : 0)
         let shape = [batchSize, train.channels, train.height, train.width]
         try loop.run(budget: budget, title: "train-classifier", unitsPerStep: batchSize, unit: "img", lossPlot: outputPath + ".loss.png",
                      loss: { step in

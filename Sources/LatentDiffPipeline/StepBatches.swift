@@ -9,11 +9,12 @@ public final class StepBatches {
     public let batchSize: Int
     public let seed: UInt64
     public let flip: Bool
+    public let maxShift: Int
     public let stepsPerEpoch: Int
     private var cachedEpoch = -1
     private var order: [Int] = []
 
-    public init(dataset: Dataset, batchSize: Int, seed: UInt64, flip: Bool) throws(LatentDiffError) {
+    public init(dataset: Dataset, batchSize: Int, seed: UInt64, flip: Bool, maxShift: Int = 0) throws(LatentDiffError) {
         guard batchSize > 0, batchSize <= dataset.count else {
             throw .invalidArgument("batch size must be in 1...\(dataset.count) (the data set's size), not \(batchSize)")
         }
@@ -21,6 +22,7 @@ public final class StepBatches {
         self.batchSize = batchSize
         self.seed = seed
         self.flip = flip
+        self.maxShift = maxShift
         stepsPerEpoch = dataset.count / batchSize
     }
 
@@ -35,9 +37,11 @@ public final class StepBatches {
         return (Array(order[start..<(start + batchSize)]), epoch)
     }
 
-    /// The images and labels of step `step`'s batch (flipped as `flip` asks).
+    /// The images and labels of step `step`'s batch (flipped and shifted as `flip` and
+    /// `maxShift` ask).
     public func batch(step: Int) throws(LatentDiffError) -> Dataset.Batch {
         let (indices, epoch) = indices(step: step)
-        return try dataset.batch(indices: indices, flip: flip ? (seed, epoch) : nil)
+        let augmentation = flip || maxShift > 0 ? Dataset.Augmentation(flip: flip, maxShift: maxShift, seed: seed, epoch: epoch) : nil
+        return try dataset.batch(indices: indices, augmentation: augmentation)
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import LatentDiffCLI
 import LatentDiffDiffusion
 import LatentDiffIO
 import LatentDiffKernels

@@ -3,7 +3,6 @@ import LatentDiffCLI
 import LatentDiffDiffusion
 import LatentDiffIO
 import LatentDiffKernels
-import LatentDiffCLI
 import LatentDiffPipeline
 
 struct TrainClassifierCommand: ParsableCommand {
@@ -15,6 +14,9 @@ struct TrainClassifierCommand: ParsableCommand {
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Training time in minutes.") var minutes: Double?
     @Option(help: "Base width (multiple of 8).") var width = 32
+    @Option(help: "Residual blocks per stage (0: plain network; CIFAR-10 needs 1 or more).") var blocks = 0
+    @Option(help: "Batch size.") var batchSize = 128
+    @Option(help: "Peak learning rate.") var learningRate: Float = 2e-3
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Output classifier file.") var out: String
@@ -25,6 +27,9 @@ struct TrainClassifierCommand: ParsableCommand {
             var job = ClassifierTrainingJob(dataset: dataset, dataDirectory: data, outputPath: out)
             job.budget = try TrainingBudget.from(steps: steps, minutes: minutes)
             job.width = width
+            job.blocks = blocks
+            job.batchSize = batchSize
+            job.learningRate = learningRate
             job.seed = seed
             try job.run()
         }

@@ -241,7 +241,7 @@ func expectError(
         var flipped = 0
         for batch in batches {
             for (b, index) in batch.indices.enumerated() {
-                let isFlipped = data.isFlipped(index: index, seed: 5, epoch: 2)
+                let isFlipped = data.transform(index: index, .init(flip: true, seed: 5, epoch: 2)).flipped
                 flipped += isFlipped ? 1 : 0
                 for row in 0..<(3 * 32) {
                     for x in [0, 13, 31] {
@@ -253,6 +253,39 @@ func expectError(
             }
         }
         #expect((110...190).contains(flipped))
+    }
+
+    @Test func shiftsTranslateImagesWithZerosWhereNothingIsCovered() throws {
+        let batches = Array(try data.batches(size: 64, seed: 9, epoch: 1, flip: true, maxShift: 4))
+        #expect(batches.flatMap(\.pixels) == Array(try data.batches(size: 100, seed: 9, epoch: 1, flip: true, maxShift: 4)).flatMap(\.pixels))
+        var shifts = Set<[Int]>(), flips = 0
+        for batch in batches {
+            for (b, index) in batch.indices.enumerated() {
+                let (flipped, dx, dy) = data.transform(index: index, .init(flip: true, maxShift: 4, seed: 9, epoch: 1))
+                #expect((-4...4).contains(dx) && (-4...4).contains(dy))
+                shifts.insert([dx, dy])
+                flips += flipped ? 1 : 0
+                for c in 0..<3 {
+                    for y in 0..<32 {
+                        for x in 0..<32 {
+                            let (sy, sx) = (y + dy, x + dx)
+                            let inside = (0..<32).contains(sy) && (0..<32).contains(sx)
+                            let expected = inside ? data.pixels[index * 3072 + (c * 32 + sy) * 32 + (flipped ? 31 - sx : sx)] : 0
+                            if batch.pixels[b * 3072 + (c * 32 + y) * 32 + x] != expected {
+                                Issue.record("image \(index) (\(flipped), \(dx), \(dy)) differs at \(c),\(y),\(x)")
+                                return
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(shifts.count > 60)                    // of 81 possible, for 300 images
+        #expect((110...190).contains(flips))
+        // No shift without maxShift; the other epoch draws other shifts.
+        #expect(data.transform(index: 3, .init(flip: false, seed: 9, epoch: 1)) == (false, 0, 0))
+        #expect((0..<300).contains { data.transform(index: $0, .init(flip: true, maxShift: 4, seed: 9, epoch: 1)) !=
+                                     data.transform(index: $0, .init(flip: true, maxShift: 4, seed: 9, epoch: 2)) })
     }
 
     @Test func batchByIndicesChecksThem() throws {
