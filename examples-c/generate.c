@@ -41,7 +41,10 @@ int main(int argc, char **argv) {
         CHECK(raw != NULL && fwrite(pixels, 1, COUNT * image_bytes, raw) == COUNT * image_bytes, "cannot write %s", argv[4]);
         if (raw) fclose(raw);
     }
-    printf("wrote %s: %d images of class %d (seed %llu)\n", out, COUNT, label, (unsigned long long)params.seed);
+    if (desc.class_count > 0)
+        printf("wrote %s: %d images of class %d (seed %llu)\n", out, COUNT, label, (unsigned long long)params.seed);
+    else
+        printf("wrote %s: %d unconditional images (seed %llu)\n", out, COUNT, (unsigned long long)params.seed);
 
     free(again);
     free(pixels);
