@@ -22,6 +22,7 @@ public struct Comparison {
     public var classifierPath: String?
     public var evaluationCount = 2000
     public var settings = SamplerSettings(kind: .dpmSolver, steps: 20, guidance: 2)
+    public var denoiserBatchSize = 64
     public var threads = 2
     public var trainLimit: Int?
 
@@ -71,6 +72,13 @@ public struct Comparison {
         }
         lines += ["", "Grids: `<configuration>-samples.png` (one row per class) and `<configuration>-reconstructions.png`",
                   "(originals above reconstructions); loss curves: `<configuration>*.loss.png`.", ""]
+        if dataset == .mnist { lines += try pca2DScatter(log: log) }
+        for configuration in configurations {
+            lines += ["### \(configuration.name)", "", "![\(configuration.name) samples](\(configuration.name)-samples.png)", ""]
+            if configuration.codec != .identity {
+                lines += ["![\(configuration.name) reconstructions](\(configuration.name)-reconstructions.png)", ""]
+            }
+        }
         try AtomicFile.write(path: "\(outputDirectory)/README.md", bytes: Array(lines.joined(separator: "\n").utf8))
         log("wrote \(outputDirectory)/README.md")
     }
@@ -95,7 +103,7 @@ public struct Comparison {
             var job = DiffusionTrainingJob(dataset: dataset, dataDirectory: dataDirectory, codecPath: codecPath, outputPath: modelPath)
             job.conditional = true
             job.budget = denoiserBudget
-            job.batchSize = 64
+            job.batchSize = denoiserBatchSize
             job.trainLimit = trainLimit
             let start = MonotonicClock.now()
             try job.run(log: log)
@@ -105,7 +113,7 @@ public struct Comparison {
         let model = try DiffusionModel(file: file)
         let codecParameters = file.tensors.filter { $0.name.hasPrefix(codecPrefix + ".") }.reduce(0) { $0 + $1.tensor.count }
         let denoiserParameters = file.tensors.filter { $0.name.hasPrefix(denoiserPrefix + ".") }.reduce(0) { $0 + $1.tensor.count }
-        let latentsPerSecond = trainingSeconds > 0 ? Double(file.config.denoiserSteps * 64) / trainingSeconds : .nan
+        let latentsPerSecond = trainingSeconds > 0 ? Double(file.config.denoiserSteps * denoiserBatchSize) / trainingSeconds : .nan
 
         // Samples: one row per class.
         let labels = (0..<model.classCount).flatMap { [Int](repeating: $0, count: 10) }
@@ -133,6 +141,19 @@ public struct Comparison {
         }
         let latent = model.latentShape.map(String.init).joined(separator: "x")
         return "| \(configuration.name) | \(latent) | \(codecParameters) | \(denoiserParameters) | \(file.config.denoiserSteps) steps\(trainingSeconds > 0 ? ", \(duration(trainingSeconds))" : "") | \(format(latentsPerSecond, digits: 0)) | \(format(msPerImage, digits: 1)) " + quality
+    }
+
+    /// The `pca-2` row's latents drawn against the test set's (`pca2d-scatter.png`, by
+    /// `PCA2DExperiment`), and its sliced Wasserstein distances, as report lines.
+    private func pca2DScatter(log: (String) -> Void) throws -> [String] {
+        var experiment = PCA2DExperiment(dataDirectory: dataDirectory, outputDirectory: outputDirectory)
+        experiment.trainedModel = "\(outputDirectory)/pca-2.safetensors"
+        experiment.settings = SamplerSettings(kind: settings.kind, steps: settings.steps)
+        experiment.threads = threads
+        let result = try experiment.run(log: log)
+        return ["PCA-2D: `pca-2`'s 2-D latents, sampled without a class label (\(settings.kind.rawValue), \(settings.steps) steps), against the test set's:",
+                "sliced Wasserstein distance to the test points \(format(result.generatedToTest, digits: 4)); real training points \(format(result.trainToTest, digits: 4)) (ratio \(format(result.generatedToTest / result.trainToTest, digits: 2))); a fitted Gaussian \(format(result.gaussianToTest, digits: 4)).",
+                "", "![PCA-2D scatter](pca2d-scatter.png)", ""]
     }
 
     private func describe(_ budget: TrainingBudget) -> String {
