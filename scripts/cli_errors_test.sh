@@ -182,6 +182,9 @@ expect_error "train-classifier: no budget" train-classifier --dataset mnist --da
 expect_error "train-classifier: output directory missing" train-classifier --dataset mnist --data $mnist --steps 1 --out no/dir/c
 
 eval=(eval --model "$conditional" --classifier "$work/classifier.safetensors" --data $mnist --count 4 --steps 2)
+expect_error "eval (classifier only): missing classifier" eval --classifier missing.safetensors --data $mnist
+expect_error "eval (classifier only): a model as the classifier" eval --classifier "$conditional" --data $mnist
+expect_error "eval (classifier only): wrong data directory" eval --classifier "$work/classifier.safetensors" --data $cifar
 expect_error "eval: missing model" eval --model missing.safetensors --classifier "$work/classifier.safetensors" --data $mnist
 expect_error "eval: classifier is a codec" eval --model "$conditional" --classifier "$codec" --data $mnist --count 4
 expect_error "eval: model is a classifier" eval --model "$work/classifier.safetensors" --classifier "$work/classifier.safetensors" --data $mnist

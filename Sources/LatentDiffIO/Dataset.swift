@@ -8,6 +8,13 @@ import Glibc
 public struct Dataset: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case mnist, cifar10
+
+        /// The data set a file's configuration names; throws `.format` naming `owner` (e.g. "the
+        /// model") for an unknown one.
+        public static func named(_ name: String, by owner: String) throws(LatentDiffError) -> Kind {
+            guard let kind = Kind(rawValue: name) else { throw .format("\(owner) names an unknown data set '\(name)'") }
+            return kind
+        }
     }
 
     public enum Split: String, Sendable, CaseIterable {

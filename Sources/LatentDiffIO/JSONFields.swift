@@ -21,6 +21,13 @@ extension JSON {
         return Float(value)
     }
 
+    public func bool(_ key: String, in context: String) throws(LatentDiffError) -> Bool {
+        guard let value = try required(key, in: context).boolValue else {
+            throw .format("\(context): field '\(key)' must be true or false")
+        }
+        return value
+    }
+
     public func string(_ key: String, in context: String) throws(LatentDiffError) -> String {
         guard let value = try required(key, in: context).stringValue else {
             throw .format("\(context): field '\(key)' must be a string")

@@ -22,21 +22,25 @@ public final class Classifier: @unchecked Sendable {
         public var classCount: Int
         /// Residual blocks after each of the first three convolutions.
         public var blocks: Int
+        /// Predictions and features average the image's and its mirror image's (for classifiers
+        /// trained with flips: their classes do not change when mirrored).
+        public var mirrorAverage: Bool
 
         public init(dataset: String, imageShape: [Int], width: Int = 32, features: Int = 128, classCount: Int = 10,
-                    blocks: Int = 0) {
+                    blocks: Int = 0, mirrorAverage: Bool = false) {
             self.dataset = dataset
             self.imageShape = imageShape
             self.width = width
             self.features = features
             self.classCount = classCount
             self.blocks = blocks
+            self.mirrorAverage = mirrorAverage
         }
 
         public var json: JSON {
             ["format_version": 1, "kind": "classifier", "dataset": .string(dataset), "image_shape": .ints(imageShape),
              "width": .number(Double(width)), "features": .number(Double(features)), "class_count": .number(Double(classCount)),
-             "blocks": .number(Double(blocks))]
+             "blocks": .number(Double(blocks)), "mirror_average": .bool(mirrorAverage)]
         }
 
         public init(json: JSON) throws(LatentDiffError) {
@@ -47,7 +51,9 @@ public final class Classifier: @unchecked Sendable {
             self.init(dataset: try json.string("dataset", in: context), imageShape: try json.ints("image_shape", in: context),
                       width: try json.int("width", in: context), features: try json.int("features", in: context),
                       classCount: try json.int("class_count", in: context),
-                      blocks: json["blocks"] == nil ? 0 : try json.int("blocks", in: context))  // absent before blocks existed
+                      // Absent from files written before these fields existed.
+                      blocks: json["blocks"] == nil ? 0 : try json.int("blocks", in: context),
+                      mirrorAverage: json["mirror_average"] == nil ? false : try json.bool("mirror_average", in: context))
             try validate()
         }
 

@@ -4,7 +4,8 @@ import LatentDiffModels
 import LatentDiffNN
 
 /// `latentdiff train-classifier`: trains the evaluation classifier (for CIFAR-10 with random
-/// horizontal flips and shifts of up to 4 pixels) and reports its test accuracy.
+/// horizontal flips and shifts of up to 4 pixels, and then predicting from the mean of each
+/// image's and its mirror image's logits) and reports its test accuracy.
 public struct ClassifierTrainingJob {
     public var dataset: Dataset.Kind
     public var dataDirectory: String
@@ -27,14 +28,14 @@ public struct ClassifierTrainingJob {
         try TrainingLoop.prepareOutput(outputPath, log: log)
         let train = try Dataset.load(dataset, directory: dataDirectory, split: .train)
         let test = try Dataset.load(dataset, directory: dataDirectory, split: .test)
+        let flips = dataset == .cifar10
         let config = Classifier.Config(dataset: dataset.rawValue, imageShape: [train.channels, train.height, train.width],
-                                       width: width, classCount: train.classNames.count, blocks: blocks)
+                                       width: width, classCount: train.classNames.count, blocks: blocks, mirrorAverage: flips)
         let store = ParameterStore(seed: seed)
         let classifier = try Classifier(config: config, store: store)
         let loop = TrainingLoop(store: store, settings: .init(learningRate: learningRate, warmupSteps: 100, weightDecay: 5e-4,
                                                               checkpointSeconds: .infinity))
-        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset == .cifar10,
-                                      maxShift: dataset == .cifar10 ? 4 : 0)
+        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: flips, maxShift: flips ? 4 : 0)
         let shape = [batchSize, train.channels, train.height, train.width]
         try loop.run(budget: budget, title: "train-classifier", unitsPerStep: batchSize, unit: "img", lossPlot: outputPath + ".loss.png",
                      loss: { step in
@@ -44,31 +45,49 @@ public struct ClassifierTrainingJob {
                      },
                      save: { _ in })
         let inference = try Classifier(config: config, store: ParameterStore(tensors: store.tensorsByName, requiresGrad: false))
-        let predictions = try predict(inference, images: test)
-        let correct = zip(predictions, test.labels).filter { $0 == Int($1) }.count
-        let accuracy = Double(correct) / Double(test.count)
-        log("test accuracy: \(format(accuracy * 100, digits: 2))% (\(correct)/\(test.count))")
+        let accuracy = try testAccuracy(inference, test: test, log: log)
         try ClassifierFile.write(inference, testAccuracy: accuracy, path: outputPath)
         log("wrote \(outputPath)")
         return accuracy
     }
 }
 
-/// Predicted classes of a whole data set.
-public func predict(_ classifier: Classifier, images: Dataset) throws -> [Int] {
-    try classify(classifier, pixels: images.pixels, count: images.count).predictions
+/// The fraction of `test` the classifier gets right, logged (with the single-image accuracy too
+/// when it averages mirror images).
+@discardableResult
+public func testAccuracy(_ classifier: Classifier, test: Dataset, log: (String) -> Void = { print($0) }) throws -> Double {
+    func accuracy(mirrorAverage: Bool) throws -> (fraction: Double, correct: Int) {
+        let predictions = try classify(classifier, pixels: test.pixels, count: test.count, mirrorAverage: mirrorAverage).predictions
+        let correct = zip(predictions, test.labels).filter { $0 == Int($1) }.count
+        return (Double(correct) / Double(test.count), correct)
+    }
+    let result = try accuracy(mirrorAverage: classifier.config.mirrorAverage)
+    var line = "test accuracy: \(format(result.fraction * 100, digits: 2))% (\(result.correct)/\(test.count))"
+    if classifier.config.mirrorAverage {
+        line += " averaging each image with its mirror image; single images \(format(try accuracy(mirrorAverage: false).fraction * 100, digits: 2))%"
+    }
+    log(line)
+    return result.fraction
 }
 
-/// Features (count, F) and predicted classes of images (count, C, H, W) in [-1, 1], in batches.
-public func classify(_ classifier: Classifier, pixels: [Float], count: Int, batchSize: Int = 500) throws -> (features: [Float], predictions: [Int]) {
+/// Features (count, F) and predicted classes of images (count, C, H, W) in [-1, 1], in batches;
+/// with the configuration's `mirrorAverage` (or `mirrorAverage` here), the features and logits
+/// are the means of each image's and its mirror image's.
+public func classify(_ classifier: Classifier, pixels: [Float], count: Int, batchSize: Int = 500,
+                     mirrorAverage: Bool? = nil) throws -> (features: [Float], predictions: [Int]) {
     let shape = classifier.config.imageShape, size = shape.reduce(1, *)
     guard pixels.count == count * size else { throw LatentDiffError.invalidArgument("\(pixels.count) values are not \(count) images of \(shape)") }
+    let mirrored = mirrorAverage ?? classifier.config.mirrorAverage
     var features: [Float] = [], predictions: [Int] = []
     var start = 0
     while start < count {
         let n = min(batchSize, count - start)
-        let images = Tensor(shape: [n] + shape, values: Array(pixels[(start * size)..<((start + n) * size)]))
-        let (f, logits) = classifier(images)
+        let batch = Array(pixels[(start * size)..<((start + n) * size)])
+        var (f, logits) = classifier(Tensor(shape: [n] + shape, values: batch))
+        if mirrored {
+            let (mf, ml) = classifier(Tensor(shape: [n] + shape, values: mirrorRows(batch, width: shape[2])))
+            (f, logits) = (multiply(add(f, mf), 0.5), multiply(add(logits, ml), 0.5))
+        }
         features += f.values
         let k = classifier.config.classCount
         for b in 0..<n {
@@ -79,4 +98,13 @@ public func classify(_ classifier: Classifier, pixels: [Float], count: Int, batc
         start += n
     }
     return (features, predictions)
+}
+
+/// Images (..., W) with every row of W values reversed: the left-right mirror images.
+private func mirrorRows(_ values: [Float], width: Int) -> [Float] {
+    var out = values
+    for row in stride(from: 0, to: values.count, by: width) {
+        for x in 0..<width { out[row + x] = values[row + width - 1 - x] }
+    }
+    return out
 }

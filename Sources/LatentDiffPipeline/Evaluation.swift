@@ -62,9 +62,7 @@ public struct Evaluation {
         guard classifier.config.dataset == model.config.dataset, classifier.config.imageShape == model.imageShape else {
             throw LatentDiffError.invalidArgument("the classifier is for \(classifier.config.dataset), the model for \(model.config.dataset)")
         }
-        guard let kind = Dataset.Kind(rawValue: model.config.dataset) else {
-            throw LatentDiffError.format("the model names an unknown data set '\(model.config.dataset)'")
-        }
+        let kind = try Dataset.Kind.named(model.config.dataset, by: "the model")
         log("classifier: \(classifierPath) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
         let test = try Dataset.load(kind, directory: dataDirectory, split: .test)
         let train = try Dataset.load(kind, directory: dataDirectory, split: .train)

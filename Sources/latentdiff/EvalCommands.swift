@@ -38,9 +38,10 @@ struct TrainClassifierCommand: ParsableCommand {
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Measure a model: Fréchet distance, class accuracy, codec ceiling; text and JSON.")
+        commandName: "eval", abstract: "Measure a model: Fréchet distance, class accuracy, codec ceiling; text and JSON.",
+        discussion: "Without --model, measures the classifier itself: its accuracy on the test set.")
 
-    @Option(help: "Model file.") var model: String
+    @Option(help: "Model file.") var model: String?
     @Option(help: "Classifier file (train-classifier).") var classifier: String
     @Option(help: "Directory with the model's data set.") var data: String
     @Option(help: "Samples (use >= 10000 for reported numbers).") var count = 10_000
@@ -55,6 +56,12 @@ struct EvalCommand: ParsableCommand {
         try reportingErrors {
             let threads = try validThreads(self.threads)
             Parallel.threadCount = threads
+            guard let model else {
+                let classifier = try ClassifierFile.read(path: classifier).classifier
+                let dataset = try Dataset.Kind.named(classifier.config.dataset, by: "the classifier")
+                try testAccuracy(classifier, test: try Dataset.load(dataset, directory: data, split: .test))
+                return
+            }
             var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: data)
             evaluation.count = count
             evaluation.settings = SamplerSettings(kind: sampler, steps: steps, guidance: guidance)

@@ -23,9 +23,7 @@ struct ReconstructCommand: ParsableCommand {
             guard (1...256).contains(count) else { throw LatentDiffError.invalidArgument("--count must be in 1...256") }
             guard measure >= 0 else { throw LatentDiffError.invalidArgument("--measure must be 0 (all) or positive, not \(measure)") }
             let (file, codec) = try loadCodec(path: self.codec)
-            guard let kind = Dataset.Kind(rawValue: file.config.dataset) else {
-                throw LatentDiffError.format("the codec names an unknown data set '\(file.config.dataset)'")
-            }
+            let kind = try Dataset.Kind.named(file.config.dataset, by: "the codec")
             let test = try Dataset.load(kind, directory: data, split: .test, limit: measure > 0 ? measure : nil)
             let (mse, psnr) = try reconstructionError(codec: codec, images: test)
             print("\(file.config.codec.kind.rawValue) on \(test.count) \(kind.rawValue) test images: MSE \(format(mse, digits: 6)), PSNR \(format(psnr, digits: 2)) dB")

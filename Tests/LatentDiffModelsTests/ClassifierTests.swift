@@ -7,12 +7,17 @@ import LatentDiffNN
 /// The residual classifier (CIFAR-10) and its configuration field `blocks`.
 @Suite struct ClassifierTests {
     @Test func blocksRoundTripAndFilesWithoutThemAreThePlainNetwork() throws {
-        let config = Classifier.Config(dataset: "cifar10", imageShape: [3, 32, 32], width: 16, blocks: 2)
+        let config = Classifier.Config(dataset: "cifar10", imageShape: [3, 32, 32], width: 16, blocks: 2, mirrorAverage: true)
         #expect(try Classifier.Config(json: try JSON.parse(config.json.serialized())) == config)
 
         guard case .object(var fields) = config.json else { Issue.record("configuration is not an object"); return }
-        fields.removeAll { $0.key == "blocks" }                  // as written before blocks existed
-        #expect(try Classifier.Config(json: .object(fields)).blocks == 0)
+        fields.removeAll { $0.key == "blocks" || $0.key == "mirror_average" }   // as written before they existed
+        let old = try Classifier.Config(json: .object(fields))
+        #expect(old.blocks == 0 && !old.mirrorAverage)
+        fields.append((key: "mirror_average", value: .number(1)))
+        #expect { try Classifier.Config(json: .object(fields)) } throws: {
+            ($0 as? LatentDiffError)?.message.contains("'mirror_average' must be true or false") == true
+        }
 
         for blocks in [-1, 9] {
             var bad = config
