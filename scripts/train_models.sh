@@ -25,5 +25,5 @@ run cifar-vae     train-codec --dataset cifar10 --data "$cifar" --codec vae-cnn 
 run cifar-pca256  train-codec --dataset cifar10 --data "$cifar" --codec pca --latent 256 --out "$out/cifar-pca256.safetensors"
 run cifar-cls     train-classifier --dataset cifar10 --data "$cifar" --width 24 --blocks 1 --threads 1 --minutes 55 --out "$out/cifar-classifier.safetensors"
 run cifar-cond    train --codec "$out/cifar-vae.safetensors" --dataset cifar10 --data "$cifar" --conditional --batch-size 128 --learning-rate 5e-4 --threads 1 --minutes 100 --out "$out/cifar-cond.safetensors"
-run cifar-eval    eval --model "$out/cifar-cond.safetensors" --classifier "$out/cifar-classifier.safetensors" --data "$cifar" --count 10000 --guidance 4 --json "$out/cifar-eval.json"
+run cifar-eval    eval --model "$out/cifar-cond.safetensors" --classifier "$out/cifar-classifier.safetensors" --data "$cifar" --count 10000 --guidance 6 --json "$out/cifar-eval.json"
 run mnist-compare compare --dataset mnist --data "$mnist" --codec-minutes 3 --minutes 4 --count 1000 --threads 1 --classifier "$out/mnist-classifier.safetensors" --out "$out/report-mnist"

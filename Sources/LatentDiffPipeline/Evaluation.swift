@@ -32,6 +32,9 @@ public struct Evaluation {
         public var histogram: [Int]
         public var reconstructionPSNR: Double
         public var reconstructionDistance: Double
+        /// The classifier's accuracy on reconstructions of the test images: what the codec
+        /// leaves of the class (the ceiling of `classAccuracy`).
+        public var reconstructionAccuracy: Double
         public var secondsPerImage: Double
 
         public var json: JSON {
@@ -43,6 +46,7 @@ public struct Evaluation {
             object += [
                 ("predicted_class_histogram", .ints(histogram)), ("reconstruction_psnr", .number(reconstructionPSNR)),
                 ("reconstruction_frechet_distance", .number(reconstructionDistance)),
+                ("reconstruction_class_accuracy", .number(reconstructionAccuracy)),
                 ("seconds_per_image", .number(secondsPerImage)),
             ]
             return .object(object)
@@ -102,20 +106,22 @@ public struct Evaluation {
             let x = Tensor(shape: [n] + model.imageShape, values: batch.pixels)
             reconstructed += model.codec.decode(model.codec.encode(x)).values.map { max(-1, min(1, $0)) }
         }
-        let reconstructionFeatures = try classify(classifier, pixels: reconstructed, count: test.count).features
+        let reconstructions = try classify(classifier, pixels: reconstructed, count: test.count)
+        let reconstructionCorrect = zip(reconstructions.predictions, test.labels).filter { $0 == Int($1) }.count
 
         let report = Report(
             samples: labels.count,
             frechetDistance: try frechetDistance(generated.features, testFeatures, dimension: d),
             floorDistance: try frechetDistance(floorFeatures, testFeatures, dimension: d),
             classAccuracy: classAccuracy, histogram: histogram, reconstructionPSNR: psnr,
-            reconstructionDistance: try frechetDistance(reconstructionFeatures, testFeatures, dimension: d),
+            reconstructionDistance: try frechetDistance(reconstructions.features, testFeatures, dimension: d),
+            reconstructionAccuracy: Double(reconstructionCorrect) / Double(test.count),
             secondsPerImage: secondsPerImage)
         log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
         log("  Fréchet distance: \(format(report.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(report.floorDistance, digits: 3)); ratio \(format(report.frechetDistance / report.floorDistance, digits: 2))")
         if let classAccuracy { log("  accuracy on the requested class: \(format(classAccuracy * 100, digits: 2))%") }
         log("  predicted classes: \(histogram.map(String.init).joined(separator: " "))")
-        log("  codec: reconstruction PSNR \(format(psnr, digits: 2)) dB, Fréchet distance of reconstructions \(format(report.reconstructionDistance, digits: 3))")
+        log("  codec: reconstruction PSNR \(format(psnr, digits: 2)) dB, Fréchet distance of reconstructions \(format(report.reconstructionDistance, digits: 3)), classifier accuracy on them \(format(report.reconstructionAccuracy * 100, digits: 2))%")
         log("  sampling: \(format(secondsPerImage * 1000, digits: 1)) ms per image (\(threads) threads)")
         return report
     }
