@@ -21,12 +21,20 @@ extension Dataset {
         }
     }
 
+    /// Throws `.invalidArgument` unless 0 <= maxShift <= the image's smaller side.
+    public func checkShift(_ maxShift: Int) throws(LatentDiffError) {
+        guard (0...min(height, width)).contains(maxShift) else {
+            throw .invalidArgument("the largest shift must be in 0...\(min(height, width)) pixels, not \(maxShift)")
+        }
+    }
+
     /// What `augmentation` does to image `index`: out[c, y, x] = image[c, y + dy, x'] with
     /// x' = x + dx, mirrored (W - 1 - x') when `flipped`.
     public func transform(index: Int, _ augmentation: Augmentation) -> (flipped: Bool, dx: Int, dy: Int) {
         let w = Philox(seed: augmentation.seed).block(Self.counter(index: index, epoch: augmentation.epoch, purpose: 1))
-        let span = UInt32(2 * max(0, augmentation.maxShift) + 1)
-        let shift = { (bits: UInt32) in Int(bits % span) - max(0, augmentation.maxShift) }
+        let maxShift = max(0, min(augmentation.maxShift, max(height, width)))
+        let span = UInt32(2 * maxShift + 1)
+        let shift = { (bits: UInt32) in Int(bits % span) - maxShift }
         return (augmentation.flip && w.0 & 1 == 1, shift(w.1), shift(w.2))
     }
 
@@ -68,6 +76,7 @@ extension Dataset {
         size: Int, seed: UInt64, epoch: Int, flip: Bool = false, maxShift: Int = 0, dropLast: Bool = false
     ) throws(LatentDiffError) -> Batches {
         guard size > 0 else { throw .invalidArgument("batch size must be positive, not \(size)") }
+        try checkShift(maxShift)
         let order = permutation(seed: seed, epoch: epoch)
         return Batches(
             dataset: self, order: dropLast ? Array(order.prefix(count - count % size)) : order, size: size,

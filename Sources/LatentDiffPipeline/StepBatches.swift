@@ -18,6 +18,7 @@ public final class StepBatches {
         guard batchSize > 0, batchSize <= dataset.count else {
             throw .invalidArgument("batch size must be in 1...\(dataset.count) (the data set's size), not \(batchSize)")
         }
+        try dataset.checkShift(maxShift)
         self.dataset = dataset
         self.batchSize = batchSize
         self.seed = seed

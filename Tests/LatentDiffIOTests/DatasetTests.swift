@@ -284,6 +284,9 @@ func expectError(
         #expect((110...190).contains(flips))
         // No shift without maxShift; the other epoch draws other shifts.
         #expect(data.transform(index: 3, .init(flip: false, seed: 9, epoch: 1)) == (false, 0, 0))
+        #expect(caught { try data.batches(size: 8, seed: 9, epoch: 1, maxShift: 33) }?.status == .invalidArgument)
+        #expect(caught { try data.batches(size: 8, seed: 9, epoch: 1, maxShift: -1) }?.status == .invalidArgument)
+        #expect(data.transform(index: 3, .init(flip: false, maxShift: .max, seed: 9, epoch: 1)).dx.magnitude <= 32)
         #expect((0..<300).contains { data.transform(index: $0, .init(flip: true, maxShift: 4, seed: 9, epoch: 1)) !=
                                      data.transform(index: $0, .init(flip: true, maxShift: 4, seed: 9, epoch: 2)) })
     }
