@@ -19,6 +19,11 @@ extension Dataset {
             self.seed = seed
             self.epoch = epoch
         }
+
+        /// The augmentation, or nil when it would change nothing (no flips, no shifts).
+        public static func ifAny(flip: Bool, maxShift: Int, seed: UInt64, epoch: Int) -> Augmentation? {
+            flip || maxShift > 0 ? Augmentation(flip: flip, maxShift: maxShift, seed: seed, epoch: epoch) : nil
+        }
     }
 
     /// Throws `.invalidArgument` unless 0 <= maxShift <= the image's smaller side.
@@ -32,7 +37,7 @@ extension Dataset {
     /// x' = x + dx, mirrored (W - 1 - x') when `flipped`.
     public func transform(index: Int, _ augmentation: Augmentation) -> (flipped: Bool, dx: Int, dy: Int) {
         let w = Philox(seed: augmentation.seed).block(Self.counter(index: index, epoch: augmentation.epoch, purpose: 1))
-        let maxShift = max(0, min(augmentation.maxShift, max(height, width)))
+        let maxShift = max(0, min(augmentation.maxShift, min(height, width)))   // as checkShift allows
         let span = UInt32(2 * maxShift + 1)
         let shift = { (bits: UInt32) in Int(bits % span) - maxShift }
         return (augmentation.flip && w.0 & 1 == 1, shift(w.1), shift(w.2))
@@ -80,7 +85,7 @@ extension Dataset {
         let order = permutation(seed: seed, epoch: epoch)
         return Batches(
             dataset: self, order: dropLast ? Array(order.prefix(count - count % size)) : order, size: size,
-            augmentation: flip || maxShift > 0 ? Augmentation(flip: flip, maxShift: maxShift, seed: seed, epoch: epoch) : nil)
+            augmentation: .ifAny(flip: flip, maxShift: maxShift, seed: seed, epoch: epoch))
     }
 
     /// A permutation of 0..<count for (seed, epoch): Fisher-Yates, swapping i with a draw in 0...i.

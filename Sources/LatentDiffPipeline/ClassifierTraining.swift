@@ -57,9 +57,7 @@ public struct ClassifierTrainingJob {
 @discardableResult
 public func testAccuracy(_ classifier: Classifier, test: Dataset, log: (String) -> Void = { print($0) }) throws -> Double {
     func accuracy(mirrorAverage: Bool) throws -> (fraction: Double, correct: Int) {
-        let predictions = try classify(classifier, pixels: test.pixels, count: test.count, mirrorAverage: mirrorAverage).predictions
-        let correct = zip(predictions, test.labels).filter { $0 == Int($1) }.count
-        return (Double(correct) / Double(test.count), correct)
+        agreement(try classify(classifier, pixels: test.pixels, count: test.count, mirrorAverage: mirrorAverage).predictions, test.labels)
     }
     let result = try accuracy(mirrorAverage: classifier.config.mirrorAverage)
     var line = "test accuracy: \(format(result.fraction * 100, digits: 2))% (\(result.correct)/\(test.count))"
@@ -68,6 +66,12 @@ public func testAccuracy(_ classifier: Classifier, test: Dataset, log: (String) 
     }
     log(line)
     return result.fraction
+}
+
+/// How many predictions equal their labels, and their fraction (0 for no predictions).
+public func agreement<Label: BinaryInteger>(_ predictions: [Int], _ labels: [Label]) -> (fraction: Double, correct: Int) {
+    let correct = zip(predictions, labels).filter { $0 == Int($1) }.count
+    return (predictions.isEmpty ? 0 : Double(correct) / Double(predictions.count), correct)
 }
 
 /// Features (count, F) and predicted classes of images (count, C, H, W) in [-1, 1], in batches;

@@ -117,22 +117,41 @@ public struct CodecTrainingJob {
 /// Mean squared error and PSNR of decode(encode(x)) on `images`, with pixels mapped to [0, 1]
 /// and reconstructions clamped there: PSNR = 10 log10(1 / MSE).
 public func reconstructionError(codec: Codec, images: Dataset, batchSize: Int = 500) throws -> (mse: Double, psnr: Double) {
-    var squaredError = 0.0
+    var error = ReconstructionError()
+    try forEachReconstruction(codec: codec, images: images, batchSize: batchSize) { error.add($0, $1) }
+    return (error.mse, error.psnr)
+}
+
+/// decode(encode(x)) of `images`, clamped to [-1, 1], batch by batch:
+/// `body(reconstructions, originals)`, both (n, C, H, W).
+public func forEachReconstruction(codec: Codec, images: Dataset, batchSize: Int = 500,
+                                  _ body: ([Float], [Float]) -> Void) throws {
     var start = 0
     while start < images.count {
         let count = min(batchSize, images.count - start)
         let batch = try images.batch(indices: Array(start..<(start + count)))
         let x = Tensor(shape: [count, images.channels, images.height, images.width], values: batch.pixels)
-        let reconstruction = codec.decode(codec.encode(x))
-        withExtendedLifetime(reconstruction) {
-            for i in 0..<x.count {
-                let r = max(-1, min(1, reconstruction.data[i]))
-                let d = Double(r - x.data[i]) / 2
-                squaredError += d * d
-            }
-        }
+        body(codec.decode(codec.encode(x)).values.map { max(-1, min(1, $0)) }, batch.pixels)
         start += count
     }
-    let mse = squaredError / Double(images.count * images.imageSize)
-    return (mse, 10 * log10(1 / max(mse, 1e-12)))
+}
+
+/// Accumulates the squared error of reconstructions with pixels mapped from [-1, 1] to [0, 1].
+public struct ReconstructionError {
+    private var squaredError = 0.0, values = 0
+
+    public init() {}
+
+    /// Adds sum(((r - x) / 2)^2) over reconstructions r and originals x of equal length.
+    public mutating func add(_ reconstructions: [Float], _ originals: [Float]) {
+        for (r, x) in zip(reconstructions, originals) {
+            let d = Double(r - x) / 2
+            squaredError += d * d
+        }
+        values += originals.count
+    }
+
+    public var mse: Double { squaredError / Double(max(values, 1)) }
+    /// 10 log10(1 / MSE).
+    public var psnr: Double { 10 * log10(1 / max(mse, 1e-12)) }
 }

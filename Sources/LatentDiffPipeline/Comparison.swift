@@ -130,7 +130,7 @@ public struct Comparison {
             pixels: ImageConversion.pixels(from: originals) + ImageConversion.pixels(from: model.codec.decode(model.codec.encode(originals))),
             count: 2 * shown.count, width: w, height: h, channels: c, columns: shown.count))
 
-        var quality = "| \(format(try reconstructionError(codec: model.codec, images: test).psnr, digits: 2)) dB | n/a | n/a |"
+        let quality: String
         if let classifierPath {
             var evaluation = Evaluation(modelPath: modelPath, classifierPath: classifierPath, dataDirectory: dataDirectory)
             evaluation.count = evaluationCount
@@ -138,6 +138,8 @@ public struct Comparison {
             evaluation.threads = threads
             let report = try evaluation.run(log: log)
             quality = "| \(format(report.reconstructionPSNR, digits: 2)) dB | \(format(report.frechetDistance, digits: 2)) (\(format(report.frechetDistance / report.floorDistance, digits: 1))x, n = \(report.samples)) | \(report.classAccuracy.map { format($0 * 100, digits: 1) + "%" } ?? "n/a") |"
+        } else {
+            quality = "| \(format(try reconstructionError(codec: model.codec, images: test).psnr, digits: 2)) dB | n/a | n/a |"
         }
         let latent = model.latentShape.map(String.init).joined(separator: "x")
         return "| \(configuration.name) | \(latent) | \(codecParameters) | \(denoiserParameters) | \(file.config.denoiserSteps) steps\(trainingSeconds > 0 ? ", \(duration(trainingSeconds))" : "") | \(format(latentsPerSecond, digits: 0)) | \(format(msPerImage, digits: 1)) " + quality

@@ -95,19 +95,16 @@ public struct Evaluation {
         var histogram = [Int](repeating: 0, count: classes)
         for p in generated.predictions { histogram[p] += 1 }
         let classAccuracy = conditional
-            ? Double(zip(generated.predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) : nil
+            ? agreement(generated.predictions, labels).fraction : nil
 
         // The codec's ceiling: reconstructions of the test set.
-        let (_, psnr) = try reconstructionError(codec: model.codec, images: test)
-        var reconstructed: [Float] = []
-        for start in stride(from: 0, to: test.count, by: 500) {
-            let n = min(500, test.count - start)
-            let batch = try test.batch(indices: Array(start..<(start + n)))
-            let x = Tensor(shape: [n] + model.imageShape, values: batch.pixels)
-            reconstructed += model.codec.decode(model.codec.encode(x)).values.map { max(-1, min(1, $0)) }
+        var reconstructed: [Float] = [], error = ReconstructionError()
+        try forEachReconstruction(codec: model.codec, images: test) { reconstructions, originals in
+            reconstructed += reconstructions
+            error.add(reconstructions, originals)
         }
+        let psnr = error.psnr
         let reconstructions = try classify(classifier, pixels: reconstructed, count: test.count)
-        let reconstructionCorrect = zip(reconstructions.predictions, test.labels).filter { $0 == Int($1) }.count
 
         let report = Report(
             samples: labels.count,
@@ -115,7 +112,7 @@ public struct Evaluation {
             floorDistance: try frechetDistance(floorFeatures, testFeatures, dimension: d),
             classAccuracy: classAccuracy, histogram: histogram, reconstructionPSNR: psnr,
             reconstructionDistance: try frechetDistance(reconstructions.features, testFeatures, dimension: d),
-            reconstructionAccuracy: Double(reconstructionCorrect) / Double(test.count),
+            reconstructionAccuracy: agreement(reconstructions.predictions, test.labels).fraction,
             secondsPerImage: secondsPerImage)
         log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
         log("  Fréchet distance: \(format(report.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(report.floorDistance, digits: 3)); ratio \(format(report.frechetDistance / report.floorDistance, digits: 2))")

@@ -42,7 +42,6 @@ public final class StepBatches {
     /// `maxShift` ask).
     public func batch(step: Int) throws(LatentDiffError) -> Dataset.Batch {
         let (indices, epoch) = indices(step: step)
-        let augmentation = flip || maxShift > 0 ? Dataset.Augmentation(flip: flip, maxShift: maxShift, seed: seed, epoch: epoch) : nil
-        return try dataset.batch(indices: indices, augmentation: augmentation)
+        return try dataset.batch(indices: indices, augmentation: .ifAny(flip: flip, maxShift: maxShift, seed: seed, epoch: epoch))
     }
 }
