@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers, bottom to top (each depends only on the ones above it in this list):
 //   COpenBLAS, CLibPNG, CZlib   system libraries
+//   CFixedOrderGEMM             a matrix product whose entries' bits do not depend on its shape
 //   LatentDiffKernels           errors, sgemm over OpenBLAS, thread count, parallel loops
 //   LatentDiffNN                tensors, autodiff ops, modules, optimizers
 //   LatentDiffIO                PNG, safetensors, MNIST/CIFAR-10 readers
@@ -41,8 +42,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // Optimized in debug builds too: the tests sample through it.
+        .target(name: "CFixedOrderGEMM", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(
-            name: "LatentDiffKernels", dependencies: ["COpenBLAS"],
+            name: "LatentDiffKernels", dependencies: ["COpenBLAS", "CFixedOrderGEMM"],
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "LatentDiffNN", dependencies: ["LatentDiffKernels"]),
         .target(name: "LatentDiffIO", dependencies: ["LatentDiffKernels", "CLibPNG", "CZlib"]),

@@ -80,8 +80,11 @@ extension DiffusionModel {
     /// (C, H, W) of the images.
     public var imageShape: [Int] { config.codec.imageShape }
 
-    /// Decodes `count` latents (codec units, concatenated) to images (count, C, H, W) in [-1, 1].
-    /// Each latent is decoded on its own so its pixels do not depend on its neighbours.
+    /// Most images the codec decodes or encodes in one call.
+    static let codingBatchLimit = 32
+
+    /// Decodes `count` latents (codec units, concatenated) to images (count, C, H, W) in [-1, 1],
+    /// in batches whose images' pixels do not depend on their neighbours (inference is per sample).
     public func decode(_ latents: [Float], threads: Int) throws(LatentDiffError) -> Tensor {
         let size = latentCount, imageSize = config.codec.imageCount
         guard latents.count % size == 0, !latents.isEmpty else {
@@ -92,24 +95,33 @@ extension DiffusionModel {
             throw .init(.numeric, "latent \(i / size) holds NaN or infinity")
         }
         let images = Tensor(zeros: [count] + imageShape)
-        Parallel.forEachItem(count, threads: threads) { k in
-            let latent = Tensor(zeros: [1] + latentShape)
-            for i in 0..<size { latent.data[i] = latents[k * size + i] }
+        let batches = Parallel.groups(count, threads: threads, largest: Self.codingBatchLimit)
+        Parallel.forEachItem(batches.count, threads: threads) { b in
+            let batch = batches[b]
+            let latent = Tensor(zeros: [batch.count] + latentShape)
+            for i in 0..<(batch.count * size) { latent.data[i] = latents[batch.lowerBound * size + i] }
             let image = codec.decode(latent)
-            withExtendedLifetime(image) { (images.data + k * imageSize).update(from: image.data, count: imageSize) }
+            withExtendedLifetime(image) {
+                (images.data + batch.lowerBound * imageSize).update(from: image.data, count: batch.count * imageSize)
+            }
         }
         return images
     }
 
-    /// Encodes `count` images (count, C, H, W) in [-1, 1] to latents in codec units, each on its own.
+    /// Encodes `count` images (count, C, H, W) in [-1, 1] to latents in codec units, in batches as
+    /// `decode`.
     public func encode(_ images: Tensor, threads: Int) -> [Float] {
         let count = images.shape[0], size = latentCount, imageSize = config.codec.imageCount
         let latents = Tensor(zeros: [count] + latentShape)
-        Parallel.forEachItem(count, threads: threads) { k in
-            let image = Tensor(zeros: [1] + imageShape)
-            image.data.update(from: images.data + k * imageSize, count: imageSize)
+        let batches = Parallel.groups(count, threads: threads, largest: Self.codingBatchLimit)
+        Parallel.forEachItem(batches.count, threads: threads) { b in
+            let batch = batches[b]
+            let image = Tensor(zeros: [batch.count] + imageShape)
+            image.data.update(from: images.data + batch.lowerBound * imageSize, count: batch.count * imageSize)
             let latent = codec.encode(image)
-            withExtendedLifetime(latent) { (latents.data + k * size).update(from: latent.data, count: size) }
+            withExtendedLifetime(latent) {
+                (latents.data + batch.lowerBound * size).update(from: latent.data, count: batch.count * size)
+            }
         }
         return latents.values
     }

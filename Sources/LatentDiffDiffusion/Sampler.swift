@@ -11,14 +11,18 @@ public typealias DenoiseFunction = @Sendable (_ x: Tensor, _ timestep: Int, _ la
 
 /// Reverse diffusion: turns seeded noise into samples of the learned distribution.
 ///
-/// Reproducibility: sample i's noise is drawn from Philox keyed by (seed, i, step), and each sample
-/// is denoised on its own (one batch of 1, or of 2 with guidance), because OpenBLAS' bits depend on
-/// the matrix width; every op splits its work by shape, never by thread count. So a seed gives the
-/// same bits whatever the batch size, the sample's neighbours or the number of threads. Threads
-/// split the samples between them.
+/// Reproducibility: sample i's noise is drawn from Philox keyed by (seed, i, step); samples are
+/// denoised in batches (`batchLimit`, with guidance's unconditional halves in the same batch), and
+/// inference computes every sample's outputs the same way whatever batch it is in
+/// (`BLAS.sgemm(fixedOrder:)`, per-sample normalization); no op splits its work by thread count.
+/// So a seed gives the same bits whatever the batch size, the sample's neighbours or the number of
+/// threads. Threads take whole batches.
 public struct Sampler: Sendable {
     public let schedule: NoiseSchedule
     public let prediction: PredictionType
+
+    /// Most samples the denoiser sees in one call (twice as many rows with guidance).
+    public static let batchLimit = 64
 
     public init(schedule: NoiseSchedule, prediction: PredictionType) {
         self.schedule = schedule
@@ -43,13 +47,17 @@ public struct Sampler: Sendable {
         let states = (0..<count).map { k in
             SampleState(size: size, philox: philox, index: UInt64(firstIndex + k))
         }
+        let batches = Parallel.groups(count, threads: threads, largest: Self.batchLimit)
         for (stepIndex, t) in timesteps.enumerated() {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
-            Parallel.forEachItem(count, threads: threads) { k in
-                guidedOutput(states[k], shape: latentShape, t: t, label: labels[k],
-                             guidance: settings.guidance, model: model)
-                step(states[k], t: t, next: next, stepIndex: stepIndex,
-                     settings: settings, philox: philox, sampleIndex: UInt64(firstIndex + k))
+            Parallel.forEachItem(batches.count, threads: threads) { b in
+                let batch = batches[b]
+                guidedOutputs(Array(states[batch]), shape: latentShape, t: t, labels: Array(labels[batch]),
+                              guidance: settings.guidance, model: model)
+                for k in batch {
+                    step(states[k], t: t, next: next, stepIndex: stepIndex,
+                         settings: settings, philox: philox, sampleIndex: UInt64(firstIndex + k))
+                }
             }
             guard progress(stepIndex + 1, timesteps.count) else { throw .cancelled() }
         }
@@ -59,23 +67,25 @@ public struct Sampler: Sendable {
         return result
     }
 
-    /// The model output for one sample, with classifier-free guidance u + g (c - u) when a class is
-    /// given and g != 1 (conditional and unconditional evaluated as one batch of 2).
-    func guidedOutput(
-        _ state: SampleState, shape: [Int], t: Int, label: Int, guidance: Float, model: DenoiseFunction
+    /// The model outputs for a batch of samples, with classifier-free guidance u + g (c - u) for
+    /// each sample with a class when g != 1: one model call, whose rows are the samples (their
+    /// class or -1) followed by the guided samples again (-1, unconditional).
+    func guidedOutputs(
+        _ states: [SampleState], shape: [Int], t: Int, labels: [Int], guidance: Float, model: DenoiseFunction
     ) {
-        let size = state.size
-        let guided = label >= 0 && guidance != 1
-        let input = Tensor(zeros: [guided ? 2 : 1] + shape)
-        input.data.update(from: state.x, count: size)
-        if guided { (input.data + size).update(from: state.x, count: size) }
-        let result = model(input, t, guided ? [label, -1] : [label])
+        let size = shape.reduce(1, *)
+        let guided = states.indices.filter { labels[$0] >= 0 && guidance != 1 }
+        let input = Tensor(zeros: [states.count + guided.count] + shape)
+        for (row, state) in states.enumerated() { (input.data + row * size).update(from: state.x, count: size) }
+        for (row, k) in guided.enumerated() {
+            (input.data + (states.count + row) * size).update(from: states[k].x, count: size)
+        }
+        let result = model(input, t, labels + [Int](repeating: -1, count: guided.count))
         withExtendedLifetime(result) {
-            let o = result.data, out = state.output
-            if guided {
-                for i in 0..<size { out[i] = o[size + i] + guidance * (o[i] - o[size + i]) }
-            } else {
-                out.update(from: o, count: size)
+            for (k, state) in states.enumerated() { state.output.update(from: result.data + k * size, count: size) }
+            for (row, k) in guided.enumerated() {
+                let (c, u, out) = (result.data + k * size, result.data + (states.count + row) * size, states[k].output)
+                for i in 0..<size { out[i] = u[i] + guidance * (c[i] - u[i]) }
             }
         }
     }

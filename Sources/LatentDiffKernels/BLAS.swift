@@ -1,9 +1,15 @@
+import CFixedOrderGEMM
 import COpenBLAS
 
-/// Matrix products through OpenBLAS. All matrices are row-major.
+/// Matrix products, row-major, through OpenBLAS or, in a fixed summation order, our own kernel.
 ///
 /// OpenBLAS computes each product on the calling thread (set before the first product): threads
 /// come from `Parallel`, which splits large products, convolution chunks and batches of products.
+///
+/// OpenBLAS' bits for an entry depend on the product's shape and the entry's place in it (measured:
+/// 352 of 4,704 entries differ between N = 49 and N = 98). With `fixedOrder`, every entry is one FMA
+/// chain over k in order (`fixed_order_sgemm`), so a sample's columns or rows come out the same
+/// whatever batch they are part of: inference uses it, so batched sampling keeps a seed's bits.
 public enum BLAS {
     /// Sets OpenBLAS to one thread, once.
     private static let singleThreaded: Void = openblas_set_num_threads(1)
@@ -18,6 +24,7 @@ public enum BLAS {
     /// parts of about 2^22 (and at least 64 rows or columns), computed by `Parallel.forEach`. The
     /// cut depends on the shape only, so the bits do not depend on the thread count.
     public static func sgemm(
+        fixedOrder: Bool = false,
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -35,29 +42,36 @@ public enum BLAS {
         let work = m * n * k
         let parts = work < splitWork ? 1 : min(work >> 22, max(m, n) / 64)
         guard parts > 1 else {
-            return product(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return product(fixedOrder, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         }
         Parallel.forEach(parts, workPerItem: Parallel.minimumWorkToSplit) { range in
             for part in range {
                 if m >= n {  // rows r0 ..< r1 of C and op(A)
                     let (r0, r1) = (m * part / parts, m * (part + 1) / parts)
-                    product(transA, transB, r1 - r0, n, k, alpha, transA ? a + r0 : a + r0 * lda, lda, b, ldb,
+                    product(fixedOrder, transA, transB, r1 - r0, n, k, alpha, transA ? a + r0 : a + r0 * lda, lda, b, ldb,
                             beta, c + r0 * ldc, ldc)
                 } else {  // columns c0 ..< c1 of C and op(B)
                     let (c0, c1) = (n * part / parts, n * (part + 1) / parts)
-                    product(transA, transB, m, c1 - c0, k, alpha, a, lda, transB ? b + c0 * ldb : b + c0, ldb,
+                    product(fixedOrder, transA, transB, m, c1 - c0, k, alpha, a, lda, transB ? b + c0 * ldb : b + c0, ldb,
                             beta, c + c0, ldc)
                 }
             }
         }
     }
 
-    /// One OpenBLAS call.
+    /// One call of `fixed_order_sgemm` or OpenBLAS.
     private static func product(
-        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ fixedOrder: Bool, _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
+        if fixedOrder {
+            let blockCount = fixed_order_sgemm_block_floats(k)
+            let block = BufferCache.shared.allocate(blockCount)
+            defer { BufferCache.shared.release(block, count: blockCount) }
+            return fixed_order_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                                     block)
+        }
         _ = singleThreaded
         cblas_sgemm(
             CblasRowMajor,

@@ -69,6 +69,13 @@ private let workerKey: pthread_key_t = {
 }()
 
 extension Parallel {
+    /// `count` items cut into contiguous, nearly equal groups of at most `largest` items, and at
+    /// least one group per thread (when there are as many items): batches for `forEachItem`.
+    public static func groups(_ count: Int, threads: Int, largest: Int) -> [Range<Int>] {
+        let groupCount = max(min(count, max(1, threads)), (count + largest - 1) / max(1, largest))
+        return (0..<groupCount).map { part($0, of: groupCount, count: count) }
+    }
+
     /// Calls `body(i)` for every i in 0..<count, on `threads` threads (thread t takes i = t,
     /// t + threads, ...), whatever the work per item: for coarse items such as whole samples.
     /// Loops inside `body` run on its thread.

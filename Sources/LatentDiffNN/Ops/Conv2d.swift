@@ -9,6 +9,8 @@ import LatentDiffKernels
 /// so sgemm reads them from cache (measured faster than one whole-batch product, whose columns
 /// spill to memory), and are spread over threads. Chunks depend on the shapes only, and each
 /// chunk's weight gradient is summed in chunk order, so results do not depend on threads.
+/// Without gradients (inference) the products are `BLAS.sgemm(fixedOrder:)`'s, so an image's
+/// output bits do not depend on the batch it is part of either.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 18)
 }
@@ -33,6 +35,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let backwardByConvolution = stride == 1 && transposedPadding >= 0
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
+    let fixedOrder = Tensor.isInference(inputs)
     return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
         FlopCount.addProduct(m: outChannels, n: whole.columnCount, k: whole.columnRows)
         Parallel.forEach(chunks.count, workPerItem: chunkWork) { range in
@@ -40,7 +43,8 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             for index in range {
                 let (start, g) = chunks[index]
                 convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
-                              buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
+                              buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false,
+                              fixedOrder: fixedOrder)
             }
         }
     } backward: { y in
@@ -81,7 +85,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
                     let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
                                                   width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
                     convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
-                                  output: dx + xChunk, bias: nil, accumulate: true)
+                                  output: dx + xChunk, bias: nil, accumulate: true, fixedOrder: false)
                 } else {
                     // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
                     BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
@@ -118,22 +122,23 @@ private func flippedKernel(_ weight: Tensor) -> Tensor {
 /// One chunk of a convolution: output[b, o, :] (+)= (W (O, C k k) im2col(input))[o, b, :] + bias[o].
 /// input (Bc, C, H, W), output (Bc, O, Ho, Wo). One image's product is its output: sgemm writes
 /// (or adds) there directly, after the bias is filled in (OpenBLAS would zero C first anyway).
+/// Either way an entry is the product, plus the bias or the old value when there is one.
 private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
                            outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
-                           bias: UnsafePointer<Float>?, accumulate: Bool) {
+                           bias: UnsafePointer<Float>?, accumulate: Bool, fixedOrder: Bool) {
     Im2col.im2col(input, g, buffers.columns)
     let plane = g.outHeight * g.outWidth
     guard g.batch > 1 else {
         if let bias, !accumulate {
             for o in 0..<outChannels { (output + o * plane).update(repeating: bias[o], count: plane) }
         }
-        BLAS.sgemm(m: outChannels, n: plane, k: g.columnRows, a: weight, lda: g.columnRows, b: buffers.columns,
-                   ldb: plane, beta: accumulate || bias != nil ? 1 : 0, c: output, ldc: plane)
+        BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: plane, k: g.columnRows, a: weight, lda: g.columnRows,
+                   b: buffers.columns, ldb: plane, beta: accumulate || bias != nil ? 1 : 0, c: output, ldc: plane)
         return
     }
     // Y (O, Bc Ho Wo) = W (O, C k k) cols (C k k, Bc Ho Wo)
-    BLAS.sgemm(m: outChannels, n: g.columnCount, k: g.columnRows, a: weight, lda: g.columnRows,
-               b: buffers.columns, ldb: g.columnCount, c: buffers.product, ldc: g.columnCount)
+    BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: g.columnCount, k: g.columnRows, a: weight,
+               lda: g.columnRows, b: buffers.columns, ldb: g.columnCount, c: buffers.product, ldc: g.columnCount)
     scatterChannelMajor(buffers.product, to: output, batch: g.batch, channels: outChannels,
                         plane: plane, bias: bias, accumulate: accumulate)
 }
@@ -196,11 +201,12 @@ private func scatterChannelMajor(_ product: UnsafePointer<Float>, to y: UnsafeMu
         for b in range {
             for c in 0..<channels {
                 let source = product + (c * batch + b) * plane, target = y + (b * channels + c) * plane
-                let shift = bias?[c] ?? 0
-                if accumulate {
-                    for p in 0..<plane { target[p] += source[p] + shift }
-                } else {
-                    for p in 0..<plane { target[p] = source[p] + shift }
+                // As sgemm's C = product + C for one image: no "+ 0" without a bias (it would turn -0 into +0).
+                switch (accumulate, bias?[c]) {
+                case (false, nil): target.update(from: source, count: plane)
+                case (false, let shift?): for p in 0..<plane { target[p] = source[p] + shift }
+                case (true, nil): for p in 0..<plane { target[p] += source[p] }
+                case (true, let shift?): for p in 0..<plane { target[p] += source[p] + shift }
                 }
             }
         }

@@ -1,0 +1,169 @@
+#include "fixed_order_sgemm.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// Products are separate multiplies and adds: only the explicit fmaf / _mm256_fmadd_ps fuse.
+#pragma clang fp contract(off)
+
+// A tile of C: up to TILE_ROWS rows of A against 16-column panels of B; blocks of
+// BLOCK_PANELS panels are packed at once (rows of B read whole), about 170 KB at k = 864.
+enum { TILE_ROWS = 6, PANEL_COLUMNS = 16, BLOCK_PANELS = 3, BLOCK_COLUMNS = BLOCK_PANELS * PANEL_COLUMNS };
+
+long fixed_order_sgemm_block_floats(long k) { return (k > 0 ? k : 1) * BLOCK_COLUMNS; }
+
+/// Panel q of the block holds B(p, first + 16 q + j) at block[(q k + p) 16 + j], 0 past `columns`.
+static void pack_block(const float *b, long ldb, bool trans_b, long k, long first, long columns, float *block) {
+    const long panels = (columns + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
+    if (columns < panels * PANEL_COLUMNS) {
+        float *last = block + (panels - 1) * k * PANEL_COLUMNS;
+        for (long i = 0; i < k * PANEL_COLUMNS; i++) last[i] = 0;
+    }
+    if (trans_b) {  // B(p, j) = b[j ldb + p]: read each column of B whole
+        for (long column = 0; column < columns; column++) {
+            const float *source = b + (first + column) * ldb;
+            float *target = block + (column / PANEL_COLUMNS) * k * PANEL_COLUMNS + column % PANEL_COLUMNS;
+            for (long p = 0; p < k; p++) target[p * PANEL_COLUMNS] = source[p];
+        }
+        return;
+    }
+    for (long p = 0; p < k; p++) {  // read each row of B whole
+        const float *source = b + p * ldb + first;
+        for (long q = 0; q < panels; q++) {
+            float *target = block + (q * k + p) * PANEL_COLUMNS;
+            const long count = columns - q * PANEL_COLUMNS < PANEL_COLUMNS ? columns - q * PANEL_COLUMNS : PANEL_COLUMNS;
+            for (long j = 0; j < count; j++) target[j] = source[q * PANEL_COLUMNS + j];
+        }
+    }
+}
+
+/// The accumulators of one tile: rows x (16 panels) entries, row i at acc + i * BLOCK_COLUMNS.
+typedef float Tile[TILE_ROWS][BLOCK_COLUMNS];
+
+/// C(i, j) = alpha * acc (+ beta * C(i, j)) for the rows x columns corner of a tile.
+static void store_tile(const Tile acc, long rows, long columns, float alpha, float beta, float *c, long ldc) {
+    for (long i = 0; i < rows; i++) {
+        for (long j = 0; j < columns; j++) {
+            float value = acc[i][j];
+            if (alpha != 1) value = alpha * value;
+            if (beta != 0) {
+                float scaled = beta * c[i * ldc + j];
+                value = value + scaled;
+            }
+            c[i * ldc + j] = value;
+        }
+    }
+}
+
+/// acc[i][16 q + j] = sum over p, in order, of A(i, p) B(p, 16 q + j), with A(i, p) = a[i rs + p cs],
+/// for `rows` rows and `panels` panels of the block: any CPU.
+static void tile_portable(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
+                          Tile acc, long width, float alpha, float beta, float *c, long ldc) {
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < panels * PANEL_COLUMNS; j++) acc[i][j] = 0;
+    for (long q = 0; q < panels; q++) {
+        for (long p = 0; p < k; p++) {
+            const float *row = block + (q * k + p) * PANEL_COLUMNS;
+            for (long i = 0; i < rows; i++) {
+                const float ai = a[i * rs + p * cs];
+                for (long j = 0; j < PANEL_COLUMNS; j++)
+                    acc[i][q * PANEL_COLUMNS + j] = fmaf(ai, row[j], acc[i][q * PANEL_COLUMNS + j]);
+            }
+        }
+    }
+    store_tile(acc, rows, width, alpha, beta, c, ldc);
+}
+
+#if defined(__x86_64__)
+/// `tile_portable` with two 8-float FMA accumulators per row and panel; `rows` and `panels` are
+/// constants where inlined (rows x panels x 2 <= 12 accumulators in registers).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void tile_avx2_fixed(const long rows, const long panels, long k, const float *a, long rs, long cs,
+                                   const float *block, Tile acc, long width, float alpha, float beta, float *c,
+                                   long ldc) {
+    __m256 sums[TILE_ROWS][2 * BLOCK_PANELS];
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_setzero_ps();
+    for (long p = 0; p < k; p++) {
+        __m256 columns[2 * BLOCK_PANELS];
+        for (long v = 0; v < 2 * panels; v++)
+            columns[v] = _mm256_loadu_ps(block + ((v / 2) * k + p) * PANEL_COLUMNS + (v % 2) * 8);
+        const float *column = a + p * cs;
+        for (long i = 0; i < rows; i++) {
+            const __m256 ai = _mm256_broadcast_ss(column + i * rs);
+            for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_fmadd_ps(ai, columns[v], sums[i][v]);
+        }
+    }
+    if (width < panels * PANEL_COLUMNS) {  // a partial panel: through `acc`
+        for (long i = 0; i < rows; i++)
+            for (long v = 0; v < 2 * panels; v++) _mm256_storeu_ps(acc[i] + v * 8, sums[i][v]);
+        return store_tile(acc, rows, width, alpha, beta, c, ldc);
+    }
+    // The same rounding steps as `store_tile`, eight entries at a time.
+    const __m256 scale = _mm256_set1_ps(alpha), keep = _mm256_set1_ps(beta);
+    for (long i = 0; i < rows; i++) {
+        for (long v = 0; v < 2 * panels; v++) {
+            __m256 value = sums[i][v];
+            if (alpha != 1) value = _mm256_mul_ps(scale, value);
+            if (beta != 0) value = _mm256_add_ps(value, _mm256_mul_ps(keep, _mm256_loadu_ps(c + i * ldc + v * 8)));
+            _mm256_storeu_ps(c + i * ldc + v * 8, value);
+        }
+    }
+}
+
+/// Tiles of 4 to 6 rows take one panel at a time, of 3 rows two, of 1 or 2 rows three: enough
+/// independent accumulators to keep both FMA units busy.
+static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
+
+__attribute__((target("avx2,fma")))
+static void tile_avx2(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
+                      Tile acc, long width, float alpha, float beta, float *c, long ldc) {
+#define TILE_CASE(R, P) \
+    if (rows == R && panels == P) return tile_avx2_fixed(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
+    TILE_CASE(6, 1) TILE_CASE(5, 1) TILE_CASE(4, 1) TILE_CASE(3, 2) TILE_CASE(3, 1)
+    TILE_CASE(2, 3) TILE_CASE(2, 2) TILE_CASE(2, 1) TILE_CASE(1, 3) TILE_CASE(1, 2) TILE_CASE(1, 1)
+#undef TILE_CASE
+    tile_portable(rows, panels, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
+}
+
+static bool has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#else
+static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
+#endif
+
+static _Atomic int portable_only = 0;
+
+void fixed_order_sgemm_use_portable_kernel(int yes) { portable_only = yes != 0; }
+
+void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                       const float *a, long lda, const float *b, long ldb, float beta,
+                       float *c, long ldc, float *block) {
+    // A(i, p) = a[i rs + p cs]
+    const long rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
+    void (*tile)(long, long, long, const float *, long, long, const float *, Tile, long, float, float, float *, long) =
+        tile_portable;
+#if defined(__x86_64__)
+    if (!portable_only && has_avx2_fma()) tile = tile_avx2;
+#endif
+    Tile acc;
+    for (long first = 0; first < n; first += BLOCK_COLUMNS) {
+        const long columns = n - first < BLOCK_COLUMNS ? n - first : BLOCK_COLUMNS;
+        const long panels = (columns + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
+        pack_block(b, ldb, trans_b, k, first, columns, block);
+        for (long top = 0; top < m; top += TILE_ROWS) {
+            const long rows = m - top < TILE_ROWS ? m - top : TILE_ROWS;
+            const long step = panels_per_tile(rows);
+            for (long q = 0; q < panels; q += step) {
+                const long group = panels - q < step ? panels - q : step;
+                const long width = columns - q * PANEL_COLUMNS;
+                tile(rows, group, k, a + top * rs, rs, cs, block + q * k * PANEL_COLUMNS, acc,
+                     width < group * PANEL_COLUMNS ? width : group * PANEL_COLUMNS, alpha, beta,
+                     c + top * ldc + first + q * PANEL_COLUMNS, ldc);
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+#ifndef FIXED_ORDER_SGEMM_H
+#define FIXED_ORDER_SGEMM_H
+
+/// C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C, row-major, op(X) = X or X^T.
+///
+/// Every entry is computed the same way wherever it sits in C and whatever m and n are:
+/// acc = 0; for p in 0 ..< k: acc = fma(A(i, p), B(p, j), acc), then C(i, j) = alpha * acc
+/// (+ beta * C(i, j) when beta != 0), each a separately rounded multiply and add. So a column's
+/// (or a row's) bits do not depend on the other columns (rows) of the product, which a blocked
+/// BLAS does not promise. The AVX2 + FMA kernel and the portable one give the same bits.
+///
+/// `block` is scratch of at least `fixed_order_sgemm_block_floats(k)` floats (packed columns of B).
+void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                       const float *a, long lda, const float *b, long ldb, float beta,
+                       float *c, long ldc, float *block);
+
+/// With a nonzero `yes`, every later product uses the portable kernel (for tests: it must give the
+/// AVX2 kernel's bits).
+void fixed_order_sgemm_use_portable_kernel(int yes);
+
+/// Floats of scratch `fixed_order_sgemm` needs for a product of inner size k.
+long fixed_order_sgemm_block_floats(long k);
+
+#endif

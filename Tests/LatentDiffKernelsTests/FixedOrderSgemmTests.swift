@@ -1,0 +1,73 @@
+import CFixedOrderGEMM
+import Testing
+@testable import LatentDiffKernels
+
+@Suite struct FixedOrderSgemmTests {
+    /// C(i, j) = alpha acc (+ beta C(i, j)), acc the FMA chain over p in order: the promise of
+    /// `BLAS.sgemm(fixedOrder:)`, entry for entry, bit for bit.
+    static func chain(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], b: [Float],
+                      beta: Float, c: [Float]) -> [Float] {
+        var out = c
+        for i in 0..<m {
+            for j in 0..<n {
+                var acc: Float = 0
+                for p in 0..<k {
+                    acc = acc.addingProduct(transA ? a[p * m + i] : a[i * k + p], transB ? b[j * k + p] : b[p * n + j])
+                }
+                var value = alpha == 1 ? acc : alpha * acc
+                if beta != 0 { value = value + beta * c[i * n + j] }
+                out[i * n + j] = value
+            }
+        }
+        return out
+    }
+
+    /// Every tile shape the kernels have (1 to 6 rows, 1 to 3 panels, partial panels) and past a
+    /// block of 48 columns, for every transposition, alpha and beta; the AVX2 kernel (where the CPU
+    /// has it) and the portable one.
+    /// (Other tests running meanwhile may get the portable kernel too: the bits are the same.)
+    @Test func everyEntryIsTheInOrderFMAChain() {
+        for portable in [false, true] {
+            fixed_order_sgemm_use_portable_kernel(portable ? 1 : 0)
+            for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+                checkEveryEntry(transA: transA, transB: transB, portable: portable)
+            }
+        }
+        fixed_order_sgemm_use_portable_kernel(0)
+    }
+
+    func checkEveryEntry(transA: Bool, transB: Bool, portable: Bool) {
+        for (m, n, k) in [(1, 1, 1), (2, 17, 3), (3, 40, 9), (5, 33, 20), (6, 48, 31), (7, 50, 64), (13, 97, 5), (8, 16, 0)] {
+            for (alpha, beta): (Float, Float) in [(1, 0), (0.5, 0), (1, 1), (2, -0.25)] {
+                let a = seededValues(m * k, seed: 1), b = seededValues(k * n, seed: 2), c0 = seededValues(m * n, seed: 3)
+                var c = c0
+                BLAS.sgemm(fixedOrder: true, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                           a: a, lda: transA ? m : k, b: b, ldb: transB ? k : n, beta: beta, c: &c, ldc: n)
+                let expected = k == 0
+                    ? c0.map { beta == 0 ? 0 : beta * $0 }
+                    : Self.chain(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b,
+                                 beta: beta, c: c0)
+                #expect(c == expected, "(\(m), \(n), \(k)) alpha \(alpha) beta \(beta) \(transA) \(transB) \(portable)")
+            }
+        }
+    }
+
+    /// A column block of B gives the same bits alone as inside a wider product, wherever it sits;
+    /// likewise a row block of A (OpenBLAS does not promise this).
+    @Test func blocksDoNotDependOnTheirNeighbours() {
+        let (m, k, n) = (96, 864, 49 * 8)
+        let a = seededValues(m * k, seed: 4), b = seededValues(k * n, seed: 5)
+        var whole = [Float](repeating: 0, count: m * n)
+        BLAS.sgemm(fixedOrder: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &whole, ldc: n)
+        for first in [0, 49, 5 * 49] {
+            var part = [Float](repeating: 0, count: m * 49)
+            let columns = (0..<k).flatMap { p in b[(p * n + first)..<(p * n + first + 49)] }
+            BLAS.sgemm(fixedOrder: true, m: m, n: 49, k: k, a: a, lda: k, b: columns, ldb: 49, c: &part, ldc: 49)
+            let inside = (0..<m).flatMap { i in whole[(i * n + first)..<(i * n + first + 49)] }
+            #expect(part == inside, "columns from \(first)")
+        }
+        var rows = [Float](repeating: 0, count: 7 * n)
+        BLAS.sgemm(fixedOrder: true, m: 7, n: n, k: k, a: Array(a[(11 * k)...]), lda: k, b: b, ldb: n, c: &rows, ldc: n)
+        #expect(rows == Array(whole[(11 * n)..<(18 * n)]), "rows 11..<18")
+    }
+}
