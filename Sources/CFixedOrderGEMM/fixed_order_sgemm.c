@@ -139,31 +139,57 @@ static _Atomic int portable_only = 0;
 
 void fixed_order_sgemm_use_portable_kernel(int yes) { portable_only = yes != 0; }
 
+/// The tile kernel this CPU runs (both give the same bits).
+typedef void (*TileKernel)(long, long, long, const float *, long, long, const float *, Tile, long, float, float,
+                           float *, long);
+
+static TileKernel tile_kernel(void) {
+#if defined(__x86_64__)
+    if (!portable_only && has_avx2_fma()) return tile_avx2;
+#endif
+    return tile_portable;
+}
+
+/// C[:, first ..< first + columns] from the packed panels of those columns (`block`).
+static void multiply_block(TileKernel tile, long m, long k, float alpha, const float *a, long rs, long cs,
+                           const float *block, long first, long columns, float beta, float *c, long ldc) {
+    Tile acc;
+    const long panels = (columns + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
+    for (long top = 0; top < m; top += TILE_ROWS) {
+        const long rows = m - top < TILE_ROWS ? m - top : TILE_ROWS;
+        const long step = panels_per_tile(rows);
+        for (long q = 0; q < panels; q += step) {
+            const long group = panels - q < step ? panels - q : step;
+            const long width = columns - q * PANEL_COLUMNS;
+            tile(rows, group, k, a + top * rs, rs, cs, block + q * k * PANEL_COLUMNS, acc,
+                 width < group * PANEL_COLUMNS ? width : group * PANEL_COLUMNS, alpha, beta,
+                 c + top * ldc + first + q * PANEL_COLUMNS, ldc);
+        }
+    }
+}
+
 void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
                        const float *a, long lda, const float *b, long ldb, float beta,
                        float *c, long ldc, float *block) {
     // A(i, p) = a[i rs + p cs]
     const long rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
-    void (*tile)(long, long, long, const float *, long, long, const float *, Tile, long, float, float, float *, long) =
-        tile_portable;
-#if defined(__x86_64__)
-    if (!portable_only && has_avx2_fma()) tile = tile_avx2;
-#endif
-    Tile acc;
+    const TileKernel tile = tile_kernel();
     for (long first = 0; first < n; first += BLOCK_COLUMNS) {
         const long columns = n - first < BLOCK_COLUMNS ? n - first : BLOCK_COLUMNS;
-        const long panels = (columns + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
         pack_block(b, ldb, trans_b, k, first, columns, block);
-        for (long top = 0; top < m; top += TILE_ROWS) {
-            const long rows = m - top < TILE_ROWS ? m - top : TILE_ROWS;
-            const long step = panels_per_tile(rows);
-            for (long q = 0; q < panels; q += step) {
-                const long group = panels - q < step ? panels - q : step;
-                const long width = columns - q * PANEL_COLUMNS;
-                tile(rows, group, k, a + top * rs, rs, cs, block + q * k * PANEL_COLUMNS, acc,
-                     width < group * PANEL_COLUMNS ? width : group * PANEL_COLUMNS, alpha, beta,
-                     c + top * ldc + first + q * PANEL_COLUMNS, ldc);
-            }
-        }
+        multiply_block(tile, m, k, alpha, a, rs, cs, block, first, columns, beta, c, ldc);
+    }
+}
+
+long fixed_order_sgemm_packed_floats(long k, long n) {
+    return (n + PANEL_COLUMNS - 1) / PANEL_COLUMNS * PANEL_COLUMNS * (k > 0 ? k : 1);
+}
+
+void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *a, long lda, const float *packed,
+                              float beta, float *c, long ldc) {
+    const TileKernel tile = tile_kernel();
+    for (long first = 0; first < n; first += BLOCK_COLUMNS) {
+        const long columns = n - first < BLOCK_COLUMNS ? n - first : BLOCK_COLUMNS;
+        multiply_block(tile, m, k, alpha, a, lda, 1, packed + first * k, first, columns, beta, c, ldc);
     }
 }

@@ -39,8 +39,7 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
-        let work = m * n * k
-        let parts = work < splitWork ? 1 : min(work >> 22, max(m, n) / 64)
+        let parts = splitParts(m, n, k)
         guard parts > 1 else {
             return product(fixedOrder, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         }
@@ -54,6 +53,42 @@ public enum BLAS {
                     let (c0, c1) = (n * part / parts, n * (part + 1) / parts)
                     product(fixedOrder, transA, transB, m, c1 - c0, k, alpha, a, lda, transB ? b + c0 * ldb : b + c0, ldb,
                             beta, c + c0, ldc)
+                }
+            }
+        }
+    }
+
+    /// How many parts a product of m n k multiply-adds is cut into (see `sgemm`).
+    private static func splitParts(_ m: Int, _ n: Int, _ k: Int) -> Int {
+        let work = m * n * k
+        return work < splitWork ? 1 : min(work >> 22, max(m, n) / 64)
+    }
+
+    /// Floats of a (k, n) matrix packed in panels of 16 columns for `sgemmFixedOrder`.
+    public static func packedFloats(k: Int, n: Int) -> Int { fixed_order_sgemm_packed_floats(k, n) }
+
+    /// C (m, n) = alpha A (m, k) B (k, n) + beta C, as `sgemm(fixedOrder: true)` (the same bits), with
+    /// B already packed in panels of 16 columns (`Im2col.panels`). Large products are cut as in
+    /// `sgemm`, columns at panel boundaries.
+    public static func sgemmFixedOrder(
+        m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        packedB: UnsafePointer<Float>, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        let parts = splitParts(m, n, k)
+        guard parts > 1 else {
+            return fixed_order_sgemm_packed(m, n, k, alpha, a, lda, packedB, beta, c, ldc)
+        }
+        let panels = (n + 15) / 16
+        Parallel.forEach(parts, workPerItem: Parallel.minimumWorkToSplit) { range in
+            for part in range {
+                if m >= n {  // rows r0 ..< r1 of C and A
+                    let (r0, r1) = (m * part / parts, m * (part + 1) / parts)
+                    fixed_order_sgemm_packed(r1 - r0, n, k, alpha, a + r0 * lda, lda, packedB, beta, c + r0 * ldc, ldc)
+                } else {  // panels p0 ..< p1 of B: columns 16 p0 ..< min(n, 16 p1)
+                    let (p0, p1) = (panels * part / parts, panels * (part + 1) / parts)
+                    let (c0, c1) = (16 * p0, min(n, 16 * p1))
+                    fixed_order_sgemm_packed(m, c1 - c0, k, alpha, a, lda, packedB + c0 * max(k, 1), beta, c + c0, ldc)
                 }
             }
         }

@@ -38,20 +38,7 @@ public enum Im2col {
         let paddedCount = g.batch * g.channels * height * width
         let padded = BufferCache.shared.allocate(paddedCount)
         defer { BufferCache.shared.release(padded, count: paddedCount) }
-        // padded[b, c, y + p, x + p] = x[b, c, y, x], zero elsewhere.
-        Parallel.forEach(g.batch * g.channels, workPerItem: height * width) { planes in
-            for plane in planes {
-                let target = padded + plane * height * width, source = x + plane * g.height * g.width
-                target.update(repeating: 0, count: g.padding * width)
-                for y in 0..<g.height {
-                    let row = target + (y + g.padding) * width
-                    row.update(repeating: 0, count: g.padding)
-                    copy(row + g.padding, source + y * g.width, g.width)
-                    (row + g.padding + g.width).update(repeating: 0, count: g.padding)
-                }
-                (target + (g.height + g.padding) * width).update(repeating: 0, count: g.padding * width)
-            }
-        }
+        pad(x, g, into: padded)
         lower(padded, g, height: height, width: width, cols)
     }
 
@@ -70,6 +57,82 @@ public enum Im2col {
                     }
                 }
             }
+        }
+    }
+
+    /// `im2col` at stride 1 for `BLAS.sgemmFixedOrder`: the same (C k k, B Ho Wo) matrix, packed in
+    /// panels of 16 columns (`BLAS.packedFloats`): entry (r, n) at packed[(n / 16) 16 R + 16 r + n % 16]
+    /// for R = C k k rows; the columns past B Ho Wo of the last panel are 0.
+    ///
+    /// The input is copied once into a zero-bordered (B, C, H + 2p, W + 2p) buffer; there a panel's
+    /// 16 columns of row (c, i, j) are a few runs (one per output row it covers), each contiguous and
+    /// at the same place for every row but for the offset of (c, i, j).
+    public static func panels(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ packed: UnsafeMutablePointer<Float>) {
+        precondition(g.stride == 1, "Im2col.panels: stride 1 only")
+        let k = g.kernel, rows = g.columnRows, columns = g.columnCount, panelSize = 16 * rows
+        let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
+        let paddedCount = g.batch * g.channels * height * width
+        let padded = BufferCache.shared.allocate(paddedCount)
+        defer { BufferCache.shared.release(padded, count: paddedCount) }
+        pad(x, g, into: padded)
+        let runs = PanelRuns(g, paddedHeight: height, paddedWidth: width)
+        if columns % 16 != 0 {
+            let last = packed + (columns / 16) * panelSize
+            for r in 0..<rows { (last + 16 * r + columns % 16).update(repeating: 0, count: 16 - columns % 16) }
+        }
+        Parallel.forEach(g.channels, workPerItem: 2 * k * k * columns) { channelRange in
+            runs.withRuns { panelRuns in
+                // Panel by panel: each panel's rows are written in order, 64 bytes apart.
+                for (panel, runs) in panelRuns.enumerated() {
+                    for c in channelRange {
+                        for i in 0..<k {
+                            for j in 0..<k {
+                                let r = (c * k + i) * k + j
+                                let source = padded + (c * height + i) * width + j
+                                let target = packed + panel * panelSize + 16 * r
+                                for run in runs { copyRun(target + Int(run.lane), source + Int(run.source), Int(run.count)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// padded[b, c, y + p, x + p] = x[b, c, y, x], 0 elsewhere: (B, C, H + 2p, W + 2p).
+    static func pad(_ x: UnsafePointer<Float>, _ g: ConvGeometry, into padded: UnsafeMutablePointer<Float>) {
+        let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
+        Parallel.forEach(g.batch * g.channels, workPerItem: height * width) { planes in
+            let first = padded + planes.lowerBound * height * width
+            first.update(repeating: 0, count: planes.count * height * width)
+            for plane in planes {
+                let target = padded + plane * height * width + g.padding * width + g.padding
+                let source = x + plane * g.height * g.width
+                if g.width <= 16 {
+                    for y in 0..<g.height { copyRun(target + y * width, source + y * g.width, g.width) }
+                } else {
+                    for y in 0..<g.height { copy(target + y * width, source + y * g.width, g.width) }
+                }
+            }
+        }
+    }
+
+    /// target[0..<count] = source[0..<count] for a run of 1 to 16 floats: two overlapping 8- or
+    /// 4-float moves cover it exactly (nothing outside it is read or written).
+    @inline(__always)
+    static func copyRun(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
+        func move<V: SIMD>(_ type: V.Type, _ offset: Int) where V.Scalar == Float {
+            UnsafeMutableRawPointer(target + offset).storeBytes(
+                of: UnsafeRawPointer(source + offset).loadUnaligned(as: V.self), as: V.self)
+        }
+        if count >= 8 {
+            move(SIMD8<Float>.self, 0)
+            move(SIMD8<Float>.self, count - 8)
+        } else if count >= 4 {
+            move(SIMD4<Float>.self, 0)
+            move(SIMD4<Float>.self, count - 4)
+        } else {
+            for t in 0..<count { target[t] = source[t] }
         }
     }
 
@@ -144,5 +207,54 @@ public enum Im2col {
             i += 8
         }
         while i < count { target[i] = source[i]; i += 1 }
+    }
+}
+
+/// Where the 16 columns of each panel come from in a zero-bordered input (`Im2col.panels`): runs
+/// of columns in one output row, as (lane in the panel, offset in the padded batch of row (0, 0, 0),
+/// length). The same for every row (c, i, j) but for its offset (c H' + i) W' + j.
+struct PanelRuns {
+    struct Run { let lane: Int32, count: Int32, source: Int32 }
+    private let runs: [Run]
+    /// Panel p's runs are runs[starts[p] ..< starts[p + 1]].
+    private let starts: [Int]
+
+    init(_ g: ConvGeometry, paddedHeight: Int, paddedWidth: Int) {
+        let columns = g.columnCount, outPlane = g.outHeight * g.outWidth
+        var runs: [Run] = [], starts = [0]
+        for panel in 0..<(columns + 15) / 16 {
+            var n = 16 * panel
+            let end = min(columns, n + 16)
+            while n < end {
+                let (b, q) = n.quotientAndRemainder(dividingBy: outPlane)
+                let (oy, ox) = q.quotientAndRemainder(dividingBy: g.outWidth)
+                let count = min(end - n, g.outWidth - ox)
+                let source = (b * g.channels * paddedHeight + oy) * paddedWidth + ox
+                runs.append(Run(lane: Int32(n - 16 * panel), count: Int32(count), source: Int32(source)))
+                n += count
+            }
+            starts.append(runs.count)
+        }
+        (self.runs, self.starts) = (runs, starts)
+    }
+
+    /// `body` over the panels' runs, without reference counting in the loop.
+    func withRuns(_ body: (PanelSequence) -> Void) {
+        runs.withUnsafeBufferPointer { runs in
+            starts.withUnsafeBufferPointer { starts in body(PanelSequence(runs: runs, starts: starts)) }
+        }
+    }
+
+    struct PanelSequence: Sequence, IteratorProtocol {
+        let runs: UnsafeBufferPointer<Run>, starts: UnsafeBufferPointer<Int>
+        var panel = 0
+
+        init(runs: UnsafeBufferPointer<Run>, starts: UnsafeBufferPointer<Int>) { (self.runs, self.starts) = (runs, starts) }
+
+        mutating func next() -> UnsafeBufferPointer<Run>? {
+            guard panel + 1 < starts.count else { return nil }
+            defer { panel += 1 }
+            return UnsafeBufferPointer(rebasing: runs[starts[panel]..<starts[panel + 1]])
+        }
     }
 }

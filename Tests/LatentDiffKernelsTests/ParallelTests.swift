@@ -56,6 +56,23 @@ import Testing
         } } }
         #expect(cols == expected)
     }
+
+    /// The panels `BLAS.sgemmFixedOrder` reads hold im2col's matrix, 16 columns to a panel, with
+    /// zeros past the last column; on rows narrower and wider than a panel.
+    @Test(arguments: [(3, 1, 6, 5), (3, 0, 6, 5), (5, 2, 6, 5), (1, 0, 6, 5), (3, 1, 20, 18), (2, 1, 4, 4)])
+    func panelsHoldTheIm2colMatrix(kernel: Int, padding: Int, height: Int, width: Int) {
+        let g = ConvGeometry(batch: 3, channels: 2, height: height, width: width, kernel: kernel, stride: 1, padding: padding)
+        let x = seededValues(3 * 2 * height * width, seed: 2)
+        var cols = [Float](repeating: .nan, count: g.columnRows * g.columnCount)
+        Im2col.im2col(x, g, &cols)
+        var packed = [Float](repeating: .nan, count: BLAS.packedFloats(k: g.columnRows, n: g.columnCount))
+        Im2col.panels(x, g, &packed)
+        var expected = [Float](repeating: 0, count: packed.count)
+        for r in 0..<g.columnRows {
+            for n in 0..<g.columnCount { expected[(n / 16) * 16 * g.columnRows + 16 * r + n % 16] = cols[r * g.columnCount + n] }
+        }
+        #expect(packed == expected)
+    }
 }
 
 @Suite struct BufferCacheTests {

@@ -40,6 +40,26 @@ import Testing
         let oh = (7 + 2 * padding - kernel) / stride + 1
         #expect(y.shape == [3, 5, oh, oh])
         expectClose(y.values, naiveConv(x, w, b, stride: stride, padding: padding))
+        // Without gradients (inference), the fixed-order product.
+        let inference = conv2d(x.detached(), weight: w.detached(), bias: b.detached(), stride: stride, padding: padding)
+        expectClose(inference.values, naiveConv(x, w, b, stride: stride, padding: padding))
+    }
+
+    /// Inference: an image's output bits are the same alone as in a batch, split into chunks or not.
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0)])
+    func conv2dImageAloneEqualsImageInABatch(kernel: Int, stride: Int, padding: Int) {
+        let x = seededTensor([5, 3, 9, 9], seed: 4, requiresGrad: false)
+        let w = seededTensor([7, 3, kernel, kernel], seed: 5, requiresGrad: false)
+        let b = seededTensor([7], seed: 6, requiresGrad: false)
+        let whole = conv2d(x, weight: w, bias: b, stride: stride, padding: padding)
+        let chunked = conv2d(x, weight: w, bias: b, stride: stride, padding: padding, columnBudget: 2 * 27 * 81)
+        #expect(chunked.values == whole.values)
+        let perImage = whole.count / 5
+        for k in [0, 3] {
+            let image = Tensor(shape: [1, 3, 9, 9], values: Array(x.values[(k * 243)..<((k + 1) * 243)]))
+            let alone = conv2d(image, weight: w, bias: b, stride: stride, padding: padding)
+            #expect(alone.values == Array(whole.values[(k * perImage)..<((k + 1) * perImage)]), "image \(k)")
+        }
     }
 
     @Test func groupNormMatchesNaiveLoops() {

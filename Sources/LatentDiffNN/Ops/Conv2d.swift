@@ -126,19 +126,28 @@ private func flippedKernel(_ weight: Tensor) -> Tensor {
 private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
                            outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
                            bias: UnsafePointer<Float>?, accumulate: Bool, fixedOrder: Bool) {
-    Im2col.im2col(input, g, buffers.columns)
+    // In the fixed order at stride 1, the columns are lowered straight into the kernel's panels.
+    let packed = fixedOrder && g.stride == 1
+    if packed { Im2col.panels(input, g, buffers.columns) } else { Im2col.im2col(input, g, buffers.columns) }
+    // C (O, n) (+)= W (O, C k k) cols (C k k, n)
+    func multiply(n: Int, beta: Float, c: UnsafeMutablePointer<Float>) {
+        if packed {
+            BLAS.sgemmFixedOrder(m: outChannels, n: n, k: g.columnRows, a: weight, lda: g.columnRows,
+                                 packedB: buffers.columns, beta: beta, c: c, ldc: n)
+        } else {
+            BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: n, k: g.columnRows, a: weight, lda: g.columnRows,
+                       b: buffers.columns, ldb: n, beta: beta, c: c, ldc: n)
+        }
+    }
     let plane = g.outHeight * g.outWidth
     guard g.batch > 1 else {
         if let bias, !accumulate {
             for o in 0..<outChannels { (output + o * plane).update(repeating: bias[o], count: plane) }
         }
-        BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: plane, k: g.columnRows, a: weight, lda: g.columnRows,
-                   b: buffers.columns, ldb: plane, beta: accumulate || bias != nil ? 1 : 0, c: output, ldc: plane)
-        return
+        return multiply(n: plane, beta: accumulate || bias != nil ? 1 : 0, c: output)
     }
-    // Y (O, Bc Ho Wo) = W (O, C k k) cols (C k k, Bc Ho Wo)
-    BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: g.columnCount, k: g.columnRows, a: weight,
-               lda: g.columnRows, b: buffers.columns, ldb: g.columnCount, c: buffers.product, ldc: g.columnCount)
+    // Y (O, Bc Ho Wo), then reordered to (Bc, O, Ho, Wo)
+    multiply(n: g.columnCount, beta: 0, c: buffers.product)
     scatterChannelMajor(buffers.product, to: output, batch: g.batch, channels: outChannels,
                         plane: plane, bias: bias, accumulate: accumulate)
 }
@@ -162,7 +171,9 @@ struct ConvChunks {
         let fewest = (whole.batch + perChunk - 1) / perChunk
         count = fewest > 1 ? min(whole.batch, (fewest + 3) / 4 * 4) : fewest
         let largest = min(whole.batch, perChunk)
-        columnCapacity = max(1, largest * columnsPerImage)
+        // Forward columns packed in panels (`Im2col.panels`) round up to 16 columns.
+        let packedForward = BLAS.packedFloats(k: whole.columnRows, n: largest * outPlane)
+        columnCapacity = max(1, largest * columnsPerImage, packedForward)
         // Single images need no channel-major product.
         productCapacity = largest > 1 ? largest * max(outChannels * outPlane, whole.channels * inPlane) : 1
     }
