@@ -68,7 +68,7 @@ public enum BLAS {
     public static func packedFloats(k: Int, n: Int) -> Int { fixed_order_sgemm_packed_floats(k, n) }
 
     /// C (m, n) = alpha A (m, k) B (k, n) + beta C, as `sgemm(fixedOrder: true)` (the same bits), with
-    /// B already packed in panels of 16 columns (`Im2col.panels`). Large products are cut as in
+    /// B already packed in panels of 16 columns (`PanelLowering`). Large products are cut as in
     /// `sgemm`, columns at panel boundaries.
     public static func sgemmFixedOrder(
         m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,

@@ -60,45 +60,6 @@ public enum Im2col {
         }
     }
 
-    /// `im2col` at stride 1 for `BLAS.sgemmFixedOrder`: the same (C k k, B Ho Wo) matrix, packed in
-    /// panels of 16 columns (`BLAS.packedFloats`): entry (r, n) at packed[(n / 16) 16 R + 16 r + n % 16]
-    /// for R = C k k rows; the columns past B Ho Wo of the last panel are 0.
-    ///
-    /// The input is copied once into a zero-bordered (B, C, H + 2p, W + 2p) buffer; there a panel's
-    /// 16 columns of row (c, i, j) are a few runs (one per output row it covers), each contiguous and
-    /// at the same place for every row but for the offset of (c, i, j).
-    public static func panels(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ packed: UnsafeMutablePointer<Float>) {
-        precondition(g.stride == 1, "Im2col.panels: stride 1 only")
-        let k = g.kernel, rows = g.columnRows, columns = g.columnCount, panelSize = 16 * rows
-        let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
-        let paddedCount = g.batch * g.channels * height * width
-        let padded = BufferCache.shared.allocate(paddedCount)
-        defer { BufferCache.shared.release(padded, count: paddedCount) }
-        pad(x, g, into: padded)
-        let runs = PanelRuns(g, paddedHeight: height, paddedWidth: width)
-        if columns % 16 != 0 {
-            let last = packed + (columns / 16) * panelSize
-            for r in 0..<rows { (last + 16 * r + columns % 16).update(repeating: 0, count: 16 - columns % 16) }
-        }
-        Parallel.forEach(g.channels, workPerItem: 2 * k * k * columns) { channelRange in
-            runs.withRuns { panelRuns in
-                // Panel by panel: each panel's rows are written in order, 64 bytes apart.
-                for (panel, runs) in panelRuns.enumerated() {
-                    for c in channelRange {
-                        for i in 0..<k {
-                            for j in 0..<k {
-                                let r = (c * k + i) * k + j
-                                let source = padded + (c * height + i) * width + j
-                                let target = packed + panel * panelSize + 16 * r
-                                for run in runs { copyRun(target + Int(run.lane), source + Int(run.source), Int(run.count)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// padded[b, c, y + p, x + p] = x[b, c, y, x], 0 elsewhere: (B, C, H + 2p, W + 2p).
     static func pad(_ x: UnsafePointer<Float>, _ g: ConvGeometry, into padded: UnsafeMutablePointer<Float>) {
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
@@ -210,7 +171,7 @@ public enum Im2col {
     }
 }
 
-/// Where the 16 columns of each panel come from in a zero-bordered input (`Im2col.panels`): runs
+/// Where the 16 columns of each panel come from in a zero-bordered input (`PanelLowering`): runs
 /// of columns in one output row, as (lane in the panel, offset in the padded batch of row (0, 0, 0),
 /// length). The same for every row (c, i, j) but for its offset (c H' + i) W' + j.
 struct PanelRuns {
@@ -238,23 +199,68 @@ struct PanelRuns {
         (self.runs, self.starts) = (runs, starts)
     }
 
-    /// `body` over the panels' runs, without reference counting in the loop.
-    func withRuns(_ body: (PanelSequence) -> Void) {
-        runs.withUnsafeBufferPointer { runs in
-            starts.withUnsafeBufferPointer { starts in body(PanelSequence(runs: runs, starts: starts)) }
-        }
+    var panelCount: Int { starts.count - 1 }
+
+    /// `body` over the runs of one panel, without reference counting in the loop.
+    func withRuns(of panel: Int, _ body: (UnsafeBufferPointer<Run>) -> Void) {
+        runs.withUnsafeBufferPointer { runs in body(UnsafeBufferPointer(rebasing: runs[starts[panel]..<starts[panel + 1]])) }
+    }
+}
+
+/// `im2col` at stride 1 for `BLAS.sgemmFixedOrder`, a few panels at a time: the same
+/// (R = C k k, B Ho Wo) matrix, cut into panels of 16 columns.
+///
+/// The input is copied once into a zero-bordered (B, C, H + 2p, W + 2p) buffer; there a panel's
+/// 16 columns of row (c, i, j) are a few runs (one per output row it covers), each contiguous and
+/// at the same place for every row but for the offset of (c, i, j) (`PanelRuns`).
+public final class PanelLowering {
+    public let geometry: ConvGeometry
+    /// Panels of 16 columns covering the B Ho Wo columns.
+    public var panelCount: Int { runs.panelCount }
+    private let padded: UnsafeMutablePointer<Float>, paddedCount: Int
+    private let paddedHeight: Int, paddedWidth: Int
+    private let runs: PanelRuns
+
+    /// x (B, C, H, W) as `g` describes it; stride 1.
+    public init(_ x: UnsafePointer<Float>, _ g: ConvGeometry) {
+        precondition(g.stride == 1, "PanelLowering: stride 1 only")
+        geometry = g
+        (paddedHeight, paddedWidth) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
+        paddedCount = g.batch * g.channels * paddedHeight * paddedWidth
+        padded = BufferCache.shared.allocate(paddedCount)
+        Im2col.pad(x, g, into: padded)
+        runs = PanelRuns(g, paddedHeight: paddedHeight, paddedWidth: paddedWidth)
     }
 
-    struct PanelSequence: Sequence, IteratorProtocol {
-        let runs: UnsafeBufferPointer<Run>, starts: UnsafeBufferPointer<Int>
-        var panel = 0
+    deinit { BufferCache.shared.release(padded, count: paddedCount) }
 
-        init(runs: UnsafeBufferPointer<Run>, starts: UnsafeBufferPointer<Int>) { (self.runs, self.starts) = (runs, starts) }
-
-        mutating func next() -> UnsafeBufferPointer<Run>? {
-            guard panel + 1 < starts.count else { return nil }
-            defer { panel += 1 }
-            return UnsafeBufferPointer(rebasing: runs[starts[panel]..<starts[panel + 1]])
+    /// Writes panels `range`, one after another, each (R, 16): entry (r, n) of the matrix at
+    /// packed[(n / 16 - range.lowerBound) 16 R + 16 r + n % 16]; columns past B Ho Wo are 0.
+    public func lower(_ range: Range<Int>, into packed: UnsafeMutablePointer<Float>) {
+        let g = geometry, k = g.kernel, rows = g.columnRows, panelSize = 16 * rows
+        let (padded, height, width) = (self.padded, paddedHeight, paddedWidth)
+        for panel in range {
+            let target = packed + (panel - range.lowerBound) * panelSize
+            let width16 = min(16, g.columnCount - 16 * panel)
+            if width16 < 16 {
+                for r in 0..<rows { (target + 16 * r + width16).update(repeating: 0, count: 16 - width16) }
+            }
+            // Run by run, every row: a run's length is the same in every row.
+            runs.withRuns(of: panel) { runs in
+                for run in runs {
+                    var row = target + Int(run.lane)
+                    let (source, count) = (padded + Int(run.source), Int(run.count))
+                    for c in 0..<g.channels {
+                        for i in 0..<k {
+                            let line = source + (c * height + i) * width
+                            for j in 0..<k {
+                                Im2col.copyRun(row, line + j, count)
+                                row += 16
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

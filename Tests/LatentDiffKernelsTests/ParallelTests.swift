@@ -65,13 +65,20 @@ import Testing
         let x = seededValues(3 * 2 * height * width, seed: 2)
         var cols = [Float](repeating: .nan, count: g.columnRows * g.columnCount)
         Im2col.im2col(x, g, &cols)
-        var packed = [Float](repeating: .nan, count: BLAS.packedFloats(k: g.columnRows, n: g.columnCount))
-        Im2col.panels(x, g, &packed)
-        var expected = [Float](repeating: 0, count: packed.count)
+        let lowering = x.withUnsafeBufferPointer { PanelLowering($0.baseAddress!, g) }
+        #expect(lowering.panelCount == (g.columnCount + 15) / 16)
+        var expected = [Float](repeating: 0, count: lowering.panelCount * 16 * g.columnRows)
         for r in 0..<g.columnRows {
             for n in 0..<g.columnCount { expected[(n / 16) * 16 * g.columnRows + 16 * r + n % 16] = cols[r * g.columnCount + n] }
         }
+        // All the panels at once, and the last two by themselves.
+        var packed = [Float](repeating: .nan, count: expected.count)
+        lowering.lower(0..<lowering.panelCount, into: &packed)
         #expect(packed == expected)
+        let tail = lowering.panelCount - 2 ..< lowering.panelCount
+        var last = [Float](repeating: .nan, count: 2 * 16 * g.columnRows)
+        lowering.lower(tail, into: &last)
+        #expect(last == Array(expected[(tail.lowerBound * 16 * g.columnRows)...]))
     }
 }
 

@@ -35,7 +35,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let backwardByConvolution = stride == 1 && transposedPadding >= 0
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
-    let fixedOrder = Tensor.isInference(inputs)
+    let fixedOrder = stride == 1 || Tensor.isInference(inputs)
     return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
         FlopCount.addProduct(m: outChannels, n: whole.columnCount, k: whole.columnRows)
         Parallel.forEach(chunks.count, workPerItem: chunkWork) { range in
@@ -85,7 +85,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
                     let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
                                                   width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
                     convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
-                                  output: dx + xChunk, bias: nil, accumulate: true, fixedOrder: false)
+                                  output: dx + xChunk, bias: nil, accumulate: true, fixedOrder: true)
                 } else {
                     // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
                     BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
@@ -120,36 +120,56 @@ private func flippedKernel(_ weight: Tensor) -> Tensor {
 }
 
 /// One chunk of a convolution: output[b, o, :] (+)= (W (O, C k k) im2col(input))[o, b, :] + bias[o].
-/// input (Bc, C, H, W), output (Bc, O, Ho, Wo). One image's product is its output: sgemm writes
-/// (or adds) there directly, after the bias is filled in (OpenBLAS would zero C first anyway).
-/// Either way an entry is the product, plus the bias or the old value when there is one.
+/// input (Bc, C, H, W), output (Bc, O, Ho, Wo). One image's product is its output: the product is
+/// written (or added) there directly, after the bias is filled in; several images' product is
+/// channel-major (O, Bc Ho Wo), reordered afterwards. Either way an entry is the product, plus the
+/// bias or the old value when there is one.
 private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
                            outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
                            bias: UnsafePointer<Float>?, accumulate: Bool, fixedOrder: Bool) {
-    // In the fixed order at stride 1, the columns are lowered straight into the kernel's panels.
-    let packed = fixedOrder && g.stride == 1
-    if packed { Im2col.panels(input, g, buffers.columns) } else { Im2col.im2col(input, g, buffers.columns) }
-    // C (O, n) (+)= W (O, C k k) cols (C k k, n)
-    func multiply(n: Int, beta: Float, c: UnsafeMutablePointer<Float>) {
-        if packed {
-            BLAS.sgemmFixedOrder(m: outChannels, n: n, k: g.columnRows, a: weight, lda: g.columnRows,
-                                 packedB: buffers.columns, beta: beta, c: c, ldc: n)
-        } else {
-            BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: n, k: g.columnRows, a: weight, lda: g.columnRows,
-                       b: buffers.columns, ldb: n, beta: beta, c: c, ldc: n)
+    let plane = g.outHeight * g.outWidth, rows = g.columnRows, single = g.batch == 1
+    let (product, columns) = single ? (output, plane) : (buffers.product, g.columnCount)
+    if single, let bias, !accumulate {
+        for o in 0..<outChannels { (output + o * plane).update(repeating: bias[o], count: plane) }
+    }
+    let beta: Float = single && (accumulate || bias != nil) ? 1 : 0
+    if fixedOrder && g.stride == 1 {
+        multiplyByPanels(input, g, weight: weight, outChannels: outChannels, beta: beta, product: product)
+    } else {
+        // Y (O, Bc Ho Wo) (+)= W (O, C k k) cols (C k k, Bc Ho Wo)
+        Im2col.im2col(input, g, buffers.columns)
+        BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: columns, k: rows, a: weight, lda: rows,
+                   b: buffers.columns, ldb: columns, beta: beta, c: product, ldc: columns)
+    }
+    if !single {
+        scatterChannelMajor(product, to: output, batch: g.batch, channels: outChannels,
+                            plane: plane, bias: bias, accumulate: accumulate)
+    }
+}
+
+/// Y (O, B Ho Wo) = W (O, C k k) im2col(input) + beta Y in the fixed order, at stride 1: the
+/// columns are lowered into the kernel's panels (`PanelLowering`) a block at a time, into a buffer
+/// that stays in cache until multiplied. Blocks are spread over threads (the fixed order makes
+/// their bits independent of that).
+private func multiplyByPanels(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
+                              outChannels: Int, beta: Float, product: UnsafeMutablePointer<Float>) {
+    let lowering = PanelLowering(input, g)
+    let rows = g.columnRows, columns = g.columnCount
+    // Blocks of about 128 KB of panels (at least 3 panels, the kernel's block).
+    let blockPanels = max(3, (1 << 15) / (16 * rows)), blockSize = 16 * rows * blockPanels
+    let blocks = (lowering.panelCount + blockPanels - 1) / blockPanels
+    Parallel.forEach(blocks, workPerItem: outChannels * blockSize) { range in
+        let packed = BufferCache.shared.allocate(blockSize)
+        defer { BufferCache.shared.release(packed, count: blockSize) }
+        for block in range {
+            let panels = block * blockPanels ..< min(lowering.panelCount, (block + 1) * blockPanels)
+            lowering.lower(panels, into: packed)
+            let first = 16 * panels.lowerBound
+            // Y[:, first ..< first + n] (+)= W cols[:, first ..< first + n]
+            BLAS.sgemmFixedOrder(m: outChannels, n: min(columns, 16 * panels.upperBound) - first, k: rows, a: weight,
+                                 lda: rows, packedB: packed, beta: beta, c: product + first, ldc: columns)
         }
     }
-    let plane = g.outHeight * g.outWidth
-    guard g.batch > 1 else {
-        if let bias, !accumulate {
-            for o in 0..<outChannels { (output + o * plane).update(repeating: bias[o], count: plane) }
-        }
-        return multiply(n: plane, beta: accumulate || bias != nil ? 1 : 0, c: output)
-    }
-    // Y (O, Bc Ho Wo), then reordered to (Bc, O, Ho, Wo)
-    multiply(n: g.columnCount, beta: 0, c: buffers.product)
-    scatterChannelMajor(buffers.product, to: output, batch: g.batch, channels: outChannels,
-                        plane: plane, bias: bias, accumulate: accumulate)
 }
 
 /// The batch of a convolution split into equal-as-can-be chunks of whole images, so that the
@@ -171,9 +191,7 @@ struct ConvChunks {
         let fewest = (whole.batch + perChunk - 1) / perChunk
         count = fewest > 1 ? min(whole.batch, (fewest + 3) / 4 * 4) : fewest
         let largest = min(whole.batch, perChunk)
-        // Forward columns packed in panels (`Im2col.panels`) round up to 16 columns.
-        let packedForward = BLAS.packedFloats(k: whole.columnRows, n: largest * outPlane)
-        columnCapacity = max(1, largest * columnsPerImage, packedForward)
+        columnCapacity = max(1, largest * columnsPerImage)
         // Single images need no channel-major product.
         productCapacity = largest > 1 ? largest * max(outChannels * outPlane, whole.channels * inPlane) : 1
     }
