@@ -9,7 +9,8 @@ import COpenBLAS
 /// OpenBLAS' bits for an entry depend on the product's shape and the entry's place in it (measured:
 /// 352 of 4,704 entries differ between N = 49 and N = 98). With `fixedOrder`, every entry is one FMA
 /// chain over k in order (`fixed_order_sgemm`), so a sample's columns or rows come out the same
-/// whatever batch they are part of: inference uses it, so batched sampling keeps a seed's bits.
+/// whatever batch they are part of: inference uses it, so batched sampling keeps a seed's bits
+/// (and stride-1 convolutions always, where it is also the faster).
 public enum BLAS {
     /// Sets OpenBLAS to one thread, once.
     private static let singleThreaded: Void = openblas_set_num_threads(1)

@@ -72,7 +72,7 @@ extension Benchmark {
     }
 
     /// One denoising step (one DDIM step from t = 999, guidance 1) for `count` CIFAR-10 latents
-    /// (4, 8, 8), each evaluated on its own as the sampler does.
+    /// (4, 8, 8), evaluated in batches as the sampler does (one per thread).
     static func denoisingStep(_ name: String, count: Int) -> Benchmark {
         Benchmark(name: name, unit: .milliseconds, items: count, flopFactor: 1) { threads, _ in
             let model = try randomModel(imageShape: [3, 32, 32])

@@ -4,13 +4,16 @@ import LatentDiffKernels
 /// x (B, Cin, H, W), weight (Cout, Cin, k, k), bias (Cout) -> y (B, Cout, Ho, Wo) with
 /// Ho = (H + 2 padding - k) / stride + 1.
 ///
-/// Lowered to one sgemm per chunk of the batch: im2col gives cols (Cin k k, Bc Ho Wo), then
+/// Lowered to one product per chunk of the batch: im2col gives cols (Cin k k, Bc Ho Wo), then
 /// Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols, reordered to NCHW. Chunks keep cols within 1 MB,
 /// so sgemm reads them from cache (measured faster than one whole-batch product, whose columns
 /// spill to memory), and are spread over threads. Chunks depend on the shapes only, and each
 /// chunk's weight gradient is summed in chunk order, so results do not depend on threads.
-/// Without gradients (inference) the products are `BLAS.sgemm(fixedOrder:)`'s, so an image's
-/// output bits do not depend on the batch it is part of either.
+///
+/// At stride 1 (forward and dx) and in inference, the product is the fixed-order kernel's
+/// (`BLAS.sgemmFixedOrder`, columns lowered into its panels a block at a time): an image's output
+/// bits do not depend on the batch it is part of, and it measured faster than im2col + OpenBLAS
+/// on these shapes. Stride-2 training products and dW stay on OpenBLAS.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 18)
 }
