@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -10,6 +11,10 @@
 // Products are separate multiplies and adds: only the explicit fmaf / _mm256_fmadd_ps fuse.
 #pragma clang fp contract(off)
 
+// The inner loops are not instrumented by ThreadSanitizer (it would slow them 20x or more): they
+// share nothing but the disjoint parts of C and of the packed panels their callers give each thread.
+#define NOT_THREAD_SANITIZED __attribute__((no_sanitize("thread")))
+
 // A tile of C: up to TILE_ROWS rows of A against 16-column panels of B; blocks of
 // BLOCK_PANELS panels are packed at once (rows of B read whole), about 170 KB at k = 864.
 enum { TILE_ROWS = 6, PANEL_COLUMNS = 16, BLOCK_PANELS = 3, BLOCK_COLUMNS = BLOCK_PANELS * PANEL_COLUMNS };
@@ -17,7 +22,7 @@ enum { TILE_ROWS = 6, PANEL_COLUMNS = 16, BLOCK_PANELS = 3, BLOCK_COLUMNS = BLOC
 long fixed_order_sgemm_block_floats(long k) { return (k > 0 ? k : 1) * BLOCK_COLUMNS; }
 
 /// Panel q of the block holds B(p, first + 16 q + j) at block[(q k + p) 16 + j], 0 past `columns`.
-static void pack_block(const float *b, long ldb, bool trans_b, long k, long first, long columns, float *block) {
+NOT_THREAD_SANITIZED static void pack_block(const float *b, long ldb, bool trans_b, long k, long first, long columns, float *block) {
     const long panels = (columns + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
     if (columns < panels * PANEL_COLUMNS) {
         float *last = block + (panels - 1) * k * PANEL_COLUMNS;
@@ -45,7 +50,7 @@ static void pack_block(const float *b, long ldb, bool trans_b, long k, long firs
 typedef float Tile[TILE_ROWS][BLOCK_COLUMNS];
 
 /// C(i, j) = alpha * acc (+ beta * C(i, j)) for the rows x columns corner of a tile.
-static void store_tile(const Tile acc, long rows, long columns, float alpha, float beta, float *c, long ldc) {
+NOT_THREAD_SANITIZED static void store_tile(const Tile acc, long rows, long columns, float alpha, float beta, float *c, long ldc) {
     for (long i = 0; i < rows; i++) {
         for (long j = 0; j < columns; j++) {
             float value = acc[i][j];
@@ -61,7 +66,7 @@ static void store_tile(const Tile acc, long rows, long columns, float alpha, flo
 
 /// acc[i][16 q + j] = sum over p, in order, of A(i, p) B(p, 16 q + j), with A(i, p) = a[i rs + p cs],
 /// for `rows` rows and `panels` panels of the block: any CPU.
-static void tile_portable(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
+NOT_THREAD_SANITIZED static void tile_portable(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
                           Tile acc, long width, float alpha, float beta, float *c, long ldc) {
     for (long i = 0; i < rows; i++)
         for (long j = 0; j < panels * PANEL_COLUMNS; j++) acc[i][j] = 0;
@@ -82,7 +87,7 @@ static void tile_portable(long rows, long panels, long k, const float *a, long r
 /// `tile_portable` with two 8-float FMA accumulators per row and panel; `rows` and `panels` are
 /// constants where inlined (rows x panels x 2 <= 12 accumulators in registers).
 __attribute__((target("avx2,fma"), always_inline))
-static inline void tile_avx2_fixed(const long rows, const long panels, long k, const float *a, long rs, long cs,
+NOT_THREAD_SANITIZED static inline void tile_avx2_fixed(const long rows, const long panels, long k, const float *a, long rs, long cs,
                                    const float *block, Tile acc, long width, float alpha, float beta, float *c,
                                    long ldc) {
     __m256 sums[TILE_ROWS][2 * BLOCK_PANELS];
@@ -120,7 +125,7 @@ static inline void tile_avx2_fixed(const long rows, const long panels, long k, c
 static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
 
 __attribute__((target("avx2,fma")))
-static void tile_avx2(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
+NOT_THREAD_SANITIZED static void tile_avx2(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
                       Tile acc, long width, float alpha, float beta, float *c, long ldc) {
 #define TILE_CASE(R, P) \
     if (rows == R && panels == P) return tile_avx2_fixed(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
@@ -191,5 +196,56 @@ void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *
     for (long first = 0; first < n; first += BLOCK_COLUMNS) {
         const long columns = n - first < BLOCK_COLUMNS ? n - first : BLOCK_COLUMNS;
         multiply_block(tile, m, k, alpha, a, lda, 1, packed + first * k, first, columns, beta, c, ldc);
+    }
+}
+
+/// target[0 ..< count] = source[0 ..< count] for 1 to 16 floats: two overlapping 8- or 4-float
+/// moves cover a run exactly (nothing outside it is read or written).
+NOT_THREAD_SANITIZED static inline void copy_run(float *target, const float *source, long count) {
+    if (count >= 8) {
+        memcpy(target, source, 32);
+        memcpy(target + count - 8, source + count - 8, 32);
+    } else if (count >= 4) {
+        memcpy(target, source, 16);
+        memcpy(target + count - 4, source + count - 4, 16);
+    } else {
+        for (long t = 0; t < count; t++) target[t] = source[t];
+    }
+}
+
+NOT_THREAD_SANITIZED void fixed_order_pad(const float *x, float *padded, long planes, long h, long w, long p) {
+    const long height = h + 2 * p, width = w + 2 * p;
+    memset(padded, 0, (size_t)(planes * height * width) * sizeof(float));
+    for (long q = 0; q < planes; q++) {
+        float *target = padded + q * height * width + p * width + p;
+        const float *source = x + q * h * w;
+        for (long y = 0; y < h; y++) {
+            if (w <= 16) {
+                copy_run(target + y * width, source + y * w, w);
+            } else {
+                memcpy(target + y * width, source + y * w, (size_t)w * sizeof(float));
+            }
+        }
+    }
+}
+
+NOT_THREAD_SANITIZED void fixed_order_lower_panel(float *panel, const float *padded, long channels, long kernel, long height,
+                             long width, const int *runs, long run_count, long columns) {
+    const long rows = channels * kernel * kernel;
+    if (columns < PANEL_COLUMNS) {
+        for (long r = 0; r < rows; r++)
+            for (long j = columns; j < PANEL_COLUMNS; j++) panel[r * PANEL_COLUMNS + j] = 0;
+    }
+    // Run by run, every row: a run's length is the same in every row.
+    for (long index = 0; index < run_count; index++) {
+        const long lane = runs[3 * index], count = runs[3 * index + 1];
+        const float *source = padded + runs[3 * index + 2];
+        float *row = panel + lane;
+        for (long c = 0; c < channels; c++) {
+            for (long i = 0; i < kernel; i++) {
+                const float *line = source + (c * height + i) * width;
+                for (long j = 0; j < kernel; j++, row += PANEL_COLUMNS) copy_run(row, line + j, count);
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+import CFixedOrderGEMM
+
 /// The shape of a 2-D convolution over NCHW images with a square kernel.
 public struct ConvGeometry: Equatable, Sendable {
     public let batch: Int, channels: Int, height: Int, width: Int
@@ -64,36 +66,8 @@ public enum Im2col {
     static func pad(_ x: UnsafePointer<Float>, _ g: ConvGeometry, into padded: UnsafeMutablePointer<Float>) {
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
         Parallel.forEach(g.batch * g.channels, workPerItem: height * width) { planes in
-            let first = padded + planes.lowerBound * height * width
-            first.update(repeating: 0, count: planes.count * height * width)
-            for plane in planes {
-                let target = padded + plane * height * width + g.padding * width + g.padding
-                let source = x + plane * g.height * g.width
-                if g.width <= 16 {
-                    for y in 0..<g.height { copyRun(target + y * width, source + y * g.width, g.width) }
-                } else {
-                    for y in 0..<g.height { copy(target + y * width, source + y * g.width, g.width) }
-                }
-            }
-        }
-    }
-
-    /// target[0..<count] = source[0..<count] for a run of 1 to 16 floats: two overlapping 8- or
-    /// 4-float moves cover it exactly (nothing outside it is read or written).
-    @inline(__always)
-    static func copyRun(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
-        func move<V: SIMD>(_ type: V.Type, _ offset: Int) where V.Scalar == Float {
-            UnsafeMutableRawPointer(target + offset).storeBytes(
-                of: UnsafeRawPointer(source + offset).loadUnaligned(as: V.self), as: V.self)
-        }
-        if count >= 8 {
-            move(SIMD8<Float>.self, 0)
-            move(SIMD8<Float>.self, count - 8)
-        } else if count >= 4 {
-            move(SIMD4<Float>.self, 0)
-            move(SIMD4<Float>.self, count - 4)
-        } else {
-            for t in 0..<count { target[t] = source[t] }
+            fixed_order_pad(x + planes.lowerBound * g.height * g.width, padded + planes.lowerBound * height * width,
+                            planes.count, g.height, g.width, g.padding)
         }
     }
 
@@ -175,14 +149,15 @@ public enum Im2col {
 /// of columns in one output row, as (lane in the panel, offset in the padded batch of row (0, 0, 0),
 /// length). The same for every row (c, i, j) but for its offset (c H' + i) W' + j.
 struct PanelRuns {
-    struct Run { let lane: Int32, count: Int32, source: Int32 }
-    private let runs: [Run]
-    /// Panel p's runs are runs[starts[p] ..< starts[p + 1]].
+    /// (lane, count, source) per run, panel after panel.
+    private let runs: [Int32]
+    /// Panel p's runs are runs[3 starts[p] ..< 3 starts[p + 1]].
     private let starts: [Int]
 
     init(_ g: ConvGeometry, paddedHeight: Int, paddedWidth: Int) {
         let columns = g.columnCount, outPlane = g.outHeight * g.outWidth
-        var runs: [Run] = [], starts = [0]
+        var runs: [Int32] = [], starts = [0]
+        runs.reserveCapacity(3 * ((columns + 15) / 16) * (16 / max(1, min(16, g.outWidth)) + 2))
         for panel in 0..<(columns + 15) / 16 {
             var n = 16 * panel
             let end = min(columns, n + 16)
@@ -191,19 +166,23 @@ struct PanelRuns {
                 let (oy, ox) = q.quotientAndRemainder(dividingBy: g.outWidth)
                 let count = min(end - n, g.outWidth - ox)
                 let source = (b * g.channels * paddedHeight + oy) * paddedWidth + ox
-                runs.append(Run(lane: Int32(n - 16 * panel), count: Int32(count), source: Int32(source)))
+                runs.append(Int32(n - 16 * panel))
+                runs.append(Int32(count))
+                runs.append(Int32(source))
                 n += count
             }
-            starts.append(runs.count)
+            starts.append(runs.count / 3)
         }
         (self.runs, self.starts) = (runs, starts)
     }
 
     var panelCount: Int { starts.count - 1 }
 
-    /// `body` over the runs of one panel, without reference counting in the loop.
-    func withRuns(of panel: Int, _ body: (UnsafeBufferPointer<Run>) -> Void) {
-        runs.withUnsafeBufferPointer { runs in body(UnsafeBufferPointer(rebasing: runs[starts[panel]..<starts[panel + 1]])) }
+    /// `body` over the (lane, count, source) triples of one panel's runs.
+    func withRuns(of panel: Int, _ body: (UnsafeBufferPointer<Int32>) -> Void) {
+        runs.withUnsafeBufferPointer { runs in
+            body(UnsafeBufferPointer(rebasing: runs[(3 * starts[panel])..<(3 * starts[panel + 1])]))
+        }
     }
 }
 
@@ -237,29 +216,12 @@ public final class PanelLowering {
     /// Writes panels `range`, one after another, each (R, 16): entry (r, n) of the matrix at
     /// packed[(n / 16 - range.lowerBound) 16 R + 16 r + n % 16]; columns past B Ho Wo are 0.
     public func lower(_ range: Range<Int>, into packed: UnsafeMutablePointer<Float>) {
-        let g = geometry, k = g.kernel, rows = g.columnRows, panelSize = 16 * rows
-        let (padded, height, width) = (self.padded, paddedHeight, paddedWidth)
+        let g = geometry, panelSize = 16 * g.columnRows
         for panel in range {
-            let target = packed + (panel - range.lowerBound) * panelSize
-            let width16 = min(16, g.columnCount - 16 * panel)
-            if width16 < 16 {
-                for r in 0..<rows { (target + 16 * r + width16).update(repeating: 0, count: 16 - width16) }
-            }
-            // Run by run, every row: a run's length is the same in every row.
             runs.withRuns(of: panel) { runs in
-                for run in runs {
-                    var row = target + Int(run.lane)
-                    let (source, count) = (padded + Int(run.source), Int(run.count))
-                    for c in 0..<g.channels {
-                        for i in 0..<k {
-                            let line = source + (c * height + i) * width
-                            for j in 0..<k {
-                                Im2col.copyRun(row, line + j, count)
-                                row += 16
-                            }
-                        }
-                    }
-                }
+                fixed_order_lower_panel(packed + (panel - range.lowerBound) * panelSize, padded, g.channels, g.kernel,
+                                        paddedHeight, paddedWidth, runs.baseAddress!, runs.count / 3,
+                                        min(16, g.columnCount - 16 * panel))
             }
         }
     }

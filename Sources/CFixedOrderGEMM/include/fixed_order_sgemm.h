@@ -22,6 +22,20 @@ long fixed_order_sgemm_packed_floats(long k, long n);
 void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *a, long lda, const float *packed,
                               float beta, float *c, long ldc);
 
+/// Convolutions at stride 1 lowered into the packed layout, from an input copied into a
+/// zero-bordered buffer (`fixed_order_pad`) of planes height x width (the padded sizes).
+
+/// padded[q][y + p][x + p] = x[q][y][x] for `planes` planes of h x w, 0 on a border of p:
+/// planes of (h + 2p) x (w + 2p).
+void fixed_order_pad(const float *x, float *padded, long planes, long h, long w, long p);
+
+/// One panel of im2col's matrix at stride 1, rows r = (c kernel + i) kernel + j: for each run
+/// (lane, count, source) of `runs` (3 ints each) and each row, panel[16 r + lane + t] =
+/// padded[source + (c height + i) width + j + t] for t < count (count <= 16); lanes from
+/// `columns` to 16 are 0.
+void fixed_order_lower_panel(float *panel, const float *padded, long channels, long kernel, long height,
+                             long width, const int *runs, long run_count, long columns);
+
 /// With a nonzero `yes`, every later product uses the portable kernel (for tests: it must give the
 /// AVX2 kernel's bits).
 void fixed_order_sgemm_use_portable_kernel(int yes);
