@@ -83,6 +83,10 @@ NOT_THREAD_SANITIZED static void tile_portable(long rows, long panels, long k, c
     store_tile(acc, rows, width, alpha, beta, c, ldc);
 }
 
+/// Tiles of 4 to 6 rows take one panel at a time, of 3 rows two, of 1 or 2 rows three: enough
+/// independent accumulators to keep both FMA units busy.
+static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
+
 #if defined(__x86_64__)
 /// `tile_portable` with two 8-float FMA accumulators per row and panel; `rows` and `panels` are
 /// constants where inlined (rows x panels x 2 <= 12 accumulators in registers).
@@ -120,10 +124,6 @@ NOT_THREAD_SANITIZED static inline void tile_avx2_fixed(const long rows, const l
     }
 }
 
-/// Tiles of 4 to 6 rows take one panel at a time, of 3 rows two, of 1 or 2 rows three: enough
-/// independent accumulators to keep both FMA units busy.
-static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
-
 __attribute__((target("avx2,fma")))
 NOT_THREAD_SANITIZED static void tile_avx2(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
                       Tile acc, long width, float alpha, float beta, float *c, long ldc) {
@@ -136,8 +136,6 @@ NOT_THREAD_SANITIZED static void tile_avx2(long rows, long panels, long k, const
 }
 
 static bool has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
-#else
-static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
 #endif
 
 static _Atomic int portable_only = 0;
@@ -184,10 +182,6 @@ void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float a
         pack_block(b, ldb, trans_b, k, first, columns, block);
         multiply_block(tile, m, k, alpha, a, rs, cs, block, first, columns, beta, c, ldc);
     }
-}
-
-long fixed_order_sgemm_packed_floats(long k, long n) {
-    return (n + PANEL_COLUMNS - 1) / PANEL_COLUMNS * PANEL_COLUMNS * (k > 0 ? k : 1);
 }
 
 void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *a, long lda, const float *packed,

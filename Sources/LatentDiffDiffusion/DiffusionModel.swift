@@ -95,9 +95,7 @@ extension DiffusionModel {
             throw .init(.numeric, "latent \(i / size) holds NaN or infinity")
         }
         let images = Tensor(zeros: [count] + imageShape)
-        let batches = Parallel.groups(count, threads: threads, largest: Self.codingBatchLimit)
-        Parallel.forEachItem(batches.count, threads: threads) { b in
-            let batch = batches[b]
+        Parallel.forEachBatch(count, threads: threads, largest: Self.codingBatchLimit) { batch in
             let latent = Tensor(zeros: [batch.count] + latentShape)
             for i in 0..<(batch.count * size) { latent.data[i] = latents[batch.lowerBound * size + i] }
             let image = codec.decode(latent)
@@ -113,9 +111,7 @@ extension DiffusionModel {
     public func encode(_ images: Tensor, threads: Int) -> [Float] {
         let count = images.shape[0], size = latentCount, imageSize = config.codec.imageCount
         let latents = Tensor(zeros: [count] + latentShape)
-        let batches = Parallel.groups(count, threads: threads, largest: Self.codingBatchLimit)
-        Parallel.forEachItem(batches.count, threads: threads) { b in
-            let batch = batches[b]
+        Parallel.forEachBatch(count, threads: threads, largest: Self.codingBatchLimit) { batch in
             let image = Tensor(zeros: [batch.count] + imageShape)
             image.data.update(from: images.data + batch.lowerBound * imageSize, count: batch.count * imageSize)
             let latent = codec.encode(image)

@@ -47,11 +47,9 @@ public struct Sampler: Sendable {
         let states = (0..<count).map { k in
             SampleState(size: size, philox: philox, index: UInt64(firstIndex + k))
         }
-        let batches = Parallel.groups(count, threads: threads, largest: Self.batchLimit)
         for (stepIndex, t) in timesteps.enumerated() {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
-            Parallel.forEachItem(batches.count, threads: threads) { b in
-                let batch = batches[b]
+            Parallel.forEachBatch(count, threads: threads, largest: Self.batchLimit) { batch in
                 guidedOutputs(Array(states[batch]), shape: latentShape, t: t, labels: Array(labels[batch]),
                               guidance: settings.guidance, model: model)
                 for k in batch {

@@ -65,9 +65,6 @@ public enum BLAS {
         return work < splitWork ? 1 : min(work >> 22, max(m, n) / 64)
     }
 
-    /// Floats of a (k, n) matrix packed in panels of 16 columns for `sgemmFixedOrder`.
-    public static func packedFloats(k: Int, n: Int) -> Int { fixed_order_sgemm_packed_floats(k, n) }
-
     /// C (m, n) = alpha A (m, k) B (k, n) + beta C, as `sgemm(fixedOrder: true)` (the same bits), with
     /// B already packed in panels of 16 columns (`PanelLowering`). Large products are cut as in
     /// `sgemm`, columns at panel boundaries.

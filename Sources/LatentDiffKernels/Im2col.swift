@@ -71,7 +71,8 @@ public enum Im2col {
         }
     }
 
-    /// `im2col` of an input already padded to (B, C, height, width), read with padding 0.
+    /// `im2col` at stride 2 or more of an input already padded to (B, C, height, width), read with
+    /// padding 0.
     private static func lower(_ x: UnsafePointer<Float>, _ g: ConvGeometry, height: Int, width: Int,
                               _ cols: UnsafeMutablePointer<Float>) {
         let k = g.kernel, s = g.stride, columns = g.columnCount
@@ -85,11 +86,7 @@ public enum Im2col {
                             let image = x + (b * g.channels + c) * height * width + i * width + j
                             for oy in 0..<g.outHeight {
                                 let source = image + oy * s * width
-                                if s == 1 {
-                                    copy(row, source, g.outWidth)
-                                } else {
-                                    for ox in 0..<g.outWidth { row[ox] = source[ox * s] }
-                                }
+                                for ox in 0..<g.outWidth { row[ox] = source[ox * s] }
                                 row += g.outWidth
                             }
                         }
@@ -129,19 +126,6 @@ public enum Im2col {
                 }
             }
         }
-    }
-
-    /// target[0..<count] = source[0..<count], eight floats at a time (the runs are short, so a
-    /// memmove call per run would cost more than the copy).
-    @inline(__always)
-    static func copy(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            UnsafeMutableRawPointer(target + i).storeBytes(
-                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { target[i] = source[i]; i += 1 }
     }
 }
 

@@ -69,11 +69,12 @@ private let workerKey: pthread_key_t = {
 }()
 
 extension Parallel {
-    /// `count` items cut into contiguous, nearly equal groups of at most `largest` items, and at
-    /// least one group per thread (when there are as many items): batches for `forEachItem`.
-    public static func groups(_ count: Int, threads: Int, largest: Int) -> [Range<Int>] {
-        let groupCount = max(min(count, max(1, threads)), (count + largest - 1) / max(1, largest))
-        return (0..<groupCount).map { part($0, of: groupCount, count: count) }
+    /// Calls `body(batch)` for contiguous, nearly equal batches covering 0..<count, of at most
+    /// `largest` items and at least one per thread (when there are as many items), spread over
+    /// `threads` threads as `forEachItem` spreads items.
+    public static func forEachBatch(_ count: Int, threads: Int, largest: Int, _ body: (Range<Int>) -> Void) {
+        let batchCount = max(min(count, max(1, threads)), (count + largest - 1) / max(1, largest))
+        forEachItem(batchCount, threads: threads) { body(part($0, of: batchCount, count: count)) }
     }
 
     /// Calls `body(i)` for every i in 0..<count, on `threads` threads (thread t takes i = t,

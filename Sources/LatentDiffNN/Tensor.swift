@@ -104,13 +104,13 @@ public final class Tensor: @unchecked Sendable {
 }
 
 extension Tensor {
-    /// Makes the output of an op. `forward` fills the output, zeroed first unless `overwrites` says
-    /// that `forward` writes every element; when any input requires a gradient, `backward` is
-    /// recorded and will be called with the output once its gradient is known.
     /// Whether an op on `inputs` records nothing (none requires a gradient): inference, whose
     /// products use the fixed summation order so a sample's bits do not depend on its batch.
     static func isInference(_ inputs: [Tensor]) -> Bool { !inputs.contains { $0.requiresGrad } }
 
+    /// Makes the output of an op. `forward` fills the output, zeroed first unless `overwrites` says
+    /// that `forward` writes every element; when any input requires a gradient, `backward` is
+    /// recorded and will be called with the output once its gradient is known.
     static func make(
         shape: [Int], inputs: [Tensor], overwrites: Bool = false,
         forward: (UnsafeMutablePointer<Float>) -> Void,

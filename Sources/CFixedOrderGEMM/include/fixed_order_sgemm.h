@@ -14,10 +14,8 @@ void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float a
                        const float *a, long lda, const float *b, long ldb, float beta,
                        float *c, long ldc, float *block);
 
-/// Floats of B (k, n) packed in panels of 16 columns: B(p, j) at
-/// packed[(j / 16) 16 k + 16 p + j % 16], the columns past n of the last panel 0.
-long fixed_order_sgemm_packed_floats(long k, long n);
-
+/// B (k, n) packed in panels of 16 columns: B(p, j) at packed[(j / 16) 16 k + 16 p + j % 16], the
+/// columns past n of the last panel 0.
 /// `fixed_order_sgemm` (same bits) of A (m, k), not transposed, and B already packed as above.
 void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *a, long lda, const float *packed,
                               float beta, float *c, long ldc);
