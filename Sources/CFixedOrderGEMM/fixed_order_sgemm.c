@@ -64,23 +64,55 @@ NOT_THREAD_SANITIZED static void store_tile(const Tile acc, long rows, long colu
     }
 }
 
-/// acc[i][16 q + j] = sum over p, in order, of A(i, p) B(p, 16 q + j), with A(i, p) = a[i rs + p cs],
-/// for `rows` rows and `panels` panels of the block: any CPU.
-NOT_THREAD_SANITIZED static void tile_portable(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
-                          Tile acc, long width, float alpha, float beta, float *c, long ldc) {
-    for (long i = 0; i < rows; i++)
-        for (long j = 0; j < panels * PANEL_COLUMNS; j++) acc[i][j] = 0;
-    for (long q = 0; q < panels; q++) {
-        for (long p = 0; p < k; p++) {
-            const float *row = block + (q * k + p) * PANEL_COLUMNS;
+/// acc[i][16 q + j] += A(i, p) B(p, 16 q + j) for p in order, for `rows` rows and `panels` panels:
+/// p runs over `lines` lines of `length` positions, A(i, (l, t)) = a_rows[i][l line_stride + t step],
+/// B(p, 16 q + j) = block[q panel_stride + 16 p + j]. Any CPU.
+NOT_THREAD_SANITIZED static void accumulate_portable(long rows, long panels, const float *const *a_rows, long lines,
+                                                     long line_stride, long length, long step, const float *block,
+                                                     long panel_stride, Tile acc) {
+    for (long l = 0; l < lines; l++) {
+        for (long t = 0; t < length; t++, block += PANEL_COLUMNS) {
             for (long i = 0; i < rows; i++) {
-                const float ai = a[i * rs + p * cs];
-                for (long j = 0; j < PANEL_COLUMNS; j++)
-                    acc[i][q * PANEL_COLUMNS + j] = fmaf(ai, row[j], acc[i][q * PANEL_COLUMNS + j]);
+                const float ai = a_rows[i][l * line_stride + t * step];
+                for (long q = 0; q < panels; q++) {
+                    const float *row = block + q * panel_stride;
+                    for (long j = 0; j < PANEL_COLUMNS; j++)
+                        acc[i][q * PANEL_COLUMNS + j] = fmaf(ai, row[j], acc[i][q * PANEL_COLUMNS + j]);
+                }
             }
         }
     }
+}
+
+static void clear_tile(Tile acc, long rows, long panels) {
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < panels * PANEL_COLUMNS; j++) acc[i][j] = 0;
+}
+
+/// acc = A(i, p) B(p, 16 q + j) summed over p in order, with A(i, p) = a[i rs + p cs]; then C
+/// from it (`store_tile`). Any CPU.
+NOT_THREAD_SANITIZED static void tile_portable(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
+                          Tile acc, long width, float alpha, float beta, float *c, long ldc) {
+    const float *a_rows[TILE_ROWS];
+    for (long i = 0; i < rows; i++) a_rows[i] = a + i * rs;
+    clear_tile(acc, rows, panels);
+    accumulate_portable(rows, panels, a_rows, 1, 0, k, cs, block, k * PANEL_COLUMNS, acc);
     store_tile(acc, rows, width, alpha, beta, c, ldc);
+}
+
+/// The weight gradient's tile at stride 1 (`fixed_order_conv_weight_gradient`): acc[i][16 q + j] =
+/// sum over the output positions n = (s, y, x) of the batch, in order, of
+/// padded[s image_floats + offsets[i] + y width + x] * block[q panel_stride + 16 n + j]. Any CPU.
+NOT_THREAD_SANITIZED static void weight_tile_portable(long rows, long panels, const float *padded, long image_floats,
+                                                      const long *offsets, long batch, long out_h, long out_w,
+                                                      long width, const float *block, long panel_stride, Tile acc) {
+    clear_tile(acc, rows, panels);
+    for (long s = 0; s < batch; s++) {
+        const float *a_rows[TILE_ROWS];
+        for (long i = 0; i < rows; i++) a_rows[i] = padded + s * image_floats + offsets[i];
+        accumulate_portable(rows, panels, a_rows, out_h, width, out_w, 1, block + s * out_h * out_w * PANEL_COLUMNS,
+                            panel_stride, acc);
+    }
 }
 
 /// Tiles of 4 to 6 rows take one panel at a time, of 3 rows two, of 1 or 2 rows three: enough
@@ -88,25 +120,39 @@ NOT_THREAD_SANITIZED static void tile_portable(long rows, long panels, long k, c
 static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
 
 #if defined(__x86_64__)
-/// `tile_portable` with two 8-float FMA accumulators per row and panel; `rows` and `panels` are
-/// constants where inlined (rows x panels x 2 <= 12 accumulators in registers).
+/// `accumulate_portable` into two 8-float FMA accumulators per row and panel (`sums`); `rows` and
+/// `panels` are constants where inlined (rows x panels x 2 <= 12 accumulators in registers).
+__attribute__((target("avx2,fma"), always_inline))
+NOT_THREAD_SANITIZED static inline void accumulate_avx2(const long rows, const long panels, const float *const *a_rows,
+                                                        long lines, long line_stride, long length, long step,
+                                                        const float *block, long panel_stride,
+                                                        __m256 sums[TILE_ROWS][2 * BLOCK_PANELS]) {
+    for (long l = 0; l < lines; l++) {
+        for (long t = 0; t < length; t++, block += PANEL_COLUMNS) {
+            __m256 columns[2 * BLOCK_PANELS];
+            for (long v = 0; v < 2 * panels; v++)
+                columns[v] = _mm256_loadu_ps(block + (v / 2) * panel_stride + (v % 2) * 8);
+            const long at = l * line_stride + t * step;
+            for (long i = 0; i < rows; i++) {
+                const __m256 ai = _mm256_broadcast_ss(a_rows[i] + at);
+                for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_fmadd_ps(ai, columns[v], sums[i][v]);
+            }
+        }
+    }
+}
+
+/// `tile_portable` on AVX2 + FMA.
 __attribute__((target("avx2,fma"), always_inline))
 NOT_THREAD_SANITIZED static inline void tile_avx2_fixed(const long rows, const long panels, long k, const float *a, long rs, long cs,
                                    const float *block, Tile acc, long width, float alpha, float beta, float *c,
                                    long ldc) {
     __m256 sums[TILE_ROWS][2 * BLOCK_PANELS];
-    for (long i = 0; i < rows; i++)
+    const float *a_rows[TILE_ROWS];
+    for (long i = 0; i < rows; i++) {
+        a_rows[i] = a + i * rs;
         for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_setzero_ps();
-    for (long p = 0; p < k; p++) {
-        __m256 columns[2 * BLOCK_PANELS];
-        for (long v = 0; v < 2 * panels; v++)
-            columns[v] = _mm256_loadu_ps(block + ((v / 2) * k + p) * PANEL_COLUMNS + (v % 2) * 8);
-        const float *column = a + p * cs;
-        for (long i = 0; i < rows; i++) {
-            const __m256 ai = _mm256_broadcast_ss(column + i * rs);
-            for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_fmadd_ps(ai, columns[v], sums[i][v]);
-        }
     }
+    accumulate_avx2(rows, panels, a_rows, 1, 0, k, cs, block, k * PANEL_COLUMNS, sums);
     if (width < panels * PANEL_COLUMNS) {  // a partial panel: through `acc`
         for (long i = 0; i < rows; i++)
             for (long v = 0; v < 2 * panels; v++) _mm256_storeu_ps(acc[i] + v * 8, sums[i][v]);
@@ -124,15 +170,49 @@ NOT_THREAD_SANITIZED static inline void tile_avx2_fixed(const long rows, const l
     }
 }
 
+/// `weight_tile_portable` on AVX2 + FMA.
+__attribute__((target("avx2,fma"), always_inline))
+NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, const long panels, const float *padded,
+                                                               long image_floats, const long *offsets, long batch,
+                                                               long out_h, long out_w, long width, const float *block,
+                                                               long panel_stride, Tile acc) {
+    __m256 sums[TILE_ROWS][2 * BLOCK_PANELS];
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_setzero_ps();
+    for (long s = 0; s < batch; s++) {
+        const float *a_rows[TILE_ROWS];
+        for (long i = 0; i < rows; i++) a_rows[i] = padded + s * image_floats + offsets[i];
+        accumulate_avx2(rows, panels, a_rows, out_h, width, out_w, 1, block + s * out_h * out_w * PANEL_COLUMNS,
+                        panel_stride, sums);
+    }
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < 2 * panels; v++) _mm256_storeu_ps(acc[i] + v * 8, sums[i][v]);
+}
+
+/// The tile shapes compiled with constant sizes: X(rows, panels).
+#define FOR_EACH_TILE_SHAPE(X) X(6, 1) X(5, 1) X(4, 1) X(3, 2) X(3, 1) X(2, 3) X(2, 2) X(2, 1) X(1, 3) X(1, 2) X(1, 1)
+
 __attribute__((target("avx2,fma")))
 NOT_THREAD_SANITIZED static void tile_avx2(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
                       Tile acc, long width, float alpha, float beta, float *c, long ldc) {
 #define TILE_CASE(R, P) \
     if (rows == R && panels == P) return tile_avx2_fixed(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
-    TILE_CASE(6, 1) TILE_CASE(5, 1) TILE_CASE(4, 1) TILE_CASE(3, 2) TILE_CASE(3, 1)
-    TILE_CASE(2, 3) TILE_CASE(2, 2) TILE_CASE(2, 1) TILE_CASE(1, 3) TILE_CASE(1, 2) TILE_CASE(1, 1)
+    FOR_EACH_TILE_SHAPE(TILE_CASE)
 #undef TILE_CASE
     tile_portable(rows, panels, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
+}
+
+__attribute__((target("avx2,fma")))
+NOT_THREAD_SANITIZED static void weight_tile_avx2(long rows, long panels, const float *padded, long image_floats,
+                                                  const long *offsets, long batch, long out_h, long out_w, long width,
+                                                  const float *block, long panel_stride, Tile acc) {
+#define TILE_CASE(R, P)                                                                                          \
+    if (rows == R && panels == P)                                                                                \
+        return weight_tile_avx2_fixed(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, block,   \
+                                      panel_stride, acc);
+    FOR_EACH_TILE_SHAPE(TILE_CASE)
+#undef TILE_CASE
+    weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, block, panel_stride, acc);
 }
 
 static bool has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
@@ -142,15 +222,32 @@ static _Atomic int portable_only = 0;
 
 void fixed_order_sgemm_use_portable_kernel(int yes) { portable_only = yes != 0; }
 
-/// The tile kernel this CPU runs (both give the same bits).
+/// The tile kernels this CPU runs (both give the same bits).
 typedef void (*TileKernel)(long, long, long, const float *, long, long, const float *, Tile, long, float, float,
                            float *, long);
+typedef void (*WeightTileKernel)(long, long, const float *, long, const long *, long, long, long, long, const float *,
+                                 long, Tile);
+
+static bool use_avx2(void) {
+#if defined(__x86_64__)
+    return !portable_only && has_avx2_fma();
+#else
+    return false;
+#endif
+}
 
 static TileKernel tile_kernel(void) {
 #if defined(__x86_64__)
-    if (!portable_only && has_avx2_fma()) return tile_avx2;
+    if (use_avx2()) return tile_avx2;
 #endif
     return tile_portable;
+}
+
+static WeightTileKernel weight_tile_kernel(void) {
+#if defined(__x86_64__)
+    if (use_avx2()) return weight_tile_avx2;
+#endif
+    return weight_tile_portable;
 }
 
 /// C[:, first ..< first + columns] from the packed panels of those columns (`block`).
@@ -190,6 +287,49 @@ void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *
     for (long first = 0; first < n; first += BLOCK_COLUMNS) {
         const long columns = n - first < BLOCK_COLUMNS ? n - first : BLOCK_COLUMNS;
         multiply_block(tile, m, k, alpha, a, lda, 1, packed + first * k, first, columns, beta, c, ldc);
+    }
+}
+
+void fixed_order_conv_weight_gradient(const float *padded, const float *dy, long batch, long channels, long kernel,
+                                      long height, long width, long out_channels, int accumulate, float *dw,
+                                      float *scratch) {
+    const long kk = kernel * kernel, rows_total = channels * kk;
+    const long out_h = height - kernel + 1, out_w = width - kernel + 1, plane = out_h * out_w;
+    const long panels = (out_channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
+    const long panel_stride = batch * plane * PANEL_COLUMNS, image_floats = channels * height * width;
+    // dY packed in panels of 16 channels: scratch[q panel_stride + 16 (s plane + t) + j] = dy[s, 16 q + j, t]
+    if (out_channels < panels * PANEL_COLUMNS) {
+        float *last = scratch + (panels - 1) * panel_stride;
+        for (long i = 0; i < panel_stride; i++) last[i] = 0;
+    }
+    for (long s = 0; s < batch; s++) {
+        for (long o = 0; o < out_channels; o++) {
+            const float *source = dy + (s * out_channels + o) * plane;
+            float *target = scratch + (o / PANEL_COLUMNS) * panel_stride + s * plane * PANEL_COLUMNS + o % PANEL_COLUMNS;
+            for (long t = 0; t < plane; t++) target[t * PANEL_COLUMNS] = source[t];
+        }
+    }
+    const WeightTileKernel tile = weight_tile_kernel();
+    Tile acc;
+    for (long top = 0; top < rows_total; top += TILE_ROWS) {
+        const long rows = rows_total - top < TILE_ROWS ? rows_total - top : TILE_ROWS;
+        // Row r = (c k + i) k + j of im2col's matrix starts at (c height + i) width + j of an image.
+        long offsets[TILE_ROWS];
+        for (long i = 0; i < rows; i++) {
+            const long r = top + i, c = r / kk;
+            offsets[i] = (c * height + (r % kk) / kernel) * width + r % kernel;
+        }
+        const long step = panels_per_tile(rows);
+        for (long q = 0; q < panels; q += step) {
+            const long group = panels - q < step ? panels - q : step;
+            tile(rows, group, padded, image_floats, offsets, batch, out_h, out_w, width, scratch + q * panel_stride,
+                 panel_stride, acc);
+            const long left = out_channels - q * PANEL_COLUMNS, columns = left < group * PANEL_COLUMNS ? left : group * PANEL_COLUMNS;
+            for (long j = 0; j < columns; j++) {
+                float *target = dw + (q * PANEL_COLUMNS + j) * rows_total + top;
+                for (long i = 0; i < rows; i++) target[i] = accumulate ? target[i] + acc[i][j] : acc[i][j];
+            }
+        }
     }
 }
 

@@ -70,4 +70,49 @@ import Testing
         BLAS.sgemm(fixedOrder: true, m: 7, n: n, k: k, a: Array(a[(11 * k)...]), lda: k, b: b, ldb: n, c: &rows, ldc: n)
         #expect(rows == Array(whole[(11 * n)..<(18 * n)]), "rows 11..<18")
     }
+
+    /// The stride-1 weight gradient (`ConvWeightGradient`): every dW[o, (c k + i) k + j] is the FMA
+    /// chain over the batch's output positions (s, y, x) in order of dy[s, o, y, x] x[s, c, y + i - p, x + j - p]
+    /// (0 outside), replacing or added to dW; every tile shape (rows 27 = 4 x 6 + 3, 1 and 2 rows
+    /// ...), partial and whole panels of output channels; the AVX2 kernel and the portable one.
+    @Test func convWeightGradientIsTheInOrderFMAChain() {
+        // (batch, channels, height, width, kernel, padding, out channels)
+        let cases = [(2, 3, 5, 7, 3, 1, 18), (1, 1, 4, 4, 3, 1, 1), (3, 2, 6, 6, 1, 0, 33), (2, 5, 7, 6, 3, 0, 16),
+                     (1, 4, 3, 3, 3, 2, 40)]
+        for portable in [false, true] {
+            fixed_order_sgemm_use_portable_kernel(portable ? 1 : 0)
+            for (batch, channels, height, width, kernel, padding, outChannels) in cases {
+                let g = ConvGeometry(batch: batch, channels: channels, height: height, width: width, kernel: kernel,
+                                     stride: 1, padding: padding)
+                let rows = g.columnRows, plane = g.outHeight * g.outWidth
+                let x = seededValues(batch * channels * height * width, seed: 6)
+                let dy = seededValues(batch * outChannels * plane, seed: 7), dW0 = seededValues(outChannels * rows, seed: 8)
+                var expected = dW0, sums = dW0
+                for o in 0..<outChannels {
+                    for r in 0..<rows {
+                        let (c, i, j) = (r / (kernel * kernel), r / kernel % kernel, r % kernel)
+                        var acc: Float = 0
+                        for s in 0..<batch {
+                            for y in 0..<g.outHeight {
+                                for xo in 0..<g.outWidth {
+                                    let (iy, ix) = (y + i - padding, xo + j - padding)
+                                    let input = iy >= 0 && iy < height && ix >= 0 && ix < width
+                                        ? x[((s * channels + c) * height + iy) * width + ix] : 0
+                                    acc = acc.addingProduct(dy[(s * outChannels + o) * plane + y * g.outWidth + xo], input)
+                                }
+                            }
+                        }
+                        expected[o * rows + r] = acc
+                        sums[o * rows + r] = dW0[o * rows + r] + acc
+                    }
+                }
+                for accumulate in [false, true] {
+                    var dW = dW0
+                    ConvWeightGradient.compute(x, g, dy: dy, outChannels: outChannels, into: &dW, accumulate: accumulate)
+                    #expect(dW == (accumulate ? sums : expected), "\(g) out \(outChannels) accumulate \(accumulate) \(portable)")
+                }
+            }
+        }
+        fixed_order_sgemm_use_portable_kernel(0)
+    }
 }

@@ -64,6 +64,13 @@ import Testing
         }
     }
 
+    @Test func conv2dWithSeveralPanelsOfOutputChannels() {
+        // 18 output channels: two 16-channel panels of the weight gradient's kernel, the second partial.
+        let x = seededTensor([2, 3, 5, 6], seed: 1), w = seededTensor([18, 3, 3, 3], seed: 2, scale: 0.5)
+        let b = seededTensor([18], seed: 3)
+        expectGradients([x, w, b]) { LatentDiffNN.conv2d(x, weight: w, bias: b, stride: 1, padding: 1) }
+    }
+
     @Test func conv2dOverSeveralBatchChunks() {
         // A column budget of under two images splits the batch of 3 into 3 im2col + sgemm rounds.
         let x = seededTensor([3, 2, 7, 7], seed: 1), w = seededTensor([2, 2, 3, 3], seed: 2), b = seededTensor([2], seed: 3)

@@ -13,7 +13,8 @@ import LatentDiffKernels
 /// At stride 1 (forward and dx) and in inference, the product is the fixed-order kernel's
 /// (`BLAS.sgemmFixedOrder`, columns lowered into its panels a block at a time): an image's output
 /// bits do not depend on the batch it is part of, and it measured faster than im2col + OpenBLAS
-/// on these shapes. Stride-2 training products and dW stay on OpenBLAS.
+/// on these shapes. At stride 1, dW comes from the input without im2col (`ConvWeightGradient`).
+/// Stride-2 training products stay on OpenBLAS.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 18)
 }
@@ -69,18 +70,25 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             for index in range {
                 let (start, g) = chunks[index]
                 let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
-                // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself).
+                // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself),
+                // for the products through im2col's matrix.
                 var dyCM = UnsafePointer(dyChunk)
-                if g.batch > 1 && (dW != nil || !backwardByConvolution) {
+                if g.batch > 1 && ((dW != nil && stride != 1) || (dx != nil && !backwardByConvolution)) {
                     gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
                     dyCM = UnsafePointer(buffers.product)
                 }
                 if let dW {
                     // dW (Cout, Cin k k) (+)= dY (Cout, Bc Ho Wo) cols^T
-                    Im2col.im2col(x.data + xChunk, g, buffers.columns)
-                    BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
-                               lda: g.columnCount, b: buffers.columns, ldb: g.columnCount, beta: partials == nil ? 1 : 0,
-                               c: partials.map { $0 + index * weightCount } ?? dW, ldc: rowsK)
+                    let target = partials.map { $0 + index * weightCount } ?? dW
+                    if stride == 1 {
+                        ConvWeightGradient.compute(x.data + xChunk, g, dy: dyChunk, outChannels: outChannels,
+                                                   into: target, accumulate: partials == nil)
+                    } else {
+                        Im2col.im2col(x.data + xChunk, g, buffers.columns)
+                        BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
+                                   lda: g.columnCount, b: buffers.columns, ldb: g.columnCount,
+                                   beta: partials == nil ? 1 : 0, c: target, ldc: rowsK)
+                    }
                 }
                 guard let dx else { continue }
                 if let flipped {
