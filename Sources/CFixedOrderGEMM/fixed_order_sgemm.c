@@ -303,10 +303,12 @@ void fixed_order_conv_weight_gradient(const float *padded, const float *dy, long
         for (long i = 0; i < panel_stride; i++) last[i] = 0;
     }
     for (long s = 0; s < batch; s++) {
-        for (long o = 0; o < out_channels; o++) {
-            const float *source = dy + (s * out_channels + o) * plane;
-            float *target = scratch + (o / PANEL_COLUMNS) * panel_stride + s * plane * PANEL_COLUMNS + o % PANEL_COLUMNS;
-            for (long t = 0; t < plane; t++) target[t * PANEL_COLUMNS] = source[t];
+        for (long q = 0; q < panels; q++) {  // 16 channels' rows read together, each position's 16 written whole
+            const long first = q * PANEL_COLUMNS, count = out_channels - first < PANEL_COLUMNS ? out_channels - first : PANEL_COLUMNS;
+            const float *source = dy + (s * out_channels + first) * plane;
+            float *target = scratch + q * panel_stride + s * plane * PANEL_COLUMNS;
+            for (long t = 0; t < plane; t++, target += PANEL_COLUMNS)
+                for (long j = 0; j < count; j++) target[j] = source[j * plane + t];
         }
     }
     const WeightTileKernel tile = weight_tile_kernel();

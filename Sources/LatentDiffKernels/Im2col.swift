@@ -21,6 +21,12 @@ public struct ConvGeometry: Equatable, Sendable {
         precondition(outHeight > 0 && outWidth > 0, "ConvGeometry: kernel larger than padded input")
     }
 
+    /// The same convolution over `batch` images.
+    public func withBatch(_ batch: Int) -> ConvGeometry {
+        ConvGeometry(batch: batch, channels: channels, height: height, width: width, kernel: kernel, stride: stride,
+                     padding: padding)
+    }
+
     /// Rows of the column matrix: C k k.
     public var columnRows: Int { channels * kernel * kernel }
     /// Columns of the column matrix: B Ho Wo.

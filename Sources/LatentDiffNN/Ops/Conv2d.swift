@@ -60,11 +60,28 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
         guard x.requiresGrad || weight.requiresGrad else { return }
         let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : nil
         let dx = x.requiresGrad ? x.gradBuffer() : nil
-        // dW += the chunks' products: one chunk's straight into dW, several into their own
-        // slots of `partials`, summed in chunk order afterwards.
-        let dW = weight.requiresGrad ? weight.gradBuffer() : nil
-        let rowsK = whole.columnRows, weightCount = outChannels * rowsK
-        let partials = dW != nil && chunks.count > 1 ? BufferCache.shared.allocate(chunks.count * weightCount) : nil
+        let rowsK = whole.columnRows
+        // dW (Cout, Cin k k) += dY (Cout, B Ho Wo) cols^T: at stride 1 straight from the input, in
+        // parts of at most 4096 output positions (dY's 16-channel panel, 256 KB, stays in cache);
+        // otherwise chunk by chunk below, through im2col.
+        let directWeightGradient = stride == 1 && weight.requiresGrad
+        if directWeightGradient {
+            let parts = BatchSplit(batch: whole.batch, perPart: max(1, 4096 / outPlane))
+            let partials = WeightPartials(parts: parts.count, weight: weight)
+            Parallel.forEach(parts.count, workPerItem: outChannels * rowsK * outPlane * parts.largest) { range in
+                for index in range {
+                    let images = parts[index], (target, accumulate) = partials.target(index)
+                    let g = whole.withBatch(images.count)
+                    ConvWeightGradient.compute(x.data + images.lowerBound * inChannels * inPlane, g,
+                                               dy: dy + images.lowerBound * outChannels * outPlane,
+                                               outChannels: outChannels, into: target, accumulate: accumulate)
+                }
+            }
+            partials.finish()
+        }
+        let dW = weight.requiresGrad && !directWeightGradient ? weight.gradBuffer() : nil
+        guard dx != nil || dW != nil else { return }
+        let partials = dW != nil ? WeightPartials(parts: chunks.count, weight: weight) : nil
         Parallel.forEach(chunks.count, workPerItem: 2 * chunkWork) { range in
             let buffers = ConvBuffers(chunks)
             for index in range {
@@ -73,22 +90,17 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
                 // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself),
                 // for the products through im2col's matrix.
                 var dyCM = UnsafePointer(dyChunk)
-                if g.batch > 1 && ((dW != nil && stride != 1) || (dx != nil && !backwardByConvolution)) {
+                if g.batch > 1 && (dW != nil || !backwardByConvolution) {
                     gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
                     dyCM = UnsafePointer(buffers.product)
                 }
-                if let dW {
+                if let partials {
                     // dW (Cout, Cin k k) (+)= dY (Cout, Bc Ho Wo) cols^T
-                    let target = partials.map { $0 + index * weightCount } ?? dW
-                    if stride == 1 {
-                        ConvWeightGradient.compute(x.data + xChunk, g, dy: dyChunk, outChannels: outChannels,
-                                                   into: target, accumulate: partials == nil)
-                    } else {
-                        Im2col.im2col(x.data + xChunk, g, buffers.columns)
-                        BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
-                                   lda: g.columnCount, b: buffers.columns, ldb: g.columnCount,
-                                   beta: partials == nil ? 1 : 0, c: target, ldc: rowsK)
-                    }
+                    let (target, accumulate) = partials.target(index)
+                    Im2col.im2col(x.data + xChunk, g, buffers.columns)
+                    BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
+                               lda: g.columnCount, b: buffers.columns, ldb: g.columnCount,
+                               beta: accumulate ? 1 : 0, c: target, ldc: rowsK)
                 }
                 guard let dx else { continue }
                 if let flipped {
@@ -105,13 +117,33 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
                 }
             }
         }
-        if let partials, let dW {
-            for index in 0..<chunks.count {
-                let partial = partials + index * weightCount
-                elementRanges(weightCount) { r in for i in r { dW[i] += partial[i] } }
-            }
-            BufferCache.shared.release(partials, count: chunks.count * weightCount)
+        partials?.finish()
+    }
+}
+
+/// dW += the sum of several parts' weight gradients, in part order whatever the threads: one
+/// part's goes straight into dW, several parts' into their own slots, added to dW by `finish`.
+private final class WeightPartials {
+    private let dW: UnsafeMutablePointer<Float>, weightCount: Int, parts: Int
+    private let slots: UnsafeMutablePointer<Float>?
+
+    init(parts: Int, weight: Tensor) {
+        (dW, weightCount, self.parts) = (weight.gradBuffer(), weight.count, parts)
+        slots = parts > 1 ? BufferCache.shared.allocate(parts * weightCount) : nil
+    }
+
+    /// Where part `index` writes its gradient, and whether it adds to what is there.
+    func target(_ index: Int) -> (UnsafeMutablePointer<Float>, accumulate: Bool) {
+        slots.map { ($0 + index * weightCount, false) } ?? (dW, true)
+    }
+
+    func finish() {
+        guard let slots else { return }
+        for index in 0..<parts {
+            let partial = slots + index * weightCount
+            elementRanges(weightCount) { r in for i in r { dW[i] += partial[i] } }
         }
+        BufferCache.shared.release(slots, count: parts * weightCount)
     }
 }
 
@@ -186,12 +218,30 @@ private func multiplyByPanels(_ input: UnsafePointer<Float>, _ g: ConvGeometry, 
     }
 }
 
-/// The batch of a convolution split into equal-as-can-be chunks of whole images, so that the
-/// columns of a chunk, forward or (at stride 1) backward, stay within a budget (or are one image).
-/// The split depends on the shapes only.
+/// A batch split into equal-as-can-be parts of whole images, at most `perPart` each: one part, or
+/// a multiple of 4 (they share evenly between 2 or 4 threads). The split depends on the sizes only.
+struct BatchSplit {
+    let batch: Int, count: Int
+    /// Images in the largest part.
+    let largest: Int
+
+    init(batch: Int, perPart: Int) {
+        let fewest = (batch + perPart - 1) / perPart
+        self.batch = batch
+        count = fewest > 1 ? min(batch, (fewest + 3) / 4 * 4) : fewest
+        largest = (batch + count - 1) / count
+    }
+
+    /// The images of part `index`.
+    subscript(index: Int) -> Range<Int> { batch * index / count ..< batch * (index + 1) / count }
+}
+
+/// The batch of a convolution split into chunks (`BatchSplit`) so that the columns of a chunk,
+/// forward or (at stride 1) backward, stay within a budget (or are one image).
 struct ConvChunks {
     let whole: ConvGeometry
-    let count: Int
+    let split: BatchSplit
+    var count: Int { split.count }
     /// Floats (at least 1) of im2col columns and of the channel-major product for the largest chunk,
     /// forward or backward.
     let columnCapacity: Int, productCapacity: Int
@@ -200,22 +250,16 @@ struct ConvChunks {
         self.whole = whole
         let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
         let columnsPerImage = whole.kernel * whole.kernel * max(whole.channels * outPlane, outChannels * inPlane)
-        let perChunk = max(1, columnBudget / columnsPerImage)
-        // A multiple of 4 chunks (when there are several) shares evenly between 2 or 4 threads.
-        let fewest = (whole.batch + perChunk - 1) / perChunk
-        count = fewest > 1 ? min(whole.batch, (fewest + 3) / 4 * 4) : fewest
-        let largest = min(whole.batch, perChunk)
-        columnCapacity = max(1, largest * columnsPerImage)
+        split = BatchSplit(batch: whole.batch, perPart: max(1, columnBudget / columnsPerImage))
+        columnCapacity = max(1, split.largest * columnsPerImage)
         // Single images need no channel-major product.
-        productCapacity = largest > 1 ? largest * max(outChannels * outPlane, whole.channels * inPlane) : 1
+        productCapacity = split.largest > 1 ? split.largest * max(outChannels * outPlane, whole.channels * inPlane) : 1
     }
 
     /// The first image and the geometry of chunk `index`.
     subscript(index: Int) -> (start: Int, geometry: ConvGeometry) {
-        let start = whole.batch * index / count, end = whole.batch * (index + 1) / count
-        return (start, ConvGeometry(batch: end - start, channels: whole.channels, height: whole.height,
-                                    width: whole.width, kernel: whole.kernel, stride: whole.stride,
-                                    padding: whole.padding))
+        let images = split[index]
+        return (images.lowerBound, whole.withBatch(images.count))
     }
 }
 
