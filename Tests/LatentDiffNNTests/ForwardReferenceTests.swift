@@ -45,6 +45,29 @@ import Testing
         expectClose(inference.values, naiveConv(x, w, b, stride: stride, padding: padding))
     }
 
+    /// The weight gradient over a batch of 3 x 1600 output positions, which stride 1 sums in 3
+    /// parts of at most 4096 positions (and stride 2 through im2col), against plain loops:
+    /// dW[o, c, i, j] = sum over b, oy, ox of dy[b, o, oy, ox] x[b, c, oy s - p + i, ox s - p + j].
+    @Test(arguments: [1, 2])
+    func conv2dWeightGradientOverSeveralPartsMatchesNaiveLoops(stride: Int) {
+        let (batch, cin, side, cout, k, padding) = (3, 2, 40, 3, 3, 1)
+        let x = seededTensor([batch, cin, side, side], seed: 7, requiresGrad: false), w = seededTensor([cout, cin, k, k], seed: 8)
+        let y = conv2d(x, weight: w, stride: stride, padding: padding)
+        let dy = seededTensor(y.shape, seed: 9, requiresGrad: false).values
+        y.backward(seed: dy)
+        let outSide = y.shape[2]
+        var expected = [Double](repeating: 0, count: w.count)
+        for b in 0..<batch { for o in 0..<cout { for oy in 0..<outSide { for ox in 0..<outSide {
+            let g = Double(dy[((b * cout + o) * outSide + oy) * outSide + ox])
+            for c in 0..<cin { for i in 0..<k { for j in 0..<k {
+                let iy = oy * stride - padding + i, ix = ox * stride - padding + j
+                guard iy >= 0, iy < side, ix >= 0, ix < side else { continue }
+                expected[((o * cin + c) * k + i) * k + j] += g * Double(x.data[((b * cin + c) * side + iy) * side + ix])
+            } } }
+        } } } }
+        expectClose(w.gradValues ?? [], expected, tolerance: 2e-3)
+    }
+
     /// Inference: an image's output bits are the same alone as in a batch, split into chunks or not.
     @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0)])
     func conv2dImageAloneEqualsImageInABatch(kernel: Int, stride: Int, padding: Int) {
