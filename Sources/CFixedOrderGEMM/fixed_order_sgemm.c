@@ -290,31 +290,33 @@ void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *
     }
 }
 
-void fixed_order_conv_weight_gradient(const float *padded, const float *dy, long batch, long channels, long kernel,
-                                      long height, long width, long out_channels, int accumulate, float *dw,
-                                      float *scratch) {
-    const long kk = kernel * kernel, rows_total = channels * kk;
-    const long out_h = height - kernel + 1, out_w = width - kernel + 1, plane = out_h * out_w;
-    const long panels = (out_channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
-    const long panel_stride = batch * plane * PANEL_COLUMNS, image_floats = channels * height * width;
-    // dY packed in panels of 16 channels: scratch[q panel_stride + 16 (s plane + t) + j] = dy[s, 16 q + j, t]
-    if (out_channels < panels * PANEL_COLUMNS) {
-        float *last = scratch + (panels - 1) * panel_stride;
-        for (long i = 0; i < panel_stride; i++) last[i] = 0;
-    }
-    for (long s = 0; s < batch; s++) {
+void fixed_order_pack_channel_panels(const float *x, long batch, long channels, long plane, long first, long count,
+                                     float *packed) {
+    const long panels = (channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS, panel_stride = batch * plane * PANEL_COLUMNS;
+    for (long s = first; s < first + count; s++) {
         for (long q = 0; q < panels; q++) {  // 16 channels' rows read together, each position's 16 written whole
-            const long first = q * PANEL_COLUMNS, count = out_channels - first < PANEL_COLUMNS ? out_channels - first : PANEL_COLUMNS;
-            const float *source = dy + (s * out_channels + first) * plane;
-            float *target = scratch + q * panel_stride + s * plane * PANEL_COLUMNS;
-            for (long t = 0; t < plane; t++, target += PANEL_COLUMNS)
-                for (long j = 0; j < count; j++) target[j] = source[j * plane + t];
+            const long lanes = channels - q * PANEL_COLUMNS < PANEL_COLUMNS ? channels - q * PANEL_COLUMNS : PANEL_COLUMNS;
+            const float *source = x + (s * channels + q * PANEL_COLUMNS) * plane;
+            float *target = packed + q * panel_stride + s * plane * PANEL_COLUMNS;
+            for (long t = 0; t < plane; t++, target += PANEL_COLUMNS) {
+                for (long j = 0; j < lanes; j++) target[j] = source[j * plane + t];
+                for (long j = lanes; j < PANEL_COLUMNS; j++) target[j] = 0;
+            }
         }
     }
+}
+
+void fixed_order_conv_weight_gradient(const float *padded, const float *packed_dy, long batch, long channels,
+                                      long kernel, long height, long width, long out_channels, long first_row,
+                                      long row_count, int accumulate, float *dw) {
+    const long kk = kernel * kernel, rows_total = channels * kk;
+    const long out_h = height - kernel + 1, out_w = width - kernel + 1;
+    const long panels = (out_channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
+    const long panel_stride = batch * out_h * out_w * PANEL_COLUMNS, image_floats = channels * height * width;
     const WeightTileKernel tile = weight_tile_kernel();
     Tile acc;
-    for (long top = 0; top < rows_total; top += TILE_ROWS) {
-        const long rows = rows_total - top < TILE_ROWS ? rows_total - top : TILE_ROWS;
+    for (long top = first_row; top < first_row + row_count; top += TILE_ROWS) {
+        const long rows = first_row + row_count - top < TILE_ROWS ? first_row + row_count - top : TILE_ROWS;
         // Row r = (c k + i) k + j of im2col's matrix starts at (c height + i) width + j of an image.
         long offsets[TILE_ROWS];
         for (long i = 0; i < rows; i++) {
@@ -324,9 +326,10 @@ void fixed_order_conv_weight_gradient(const float *padded, const float *dy, long
         const long step = panels_per_tile(rows);
         for (long q = 0; q < panels; q += step) {
             const long group = panels - q < step ? panels - q : step;
-            tile(rows, group, padded, image_floats, offsets, batch, out_h, out_w, width, scratch + q * panel_stride,
+            tile(rows, group, padded, image_floats, offsets, batch, out_h, out_w, width, packed_dy + q * panel_stride,
                  panel_stride, acc);
-            const long left = out_channels - q * PANEL_COLUMNS, columns = left < group * PANEL_COLUMNS ? left : group * PANEL_COLUMNS;
+            const long left = out_channels - q * PANEL_COLUMNS;
+            const long columns = left < group * PANEL_COLUMNS ? left : group * PANEL_COLUMNS;
             for (long j = 0; j < columns; j++) {
                 float *target = dw + (q * PANEL_COLUMNS + j) * rows_total + top;
                 for (long i = 0; i < rows; i++) target[i] = accumulate ? target[i] + acc[i][j] : acc[i][j];

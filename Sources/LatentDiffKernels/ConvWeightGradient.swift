@@ -3,7 +3,7 @@ import CFixedOrderGEMM
 /// The weight gradient of a stride-1 convolution without an im2col matrix:
 /// dW (O, C k k) (+)= dY (O, B Ho Wo) im2col(x)^T, read straight from a zero-bordered copy of x
 /// (`fixed_order_conv_weight_gradient`). Each entry is one FMA chain over the batch's output
-/// positions in order, so it does not depend on threads.
+/// positions in order; threads share the rows of dW, so the bits do not depend on them.
 public enum ConvWeightGradient {
     /// x (B, C, H, W) as `g` describes it (stride 1), dy (B, O, Ho, Wo); dW (O, C k k) is
     /// overwritten, or added to with `accumulate`.
@@ -11,15 +11,24 @@ public enum ConvWeightGradient {
                                outChannels: Int, into dW: UnsafeMutablePointer<Float>, accumulate: Bool) {
         precondition(g.stride == 1, "ConvWeightGradient: stride 1 only")
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
+        let plane = g.outHeight * g.outWidth, rows = g.columnRows
         let paddedCount = g.batch * g.channels * height * width
-        let scratchCount = (outChannels + 15) / 16 * 16 * g.columnCount
-        let padded = BufferCache.shared.allocate(paddedCount), scratch = BufferCache.shared.allocate(scratchCount)
+        let packedCount = (outChannels + 15) / 16 * 16 * g.columnCount
+        let padded = BufferCache.shared.allocate(paddedCount), packed = BufferCache.shared.allocate(packedCount)
         defer {
             BufferCache.shared.release(padded, count: paddedCount)
-            BufferCache.shared.release(scratch, count: scratchCount)
+            BufferCache.shared.release(packed, count: packedCount)
         }
         Im2col.pad(x, g, into: padded)
-        fixed_order_conv_weight_gradient(padded, dy, g.batch, g.channels, g.kernel, height, width, outChannels,
-                                         accumulate ? 1 : 0, dW, scratch)
+        Parallel.forEach(g.batch, workPerItem: 16 * plane * ((outChannels + 15) / 16)) { images in
+            fixed_order_pack_channel_panels(dy, g.batch, outChannels, plane, images.lowerBound, images.count, packed)
+        }
+        // Rows of dW in tiles of 6, shared between threads.
+        let tiles = (rows + 5) / 6
+        Parallel.forEach(tiles, workPerItem: 6 * outChannels * g.columnCount) { range in
+            let first = 6 * range.lowerBound, count = min(rows, 6 * range.upperBound) - first
+            fixed_order_conv_weight_gradient(padded, packed, g.batch, g.channels, g.kernel, height, width, outChannels,
+                                             first, count, accumulate ? 1 : 0, dW)
+        }
     }
 }

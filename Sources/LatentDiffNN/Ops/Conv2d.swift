@@ -61,23 +61,18 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
         let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : nil
         let dx = x.requiresGrad ? x.gradBuffer() : nil
         let rowsK = whole.columnRows
-        // dW (Cout, Cin k k) += dY (Cout, B Ho Wo) cols^T: at stride 1 straight from the input, in
-        // parts of at most 4096 output positions (dY's 16-channel panel, 256 KB, stays in cache);
-        // otherwise chunk by chunk below, through im2col.
+        // dW (Cout, Cin k k) += dY (Cout, B Ho Wo) cols^T: at stride 1 straight from the input, part
+        // after part of at most 4096 output positions (dY's 16-channel panel, 256 KB, stays in
+        // cache), each part's rows shared between threads; otherwise chunk by chunk below, through im2col.
         let directWeightGradient = stride == 1 && weight.requiresGrad
         if directWeightGradient {
-            let parts = BatchSplit(batch: whole.batch, perPart: max(1, 4096 / outPlane))
-            let partials = WeightPartials(parts: parts.count, weight: weight)
-            Parallel.forEach(parts.count, workPerItem: outChannels * rowsK * outPlane * parts.largest) { range in
-                for index in range {
-                    let images = parts[index], (target, accumulate) = partials.target(index)
-                    let g = whole.withBatch(images.count)
-                    ConvWeightGradient.compute(x.data + images.lowerBound * inChannels * inPlane, g,
-                                               dy: dy + images.lowerBound * outChannels * outPlane,
-                                               outChannels: outChannels, into: target, accumulate: accumulate)
-                }
+            let parts = BatchSplit(batch: whole.batch, perPart: max(1, 4096 / outPlane)), dW = weight.gradBuffer()
+            for index in 0..<parts.count {
+                let images = parts[index]
+                ConvWeightGradient.compute(x.data + images.lowerBound * inChannels * inPlane, whole.withBatch(images.count),
+                                           dy: dy + images.lowerBound * outChannels * outPlane,
+                                           outChannels: outChannels, into: dW, accumulate: true)
             }
-            partials.finish()
         }
         let dW = weight.requiresGrad && !directWeightGradient ? weight.gradBuffer() : nil
         guard dx != nil || dW != nil else { return }
