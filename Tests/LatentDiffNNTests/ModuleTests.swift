@@ -106,7 +106,11 @@ import Testing
         let gamma = seededTensor([8], seed: 2), beta = seededTensor([8], seed: 3), v = seededTensor([32, 8], seed: 4)
         let ours = { softmax(silu(addChannelwise(groupNorm(x, groups: 4, gamma: gamma, beta: beta), v))) }
         #expect(run(threads: 1, [x, gamma, beta, v], ours) == run(threads: 2, [x, gamma, beta, v], ours))
-        // With OpenBLAS products, which may round differently when split.
+        // Stride-1 convolutions (forward, dx and dW) are our own kernels too.
+        let w = seededTensor([16, 8, 3, 3], seed: 5), b = seededTensor([16], seed: 6)
+        let convolution = { conv2d(x, weight: w, bias: b, padding: 1) }
+        #expect(run(threads: 1, [x, w, b], convolution) == run(threads: 2, [x, w, b], convolution))
+        // With OpenBLAS products (stride 2, Linear), which may round differently when split.
         let one = run(threads: 1, [x] + store.parameters) { block(x) }
         let two = run(threads: 2, [x] + store.parameters) { block(x) }
         for (a, b) in zip(one, two) {
