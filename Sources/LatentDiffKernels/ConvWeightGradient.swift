@@ -20,7 +20,8 @@ public enum ConvWeightGradient {
             BufferCache.shared.release(packed, count: packedCount)
         }
         Im2col.pad(x, g, into: padded)
-        Parallel.forEach(g.batch, workPerItem: 16 * plane * ((outChannels + 15) / 16)) { images in
+        // Packing: a strided read and a write per float, counted as 4 operations.
+        Parallel.forEach(g.batch, workPerItem: 64 * plane * ((outChannels + 15) / 16)) { images in
             fixed_order_pack_channel_panels(dy, g.batch, outChannels, plane, images.lowerBound, images.count, packed)
         }
         // Rows of dW in tiles of 6, shared between threads.

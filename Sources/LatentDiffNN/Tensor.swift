@@ -29,7 +29,7 @@ public final class Tensor: @unchecked Sendable {
     /// A zero-filled tensor.
     public convenience init(zeros shape: [Int], requiresGrad: Bool = false) {
         self.init(uninitialized: shape, requiresGrad: requiresGrad)
-        data.initialize(repeating: 0, count: max(count, 1))
+        zeroFill(data, count: max(count, 1))
     }
 
     /// A tensor whose values the caller writes, every one, before anything reads them.
@@ -79,14 +79,14 @@ public final class Tensor: @unchecked Sendable {
     public func gradBuffer() -> UnsafeMutablePointer<Float> {
         if let grad { return grad }
         let buffer = BufferCache.shared.allocate(max(count, 1))
-        buffer.initialize(repeating: 0, count: max(count, 1))
+        zeroFill(buffer, count: max(count, 1))
         grad = buffer
         return buffer
     }
 
     /// Sets the gradient to zero (keeping its buffer).
     public func zeroGrad() {
-        grad?.update(repeating: 0, count: count)
+        grad.map { zeroFill($0, count: count) }
     }
 
     /// A copy of the values that records no history and requires no gradient.

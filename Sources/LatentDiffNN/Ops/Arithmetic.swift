@@ -82,3 +82,8 @@ private func binary<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, _: F.Type) -> T
 func elementRanges(_ count: Int, _ body: (Range<Int>) -> Void) {
     Parallel.forEach(count, workPerItem: 1, body)
 }
+
+/// buffer[0 ..< count] = 0; large buffers are shared between threads.
+func zeroFill(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+    elementRanges(count) { r in (buffer + r.lowerBound).update(repeating: 0, count: r.count) }
+}

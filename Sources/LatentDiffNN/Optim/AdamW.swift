@@ -1,3 +1,5 @@
+import LatentDiffKernels
+
 /// Adam with decoupled weight decay (Loshchilov & Hutter, "Decoupled Weight Decay Regularization"):
 ///
 ///     p <- p - lr * wd * p
@@ -40,12 +42,15 @@ public final class AdamW {
             guard let g = parameter.grad else { continue }
             let p = parameter.data, m = firstMoments[index].data, v = secondMoments[index].data
             let (b1, b2, eps) = (beta1, beta2, epsilon)
-            for i in 0..<parameter.count {
-                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                let mHat = m[i] / correction1
-                let vHat = v[i] / correction2
-                p[i] = p[i] * decay - learningRate * mHat / (vHat.squareRoot() + eps)
+            // About 16 operations per element; large tensors are shared between threads.
+            Parallel.forEach(parameter.count, workPerItem: 16) { range in
+                for i in range {
+                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                    let mHat = m[i] / correction1
+                    let vHat = v[i] / correction2
+                    p[i] = p[i] * decay - learningRate * mHat / (vHat.squareRoot() + eps)
+                }
             }
         }
     }
