@@ -354,15 +354,19 @@ NOT_THREAD_SANITIZED static inline void copy_run(float *target, const float *sou
 
 NOT_THREAD_SANITIZED void fixed_order_pad(const float *x, float *padded, long planes, long h, long w, long p) {
     const long height = h + 2 * p, width = w + 2 * p;
-    memset(padded, 0, (size_t)(planes * height * width) * sizeof(float));
     for (long q = 0; q < planes; q++) {
-        float *target = padded + q * height * width + p * width + p;
+        float *plane = padded + q * height * width;
+        // The border only: p rows above and below, p columns either side of each row.
+        memset(plane, 0, (size_t)(p * width) * sizeof(float));
+        memset(plane + (p + h) * width, 0, (size_t)(p * width) * sizeof(float));
         const float *source = x + q * h * w;
         for (long y = 0; y < h; y++) {
+            float *row = plane + (p + y) * width;
+            for (long t = 0; t < p; t++) row[t] = row[p + w + t] = 0;
             if (w <= 16) {
-                copy_run(target + y * width, source + y * w, w);
+                copy_run(row + p, source + y * w, w);
             } else {
-                memcpy(target + y * width, source + y * w, (size_t)w * sizeof(float));
+                memcpy(row + p, source + y * w, (size_t)w * sizeof(float));
             }
         }
     }
