@@ -4,6 +4,7 @@ import PackageDescription
 // Layers, bottom to top (each depends only on the ones above it in this list):
 //   COpenBLAS, CLibPNG, CZlib   system libraries
 //   CFixedOrderGEMM             a matrix product whose entries' bits do not depend on its shape
+//   CSIMDLoops                  element-wise loops with an AVX2 build chosen at run time
 //   LatentDiffKernels           errors, sgemm over OpenBLAS, thread count, parallel loops
 //   LatentDiffNN                tensors, autodiff ops, modules, optimizers
 //   LatentDiffIO                PNG, safetensors, MNIST/CIFAR-10 readers
@@ -44,10 +45,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         // Optimized in debug builds too: the tests sample through it.
         .target(name: "CFixedOrderGEMM", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        .target(name: "CSIMDLoops", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(
             name: "LatentDiffKernels", dependencies: ["COpenBLAS", "CFixedOrderGEMM"],
             linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "LatentDiffNN", dependencies: ["LatentDiffKernels"]),
+        .target(name: "LatentDiffNN", dependencies: ["LatentDiffKernels", "CSIMDLoops"]),
         .target(name: "LatentDiffIO", dependencies: ["LatentDiffKernels", "CLibPNG", "CZlib"]),
         .target(name: "LatentDiffModels", dependencies: ["LatentDiffNN", "LatentDiffIO"]),
         .target(name: "LatentDiffDiffusion", dependencies: ["LatentDiffModels"]),
@@ -76,7 +78,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LatentDiffKernelsTests", dependencies: ["LatentDiffKernels"]),
-        .testTarget(name: "LatentDiffNNTests", dependencies: ["LatentDiffNN"]),
+        .testTarget(name: "LatentDiffNNTests", dependencies: ["LatentDiffNN", "CSIMDLoops"]),
         .testTarget(name: "LatentDiffIOTests", dependencies: ["LatentDiffIO"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentDiffModelsTests", dependencies: ["LatentDiffModels"]),
         .testTarget(name: "LatentDiffDiffusionTests", dependencies: ["LatentDiffDiffusion"]),

@@ -1,3 +1,4 @@
+import CSIMDLoops
 import LatentDiffKernels
 
 /// Group normalization with a per-channel affine map, optionally followed by SiLU.
@@ -38,12 +39,7 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
                     // y = x scale + shift with scale = rstd gamma, shift = beta - mean scale
                     let scale = rstd[bg] * gamma.data[c], shift = beta.data[c] - mean[bg] * scale
                     let offset = (b * channels + c) * plane
-                    let (source, target) = (x.data + offset, y + offset)
-                    if silu {
-                        for s in 0..<plane { target[s] = SiLU.value(source[s] * scale + shift) }
-                    } else {
-                        for s in 0..<plane { target[s] = source[s] * scale + shift }
-                    }
+                    simd_scale_shift(x.data + offset, y + offset, plane, scale, shift, silu ? 1 : 0)
                 }
             }
         }
@@ -58,11 +54,9 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
                     let (b, c) = (bc / channels, bc % channels)
                     let bg = b * groups + c / perGroup
                     let scale = rstd[bg] * gamma.data[c], shift = beta.data[c] - mean[bg] * scale
-                    let (source, grad, target) = (x.data + bc * plane, dyOfY + bc * plane, scratch + bc * plane)
-                    for s in 0..<plane {
-                        let h = source[s] * scale + shift
-                        target[s] = grad[s] * SiLU.derivative(h, 0)
-                    }
+                    // scratch = dy silu'(h), h = x scale + shift
+                    simd_silu_gradient_of_scale_shift(x.data + bc * plane, dyOfY + bc * plane, scratch + bc * plane,
+                                                      plane, scale, shift)
                 }
             }
         }
@@ -96,12 +90,9 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
                         let meanDxhat = sumDxhat / Float(groupSize), meanDxhatXhat = sumDxhatXhat / Float(groupSize)
                         for c in (g * perGroup)..<((g + 1) * perGroup) {
                             let offset = (b * channels + c) * plane
-                            let (source, grad, target) = (x.data + offset, dy + offset, dx + offset)
-                            let gr = gamma.data[c] * r
-                            for s in 0..<plane {
-                                let xhat = (source[s] - m) * r
-                                target[s] += gr * grad[s] - r * (meanDxhat + xhat * meanDxhatXhat)
-                            }
+                            // dx += gamma r dy - r (meanDxhat + xhat meanDxhatXhat), xhat = (x - m) r
+                            simd_group_norm_input_gradient(x.data + offset, dy + offset, dx + offset, plane,
+                                                           gamma.data[c] * r, m, r, meanDxhat, meanDxhatXhat)
                         }
                     }
                 }

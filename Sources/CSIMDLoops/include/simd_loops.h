@@ -1,0 +1,20 @@
+#ifndef SIMD_LOOPS_H
+#define SIMD_LOOPS_H
+
+/// Element-wise loops compiled for AVX2 where the CPU has it (8 floats at a time) and for any
+/// x86-64 / arm64 otherwise. Every element takes the same separately rounded steps either way (no
+/// fused multiply-adds), so both give the same bits, and the same bits as the Swift functions they
+/// mirror (`fastExp`, `fastSigmoid`, `SiLU`).
+
+/// y[i] = h, or silu(h) = h sigmoid(h) with `silu`, where h = x[i] * scale + shift, for i < n.
+void simd_scale_shift(const float *x, float *y, long n, float scale, float shift, int silu);
+
+/// out[i] = dy[i] * silu'(h), h = x[i] * scale + shift, silu'(h) = s (1 + h (1 - s)), s = sigmoid(h).
+void simd_silu_gradient_of_scale_shift(const float *x, const float *dy, float *out, long n, float scale, float shift);
+
+/// dx[i] += a dy[i] - r (b + ((x[i] - mean) r) c): group normalization's input gradient, with
+/// a = gamma r, b and c the group's means of dxhat and of dxhat xhat.
+void simd_group_norm_input_gradient(const float *x, const float *dy, float *dx, long n, float a, float mean, float r,
+                                    float b, float c);
+
+#endif
