@@ -100,17 +100,18 @@ NOT_THREAD_SANITIZED static void tile_portable(long rows, long panels, long k, c
     store_tile(acc, rows, width, alpha, beta, c, ldc);
 }
 
-/// The weight gradient's tile at stride 1 (`fixed_order_conv_weight_gradient`): acc[i][16 q + j] =
-/// sum over the output positions n = (s, y, x) of the batch, in order, of
-/// padded[s image_floats + offsets[i] + y width + x] * block[q panel_stride + 16 n + j]. Any CPU.
+/// The weight gradient's tile (`fixed_order_conv_weight_gradient`): acc[i][16 q + j] = sum over the
+/// output positions n = (s, y, x) of the batch, in order, of
+/// padded[s image_floats + offsets[i] + (y width + x) stride] * block[q panel_stride + 16 n + j]. Any CPU.
 NOT_THREAD_SANITIZED static void weight_tile_portable(long rows, long panels, const float *padded, long image_floats,
                                                       const long *offsets, long batch, long out_h, long out_w,
-                                                      long width, const float *block, long panel_stride, Tile acc) {
+                                                      long width, long stride, const float *block, long panel_stride,
+                                                      Tile acc) {
     clear_tile(acc, rows, panels);
     for (long s = 0; s < batch; s++) {
         const float *a_rows[TILE_ROWS];
         for (long i = 0; i < rows; i++) a_rows[i] = padded + s * image_floats + offsets[i];
-        accumulate_portable(rows, panels, a_rows, out_h, width, out_w, 1, block + s * out_h * out_w * PANEL_COLUMNS,
+        accumulate_portable(rows, panels, a_rows, out_h, stride * width, out_w, stride, block + s * out_h * out_w * PANEL_COLUMNS,
                             panel_stride, acc);
     }
 }
@@ -174,7 +175,8 @@ NOT_THREAD_SANITIZED static inline void tile_avx2_fixed(const long rows, const l
 __attribute__((target("avx2,fma"), always_inline))
 NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, const long panels, const float *padded,
                                                                long image_floats, const long *offsets, long batch,
-                                                               long out_h, long out_w, long width, const float *block,
+                                                               long out_h, long out_w, long width, long stride,
+                                                               const float *block,
                                                                long panel_stride, Tile acc) {
     __m256 sums[TILE_ROWS][2 * BLOCK_PANELS];
     for (long i = 0; i < rows; i++)
@@ -182,7 +184,7 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, 
     for (long s = 0; s < batch; s++) {
         const float *a_rows[TILE_ROWS];
         for (long i = 0; i < rows; i++) a_rows[i] = padded + s * image_floats + offsets[i];
-        accumulate_avx2(rows, panels, a_rows, out_h, width, out_w, 1, block + s * out_h * out_w * PANEL_COLUMNS,
+        accumulate_avx2(rows, panels, a_rows, out_h, stride * width, out_w, stride, block + s * out_h * out_w * PANEL_COLUMNS,
                         panel_stride, sums);
     }
     for (long i = 0; i < rows; i++)
@@ -205,14 +207,15 @@ NOT_THREAD_SANITIZED static void tile_avx2(long rows, long panels, long k, const
 __attribute__((target("avx2,fma")))
 NOT_THREAD_SANITIZED static void weight_tile_avx2(long rows, long panels, const float *padded, long image_floats,
                                                   const long *offsets, long batch, long out_h, long out_w, long width,
-                                                  const float *block, long panel_stride, Tile acc) {
+                                                  long stride, const float *block, long panel_stride, Tile acc) {
 #define TILE_CASE(R, P)                                                                                          \
     if (rows == R && panels == P)                                                                                \
-        return weight_tile_avx2_fixed(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, block,   \
-                                      panel_stride, acc);
+        return weight_tile_avx2_fixed(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, stride, \
+                                      block, panel_stride, acc);
     FOR_EACH_TILE_SHAPE(TILE_CASE)
 #undef TILE_CASE
-    weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, block, panel_stride, acc);
+    weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block,
+                         panel_stride, acc);
 }
 
 static bool has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
@@ -225,8 +228,8 @@ void fixed_order_sgemm_use_portable_kernel(int yes) { portable_only = yes != 0; 
 /// The tile kernels this CPU runs (both give the same bits).
 typedef void (*TileKernel)(long, long, long, const float *, long, long, const float *, Tile, long, float, float,
                            float *, long);
-typedef void (*WeightTileKernel)(long, long, const float *, long, const long *, long, long, long, long, const float *,
-                                 long, Tile);
+typedef void (*WeightTileKernel)(long, long, const float *, long, const long *, long, long, long, long, long,
+                                 const float *, long, Tile);
 
 static bool use_avx2(void) {
 #if defined(__x86_64__)
@@ -307,10 +310,10 @@ void fixed_order_pack_channel_panels(const float *x, long batch, long channels, 
 }
 
 void fixed_order_conv_weight_gradient(const float *padded, const float *packed_dy, long batch, long channels,
-                                      long kernel, long height, long width, long out_channels, long first_row,
-                                      long row_count, int accumulate, float *dw) {
+                                      long kernel, long stride, long height, long width, long out_channels,
+                                      long first_row, long row_count, int accumulate, float *dw) {
     const long kk = kernel * kernel, rows_total = channels * kk;
-    const long out_h = height - kernel + 1, out_w = width - kernel + 1;
+    const long out_h = (height - kernel) / stride + 1, out_w = (width - kernel) / stride + 1;
     const long panels = (out_channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
     const long panel_stride = batch * out_h * out_w * PANEL_COLUMNS, image_floats = channels * height * width;
     const WeightTileKernel tile = weight_tile_kernel();
@@ -326,8 +329,8 @@ void fixed_order_conv_weight_gradient(const float *padded, const float *packed_d
         const long step = panels_per_tile(rows);
         for (long q = 0; q < panels; q += step) {
             const long group = panels - q < step ? panels - q : step;
-            tile(rows, group, padded, image_floats, offsets, batch, out_h, out_w, width, packed_dy + q * panel_stride,
-                 panel_stride, acc);
+            tile(rows, group, padded, image_floats, offsets, batch, out_h, out_w, width, stride,
+                 packed_dy + q * panel_stride, panel_stride, acc);
             const long left = out_channels - q * PANEL_COLUMNS;
             const long columns = left < group * PANEL_COLUMNS ? left : group * PANEL_COLUMNS;
             for (long j = 0; j < columns; j++) {

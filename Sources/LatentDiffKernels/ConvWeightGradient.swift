@@ -1,15 +1,14 @@
 import CFixedOrderGEMM
 
-/// The weight gradient of a stride-1 convolution without an im2col matrix:
+/// The weight gradient of a convolution without an im2col matrix:
 /// dW (O, C k k) (+)= dY (O, B Ho Wo) im2col(x)^T, read straight from a zero-bordered copy of x
 /// (`fixed_order_conv_weight_gradient`). Each entry is one FMA chain over the batch's output
 /// positions in order; threads share the rows of dW, so the bits do not depend on them.
 public enum ConvWeightGradient {
-    /// x (B, C, H, W) as `g` describes it (stride 1), dy (B, O, Ho, Wo); dW (O, C k k) is
+    /// x (B, C, H, W) as `g` describes it, dy (B, O, Ho, Wo); dW (O, C k k) is
     /// overwritten, or added to with `accumulate`.
     public static func compute(_ x: UnsafePointer<Float>, _ g: ConvGeometry, dy: UnsafePointer<Float>,
                                outChannels: Int, into dW: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        precondition(g.stride == 1, "ConvWeightGradient: stride 1 only")
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
         let plane = g.outHeight * g.outWidth, rows = g.columnRows
         let paddedCount = g.batch * g.channels * height * width
@@ -28,8 +27,8 @@ public enum ConvWeightGradient {
         let tiles = (rows + 5) / 6
         Parallel.forEach(tiles, workPerItem: 6 * outChannels * g.columnCount) { range in
             let first = 6 * range.lowerBound, count = min(rows, 6 * range.upperBound) - first
-            fixed_order_conv_weight_gradient(padded, packed, g.batch, g.channels, g.kernel, height, width, outChannels,
-                                             first, count, accumulate ? 1 : 0, dW)
+            fixed_order_conv_weight_gradient(padded, packed, g.batch, g.channels, g.kernel, g.stride, height, width,
+                                             outChannels, first, count, accumulate ? 1 : 0, dW)
         }
     }
 }

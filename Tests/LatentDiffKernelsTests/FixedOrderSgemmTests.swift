@@ -71,19 +71,20 @@ import Testing
         #expect(rows == Array(whole[(11 * n)..<(18 * n)]), "rows 11..<18")
     }
 
-    /// The stride-1 weight gradient (`ConvWeightGradient`): every dW[o, (c k + i) k + j] is the FMA
-    /// chain over the batch's output positions (s, y, x) in order of dy[s, o, y, x] x[s, c, y + i - p, x + j - p]
-    /// (0 outside), replacing or added to dW; every tile shape (rows 27 = 4 x 6 + 3, 1 and 2 rows
-    /// ...), partial and whole panels of output channels; the AVX2 kernel and the portable one.
+    /// The weight gradient (`ConvWeightGradient`): every dW[o, (c k + i) k + j] is the FMA chain over
+    /// the batch's output positions (s, y, x) in order of dy[s, o, y, x] x[s, c, y t + i - p, x t + j - p]
+    /// (t the stride; 0 outside), replacing or added to dW; every tile shape (rows 27 = 4 x 6 + 3,
+    /// 1 and 2 rows ...), partial and whole panels of output channels, strides 1 and 2; the AVX2
+    /// kernel and the portable one.
     @Test func convWeightGradientIsTheInOrderFMAChain() {
-        // (batch, channels, height, width, kernel, padding, out channels)
-        let cases = [(2, 3, 5, 7, 3, 1, 18), (1, 1, 4, 4, 3, 1, 1), (3, 2, 6, 6, 1, 0, 33), (2, 5, 7, 6, 3, 0, 16),
-                     (1, 4, 3, 3, 3, 2, 40)]
+        // (batch, channels, height, width, kernel, stride, padding, out channels)
+        let cases = [(2, 3, 5, 7, 3, 1, 1, 18), (1, 1, 4, 4, 3, 1, 1, 1), (3, 2, 6, 6, 1, 1, 0, 33),
+                     (2, 5, 7, 6, 3, 1, 0, 16), (1, 4, 3, 3, 3, 1, 2, 40), (2, 3, 7, 8, 3, 2, 1, 18), (1, 2, 9, 9, 3, 2, 0, 5)]
         for portable in [false, true] {
             fixed_order_sgemm_use_portable_kernel(portable ? 1 : 0)
-            for (batch, channels, height, width, kernel, padding, outChannels) in cases {
+            for (batch, channels, height, width, kernel, stride, padding, outChannels) in cases {
                 let g = ConvGeometry(batch: batch, channels: channels, height: height, width: width, kernel: kernel,
-                                     stride: 1, padding: padding)
+                                     stride: stride, padding: padding)
                 let rows = g.columnRows, plane = g.outHeight * g.outWidth
                 let x = seededValues(batch * channels * height * width, seed: 6)
                 let dy = seededValues(batch * outChannels * plane, seed: 7), dW0 = seededValues(outChannels * rows, seed: 8)
@@ -95,7 +96,7 @@ import Testing
                         for s in 0..<batch {
                             for y in 0..<g.outHeight {
                                 for xo in 0..<g.outWidth {
-                                    let (iy, ix) = (y + i - padding, xo + j - padding)
+                                    let (iy, ix) = (y * stride + i - padding, xo * stride + j - padding)
                                     let input = iy >= 0 && iy < height && ix >= 0 && ix < width
                                         ? x[((s * channels + c) * height + iy) * width + ix] : 0
                                     acc = acc.addingProduct(dy[(s * outChannels + o) * plane + y * g.outWidth + xo], input)

@@ -46,7 +46,7 @@ import Testing
     }
 
     /// The weight gradient over a batch of 3 x 1600 output positions, which stride 1 sums in 3
-    /// parts of at most 4096 positions (and stride 2 through im2col), against plain loops:
+    /// parts of at most 4096 positions (stride 2: one part of 3 x 400), against plain loops:
     /// dW[o, c, i, j] = sum over b, oy, ox of dy[b, o, oy, ox] x[b, c, oy s - p + i, ox s - p + j].
     @Test(arguments: [1, 2])
     func conv2dWeightGradientOverSeveralPartsMatchesNaiveLoops(stride: Int) {

@@ -40,17 +40,17 @@ void fixed_order_lower_panel(float *panel, const float *padded, long channels, l
 void fixed_order_pack_channel_panels(const float *x, long batch, long channels, long plane, long first, long count,
                                      float *packed);
 
-/// The weight gradient of a stride-1 convolution, straight from the zero-bordered input (no
-/// im2col matrix), for rows first_row ..< first_row + row_count of dW:
-/// dW[o, r] (+)= sum over n = (s, y, x) of dy[s, o, y, x] * padded[s, c, y + i, x + j],
+/// The weight gradient of a convolution, straight from the zero-bordered input (no im2col
+/// matrix), for rows first_row ..< first_row + row_count of dW:
+/// dW[o, r] (+)= sum over n = (s, y, x) of dy[s, o, y, x] * padded[s, c, y stride + i, x stride + j],
 /// r = (c kernel + i) kernel + j, the sum over n in order (an FMA chain), for s < batch, y < Ho =
-/// height - kernel + 1, x < Wo = width - kernel + 1. padded is (batch, channels, height, width) (the
+/// (height - kernel) / stride + 1, x < Wo likewise. padded is (batch, channels, height, width) (the
 /// padded sizes), dy (batch, out_channels, Ho, Wo) packed by `fixed_order_pack_channel_panels`, dw
 /// (out_channels, channels kernel kernel); with `accumulate` the sum is added to dw, else it
 /// replaces it. An entry's bits do not depend on the rows asked for.
 void fixed_order_conv_weight_gradient(const float *padded, const float *packed_dy, long batch, long channels,
-                                      long kernel, long height, long width, long out_channels, long first_row,
-                                      long row_count, int accumulate, float *dw);
+                                      long kernel, long stride, long height, long width, long out_channels,
+                                      long first_row, long row_count, int accumulate, float *dw);
 
 /// With a nonzero `yes`, every later product uses the portable kernel (for tests: it must give the
 /// AVX2 kernel's bits).

@@ -4,17 +4,15 @@ import LatentDiffKernels
 /// x (B, Cin, H, W), weight (Cout, Cin, k, k), bias (Cout) -> y (B, Cout, Ho, Wo) with
 /// Ho = (H + 2 padding - k) / stride + 1.
 ///
-/// Lowered to one product per chunk of the batch: im2col gives cols (Cin k k, Bc Ho Wo), then
-/// Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols, reordered to NCHW. Chunks keep cols within 1 MB,
-/// so sgemm reads them from cache (measured faster than one whole-batch product, whose columns
-/// spill to memory), and are spread over threads. Chunks depend on the shapes only, and each
-/// chunk's weight gradient is summed in chunk order, so results do not depend on threads.
-///
-/// At stride 1 (forward and dx) and in inference, the product is the fixed-order kernel's
-/// (`BLAS.sgemmFixedOrder`, columns lowered into its panels a block at a time): an image's output
-/// bits do not depend on the batch it is part of, and it measured faster than im2col + OpenBLAS
-/// on these shapes. At stride 1, dW comes from the input without im2col (`ConvWeightGradient`).
-/// Stride-2 training products stay on OpenBLAS.
+/// Lowered to one product per chunk of the batch: Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols,
+/// cols (Cin k k, Bc Ho Wo) im2col's matrix, reordered to NCHW. Chunks keep cols within 1 MB, so
+/// the product reads them from cache, and are spread over threads. Every product is the
+/// fixed-order kernel's (`BLAS.sgemm(fixedOrder:)`; at stride 1 with the columns lowered straight
+/// into its panels a block at a time, `PanelLowering`), so an image's output bits do not depend on
+/// the batch it is part of, and it measured faster than im2col + OpenBLAS on these shapes. At
+/// stride 1, dx is a convolution of dy. dW comes from the input without im2col
+/// (`ConvWeightGradient`), part of the batch after part, each part's rows of dW shared between
+/// threads. Splits depend on the shapes only, so results do not depend on threads.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, columnBudget: 1 << 18)
 }
@@ -39,7 +37,6 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
     let backwardByConvolution = stride == 1 && transposedPadding >= 0
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let outShape = [whole.batch, outChannels, whole.outHeight, whole.outWidth]
-    let fixedOrder = stride == 1 || Tensor.isInference(inputs)
     return Tensor.make(shape: outShape, inputs: inputs, overwrites: true) { y in
         FlopCount.addProduct(m: outChannels, n: whole.columnCount, k: whole.columnRows)
         Parallel.forEach(chunks.count, workPerItem: chunkWork) { range in
@@ -47,8 +44,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
             for index in range {
                 let (start, g) = chunks[index]
                 convolveChunk(x.data + start * inChannels * inPlane, g, weight: weight.data, outChannels: outChannels,
-                              buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false,
-                              fixedOrder: fixedOrder)
+                              buffers, output: y + start * outChannels * outPlane, bias: bias?.data, accumulate: false)
             }
         }
     } backward: { y in
@@ -61,11 +57,10 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
         let flipped = backwardByConvolution && x.requiresGrad ? flippedKernel(weight) : nil
         let dx = x.requiresGrad ? x.gradBuffer() : nil
         let rowsK = whole.columnRows
-        // dW (Cout, Cin k k) += dY (Cout, B Ho Wo) cols^T: at stride 1 straight from the input, part
-        // after part of at most 4096 output positions (dY's 16-channel panel, 256 KB, stays in
-        // cache), each part's rows shared between threads; otherwise chunk by chunk below, through im2col.
-        let directWeightGradient = stride == 1 && weight.requiresGrad
-        if directWeightGradient {
+        // dW (Cout, Cin k k) += dY (Cout, B Ho Wo) cols^T, straight from the input, part after part
+        // of at most 4096 output positions (dY's 16-channel panel, 256 KB, stays in cache), each
+        // part's rows shared between threads.
+        if weight.requiresGrad {
             let parts = BatchSplit(batch: whole.batch, perPart: max(1, 4096 / outPlane)), dW = weight.gradBuffer()
             for index in 0..<parts.count {
                 let images = parts[index]
@@ -74,71 +69,34 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
                                            outChannels: outChannels, into: dW, accumulate: true)
             }
         }
-        let dW = weight.requiresGrad && !directWeightGradient ? weight.gradBuffer() : nil
-        guard dx != nil || dW != nil else { return }
-        let partials = dW != nil ? WeightPartials(parts: chunks.count, weight: weight) : nil
+        guard let dx else { return }
         Parallel.forEach(chunks.count, workPerItem: 2 * chunkWork) { range in
             let buffers = ConvBuffers(chunks)
             for index in range {
                 let (start, g) = chunks[index]
                 let dyChunk = dy + start * outChannels * outPlane, xChunk = start * inChannels * inPlane
-                // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself),
-                // for the products through im2col's matrix.
-                var dyCM = UnsafePointer(dyChunk)
-                if g.batch > 1 && (dW != nil || !backwardByConvolution) {
-                    gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels, plane: outPlane)
-                    dyCM = UnsafePointer(buffers.product)
-                }
-                if let partials {
-                    // dW (Cout, Cin k k) (+)= dY (Cout, Bc Ho Wo) cols^T
-                    let (target, accumulate) = partials.target(index)
-                    Im2col.im2col(x.data + xChunk, g, buffers.columns)
-                    BLAS.sgemm(transB: true, m: outChannels, n: rowsK, k: g.columnCount, a: dyCM,
-                               lda: g.columnCount, b: buffers.columns, ldb: g.columnCount,
-                               beta: accumulate ? 1 : 0, c: target, ldc: rowsK)
-                }
-                guard let dx else { continue }
                 if let flipped {
                     // dx += conv(dy; flipped, padding k - 1 - p), whose output is H x W again
                     let transposed = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight,
                                                   width: g.outWidth, kernel: kernel, stride: 1, padding: transposedPadding)
                     convolveChunk(dyChunk, transposed, weight: flipped.data, outChannels: inChannels, buffers,
-                                  output: dx + xChunk, bias: nil, accumulate: true, fixedOrder: true)
+                                  output: dx + xChunk, bias: nil, accumulate: true)
                 } else {
+                    // dY (Cout, Bc Ho Wo), channel-major like the forward product (one image: dy itself)
+                    var dyCM = UnsafePointer(dyChunk)
+                    if g.batch > 1 {
+                        gatherChannelMajor(dyChunk, to: buffers.product, batch: g.batch, channels: outChannels,
+                                           plane: outPlane)
+                        dyCM = UnsafePointer(buffers.product)
+                    }
                     // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
-                    BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels, a: weight.data, lda: rowsK,
-                               b: dyCM, ldb: g.columnCount, c: buffers.columns, ldc: g.columnCount)
+                    BLAS.sgemm(fixedOrder: true, transA: true, m: rowsK, n: g.columnCount, k: outChannels,
+                               a: weight.data, lda: rowsK, b: dyCM, ldb: g.columnCount, c: buffers.columns,
+                               ldc: g.columnCount)
                     Im2col.col2im(buffers.columns, g, dx + xChunk)
                 }
             }
         }
-        partials?.finish()
-    }
-}
-
-/// dW += the sum of several parts' weight gradients, in part order whatever the threads: one
-/// part's goes straight into dW, several parts' into their own slots, added to dW by `finish`.
-private final class WeightPartials {
-    private let dW: UnsafeMutablePointer<Float>, weightCount: Int, parts: Int
-    private let slots: UnsafeMutablePointer<Float>?
-
-    init(parts: Int, weight: Tensor) {
-        (dW, weightCount, self.parts) = (weight.gradBuffer(), weight.count, parts)
-        slots = parts > 1 ? BufferCache.shared.allocate(parts * weightCount) : nil
-    }
-
-    /// Where part `index` writes its gradient, and whether it adds to what is there.
-    func target(_ index: Int) -> (UnsafeMutablePointer<Float>, accumulate: Bool) {
-        slots.map { ($0 + index * weightCount, false) } ?? (dW, true)
-    }
-
-    func finish() {
-        guard let slots else { return }
-        for index in 0..<parts {
-            let partial = slots + index * weightCount
-            elementRanges(weightCount) { r in for i in r { dW[i] += partial[i] } }
-        }
-        BufferCache.shared.release(slots, count: parts * weightCount)
     }
 }
 
@@ -164,19 +122,19 @@ private func flippedKernel(_ weight: Tensor) -> Tensor {
 /// bias or the old value when there is one.
 private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
                            outChannels: Int, _ buffers: ConvBuffers, output: UnsafeMutablePointer<Float>,
-                           bias: UnsafePointer<Float>?, accumulate: Bool, fixedOrder: Bool) {
+                           bias: UnsafePointer<Float>?, accumulate: Bool) {
     let plane = g.outHeight * g.outWidth, rows = g.columnRows, single = g.batch == 1
     let (product, columns) = single ? (output, plane) : (buffers.product, g.columnCount)
     if single, let bias, !accumulate {
         for o in 0..<outChannels { (output + o * plane).update(repeating: bias[o], count: plane) }
     }
     let beta: Float = single && (accumulate || bias != nil) ? 1 : 0
-    if fixedOrder && g.stride == 1 {
+    if g.stride == 1 {
         multiplyByPanels(input, g, weight: weight, outChannels: outChannels, beta: beta, product: product)
     } else {
         // Y (O, Bc Ho Wo) (+)= W (O, C k k) cols (C k k, Bc Ho Wo)
         Im2col.im2col(input, g, buffers.columns)
-        BLAS.sgemm(fixedOrder: fixedOrder, m: outChannels, n: columns, k: rows, a: weight, lda: rows,
+        BLAS.sgemm(fixedOrder: true, m: outChannels, n: columns, k: rows, a: weight, lda: rows,
                    b: buffers.columns, ldb: columns, beta: beta, c: product, ldc: columns)
     }
     if !single {
