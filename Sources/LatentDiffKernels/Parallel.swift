@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -10,9 +9,10 @@ import Glibc
 /// Every thread of the process is ours: OpenBLAS runs each product on the calling thread (see
 /// `BLAS`), and large products, convolution chunks and element-wise loops are split here. Idle
 /// OpenBLAS workers would otherwise spin on a core between products, which on two cores costs more
-/// than its threading gains. A hand-off to other threads costs microseconds, so a loop is split
-/// only when its estimated work is well over 100 µs. A loop inside another parallel loop runs on
-/// its caller's thread.
+/// than its threading gains. Loops run on the caller and `WorkerPool`'s persistent threads. A
+/// hand-off to a worker that is still watching for work costs microseconds (one that slept, tens
+/// of them), so a loop is split only when its estimated work is well over 100 µs. A loop inside
+/// another parallel loop runs on its caller's thread.
 public enum Parallel {
     private static let threads = Atomic<Int>(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
@@ -46,18 +46,18 @@ public enum Parallel {
     /// Whether the calling thread is running a parallel loop's body.
     static var isWorker: Bool { pthread_getspecific(workerKey) != nil }
 
-    /// `body(t)` for t in 0..<threads on as many threads, each marked as a worker meanwhile.
+    /// `body(t)` for t in 0..<threads on up to as many threads (`WorkerPool`), each marked as a
+    /// worker meanwhile.
     private static func run(_ threads: Int, _ body: (Int) -> Void) {
-        // The caller promises independent iterations, so sharing `body` across threads is safe.
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let outer = pthread_getspecific(workerKey)
-                pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
-                body(t)
-                pthread_setspecific(workerKey, outer)
-            }
-        }
+        let outer = pthread_getspecific(workerKey)
+        pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(workerKey, outer) }
+        WorkerPool.shared.run(parts: threads, body)
+    }
+
+    /// Marks the calling thread, for good, as a worker of parallel loops (`WorkerPool`'s threads).
+    static func markAsWorker() {
+        pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
     }
 }
 
