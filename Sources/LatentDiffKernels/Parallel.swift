@@ -35,7 +35,10 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        run(threads) { t in body(part(t, of: threads, count: count)) }
+        // Up to 4 ranges per thread, claimed as threads come free: a thread that is slowed down
+        // (or starts late) leaves its share to the others.
+        let parts = min(count, 4 * threads)
+        run(parts, threads: threads) { t in body(part(t, of: parts, count: count)) }
     }
 
     /// The t-th of `parts` contiguous, nearly equal ranges that together cover 0..<count.
@@ -46,13 +49,13 @@ public enum Parallel {
     /// Whether the calling thread is running a parallel loop's body.
     static var isWorker: Bool { pthread_getspecific(workerKey) != nil }
 
-    /// `body(t)` for t in 0..<threads on up to as many threads (`WorkerPool`), each marked as a
+    /// `body(t)` for t in 0..<parts on up to `threads` threads (`WorkerPool`), each marked as a
     /// worker meanwhile.
-    private static func run(_ threads: Int, _ body: (Int) -> Void) {
+    private static func run(_ parts: Int, threads: Int, _ body: (Int) -> Void) {
         let outer = pthread_getspecific(workerKey)
         pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
         defer { pthread_setspecific(workerKey, outer) }
-        WorkerPool.shared.run(parts: threads, body)
+        WorkerPool.shared.run(parts: parts, threads: threads, body)
     }
 
     /// Marks the calling thread, for good, as a worker of parallel loops (`WorkerPool`'s threads).
@@ -86,7 +89,7 @@ extension Parallel {
             for i in 0..<count { body(i) }
             return
         }
-        run(workers) { worker in
+        run(workers, threads: workers) { worker in
             for i in stride(from: worker, to: count, by: workers) { body(i) }
         }
     }

@@ -23,13 +23,19 @@ final class WorkerPool: @unchecked Sendable {
         let parts: Int
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
+        /// Workers that may still join (the caller makes one more thread).
+        let seats: Atomic<Int>
         /// Set until the caller has seen every part done; read only by whoever claimed a part.
         var body: ((Int) -> Void)?
 
-        init(parts: Int, body: @escaping (Int) -> Void) {
+        init(parts: Int, workers: Int, body: @escaping (Int) -> Void) {
             self.parts = parts
             self.body = body
+            seats = Atomic(workers)
         }
+
+        /// Whether a worker may join (true for at most `workers` of them).
+        func takeSeat() -> Bool { seats.wrappingSubtract(1, ordering: .relaxed).oldValue > 0 }
 
         /// Claims and runs parts until none are left; true if this call finished the last one.
         func work() -> Bool {
@@ -61,12 +67,12 @@ final class WorkerPool: @unchecked Sendable {
         pthread_cond_init(finished, nil)
     }
 
-    /// body(t) for t in 0..<parts, on the caller and up to parts - 1 workers; returns when all are done.
-    func run(parts: Int, _ body: (Int) -> Void) {
+    /// body(t) for t in 0..<parts, on the caller and up to threads - 1 workers; returns when all are done.
+    func run(parts: Int, threads: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let job = Job(parts: parts, body: body)
+            let job = Job(parts: parts, workers: min(parts, threads) - 1, body: body)
             pthread_mutex_lock(mutex)
-            startWorkers(parts - 1)
+            startWorkers(min(parts, threads) - 1)
             self.job = job
             generation.add(1, ordering: .releasing)
             pthread_cond_broadcast(posted)
@@ -115,7 +121,7 @@ final class WorkerPool: @unchecked Sendable {
             seen = generation.load(ordering: .acquiring)
             let job = self.job
             pthread_mutex_unlock(mutex)
-            guard let job, job.work() else { continue }
+            guard let job, job.takeSeat(), job.work() else { continue }
             // The last part: wake the caller if it sleeps.
             pthread_mutex_lock(mutex)
             pthread_cond_broadcast(finished)

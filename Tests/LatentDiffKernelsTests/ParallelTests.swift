@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import LatentDiffKernels
 
@@ -23,6 +24,33 @@ import Testing
             #expect((0..<count).allSatisfy { hits[$0] == 1 })
             hits.deallocate()
         }
+    }
+
+    /// Loops from several host threads at once on the worker pool (each loop's parts claimed by its
+    /// caller and the workers), some nested: every item is visited exactly once per loop.
+    @Test func concurrentLoopsOnTheWorkerPoolVisitEveryItemOnce() {
+        let before = Parallel.threadCount
+        defer { Parallel.threadCount = before }
+        Parallel.threadCount = 2
+        let callers = 4, loops = 200, count = 37
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: callers * count)
+        hits.initialize(repeating: 0, count: callers * count)
+        defer { hits.deallocate() }
+        nonisolated(unsafe) let shared = hits
+        DispatchQueue.concurrentPerform(iterations: callers) { caller in
+            let mine = shared + caller * count
+            for _ in 0..<loops {
+                Parallel.forEach(count, workPerItem: Parallel.minimumWorkToSplit) { range in
+                    for i in range {
+                        // A nested loop runs on its caller's thread.
+                        Parallel.forEach(2, workPerItem: Parallel.minimumWorkToSplit) { inner in
+                            if inner.contains(0) { mine[i] += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        #expect((0..<(callers * count)).allSatisfy { hits[$0] == loops })
     }
 
     @Test func im2colAndCol2imAreAdjoint() {

@@ -155,9 +155,20 @@ private func multiplyByPanels(_ input: UnsafePointer<Float>, _ g: ConvGeometry, 
     let panelCount = lowering.panelCount
     let blockPanels = max(3, (1 << 15) / (16 * rows))
     let blockSize = 16 * rows * blockPanels, blocks = (panelCount + blockPanels - 1) / blockPanels
-    // Fewer than 4 blocks (one small image) run on the calling thread: split between 2 threads
-    // they measured slower (dpm20-1-mnist 35-40 ms against 32 ms on 2 threads).
-    Parallel.forEach(blocks, workPerItem: blocks >= 4 ? outChannels * blockSize : 0) { range in
+    if blocks < 4 {
+        // Too few blocks to share (one small image): all panels lowered at once, then the rows of
+        // the product shared between threads, 6 at a time (the kernel's tile).
+        let size = 16 * rows * panelCount, packed = BufferCache.shared.allocate(size)
+        defer { BufferCache.shared.release(packed, count: size) }
+        lowering.lower(0..<panelCount, into: packed)
+        Parallel.forEach((outChannels + 5) / 6, workPerItem: 6 * rows * columns) { tiles in
+            let first = 6 * tiles.lowerBound, count = min(outChannels, 6 * tiles.upperBound) - first
+            BLAS.sgemmFixedOrder(m: count, n: columns, k: rows, a: weight + first * rows, lda: rows, packedB: packed,
+                                 beta: beta, c: product + first * columns, ldc: columns)
+        }
+        return
+    }
+    Parallel.forEach(blocks, workPerItem: outChannels * blockSize) { range in
         let packed = BufferCache.shared.allocate(blockSize)
         defer { BufferCache.shared.release(packed, count: blockSize) }
         for block in range {
