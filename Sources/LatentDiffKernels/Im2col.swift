@@ -195,16 +195,23 @@ public final class PanelLowering {
         precondition(g.stride == 1, "PanelLowering: stride 1 only")
         geometry = g
         (paddedHeight, paddedWidth) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
-        paddedCount = g.batch * g.channels * paddedHeight * paddedWidth
+        // 16 floats of room after the input: the lowering reads runs 8 floats at a time.
+        let inputCount = g.batch * g.channels * paddedHeight * paddedWidth
+        paddedCount = inputCount + 16
         padded = BufferCache.shared.allocate(paddedCount)
+        (padded + inputCount).initialize(repeating: 0, count: 16)
         Im2col.pad(x, g, into: padded)
         runs = PanelRuns(g, paddedHeight: paddedHeight, paddedWidth: paddedWidth)
     }
 
     deinit { BufferCache.shared.release(padded, count: paddedCount) }
 
+    /// Floats of a buffer that `lower` fills with `panels` panels (8 floats of room after them).
+    public func packedCount(panels: Int) -> Int { 16 * geometry.columnRows * panels + 8 }
+
     /// Writes panels `range`, one after another, each (R, 16): entry (r, n) of the matrix at
     /// packed[(n / 16 - range.lowerBound) 16 R + 16 r + n % 16]; columns past B Ho Wo are 0.
+    /// `packed` holds `packedCount(panels: range.count)` floats.
     public func lower(_ range: Range<Int>, into packed: UnsafeMutablePointer<Float>) {
         let g = geometry, panelSize = 16 * g.columnRows
         for panel in range {

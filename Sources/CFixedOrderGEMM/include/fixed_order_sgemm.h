@@ -30,7 +30,9 @@ void fixed_order_pad(const float *x, float *padded, long planes, long h, long w,
 /// One panel of im2col's matrix at stride 1, rows r = (c kernel + i) kernel + j: for each run
 /// (lane, count, source) of `runs` (3 ints each) and each row, panel[16 r + lane + t] =
 /// padded[source + (c height + i) width + j + t] for t < count (count <= 16); lanes from
-/// `columns` to 16 are 0.
+/// `columns` to 16 are 0. Runs are in increasing lane order and cover lanes 0 ..< columns. Runs are
+/// copied 8 floats at a time whatever their length, so `padded` must be readable 16 floats past a
+/// run's start, and `panel` writable 8 floats past its 16 R.
 void fixed_order_lower_panel(float *panel, const float *padded, long channels, long kernel, long height,
                              long width, const int *runs, long run_count, long columns);
 

@@ -158,7 +158,7 @@ private func multiplyByPanels(_ input: UnsafePointer<Float>, _ g: ConvGeometry, 
     if blocks < 4 {
         // Too few blocks to share (one small image): all panels lowered at once, then the rows of
         // the product shared between threads, 6 at a time (the kernel's tile).
-        let size = 16 * rows * panelCount, packed = BufferCache.shared.allocate(size)
+        let size = lowering.packedCount(panels: panelCount), packed = BufferCache.shared.allocate(size)
         defer { BufferCache.shared.release(packed, count: size) }
         lowering.lower(0..<panelCount, into: packed)
         Parallel.forEach((outChannels + 5) / 6, workPerItem: 6 * rows * columns) { tiles in
@@ -169,8 +169,9 @@ private func multiplyByPanels(_ input: UnsafePointer<Float>, _ g: ConvGeometry, 
         return
     }
     Parallel.forEach(blocks, workPerItem: outChannels * blockSize) { range in
-        let packed = BufferCache.shared.allocate(blockSize)
-        defer { BufferCache.shared.release(packed, count: blockSize) }
+        let packedCount = lowering.packedCount(panels: blockPanels)
+        let packed = BufferCache.shared.allocate(packedCount)
+        defer { BufferCache.shared.release(packed, count: packedCount) }
         for block in range {
             let panels = block * blockPanels ..< min(panelCount, (block + 1) * blockPanels)
             lowering.lower(panels, into: packed)
