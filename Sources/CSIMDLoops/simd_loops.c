@@ -1,6 +1,5 @@
 #include "simd_loops.h"
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -33,10 +32,15 @@ __attribute__((always_inline)) static inline float fast_exp(float x) {
 
 __attribute__((always_inline)) static inline float sigmoid(float x) { return 1 / (1 + fast_exp(-x)); }
 
-// Each loop once as an always-inline body, compiled into an AVX2 clone and a baseline one.
+// Each loop is compiled twice, for AVX2 and for any CPU; the loader picks one by the CPU.
+#if defined(__x86_64__)
+#define AVX2_AND_BASELINE __attribute__((target_clones("avx2", "default")))
+#else
+#define AVX2_AND_BASELINE
+#endif
 
-__attribute__((always_inline)) static inline void scale_shift_body(const float *restrict x, float *restrict y, long n,
-                                                                   float scale, float shift, int silu) {
+AVX2_AND_BASELINE void simd_scale_shift(const float *restrict x, float *restrict y, long n, float scale, float shift,
+                                        int silu) {
     if (silu) {
         for (long i = 0; i < n; i++) {
             const float h = x[i] * scale + shift;
@@ -47,61 +51,19 @@ __attribute__((always_inline)) static inline void scale_shift_body(const float *
     }
 }
 
-__attribute__((always_inline)) static inline void silu_gradient_body(const float *restrict x, const float *restrict dy,
-                                                                     float *restrict out, long n, float scale,
-                                                                     float shift) {
+AVX2_AND_BASELINE void simd_silu_gradient_of_scale_shift(const float *restrict x, const float *restrict dy,
+                                                         float *restrict out, long n, float scale, float shift) {
     for (long i = 0; i < n; i++) {
         const float h = x[i] * scale + shift, s = sigmoid(h);
         out[i] = dy[i] * (s * (1 + h * (1 - s)));
     }
 }
 
-__attribute__((always_inline)) static inline void input_gradient_body(const float *restrict x, const float *restrict dy,
-                                                                      float *restrict dx, long n, float a, float mean,
-                                                                      float r, float b, float c) {
+AVX2_AND_BASELINE void simd_group_norm_input_gradient(const float *restrict x, const float *restrict dy,
+                                                      float *restrict dx, long n, float a, float mean, float r,
+                                                      float b, float c) {
     for (long i = 0; i < n; i++) {
         const float xhat = (x[i] - mean) * r;
         dx[i] += a * dy[i] - r * (b + xhat * c);
     }
-}
-
-#if defined(__x86_64__)
-#define AVX2 __attribute__((target("avx2")))
-static bool has_avx2(void) { return __builtin_cpu_supports("avx2"); }
-#else
-#define AVX2
-static bool has_avx2(void) { return false; }
-#endif
-
-AVX2 static void scale_shift_avx2(const float *x, float *y, long n, float scale, float shift, int silu) {
-    scale_shift_body(x, y, n, scale, shift, silu);
-}
-static void scale_shift_baseline(const float *x, float *y, long n, float scale, float shift, int silu) {
-    scale_shift_body(x, y, n, scale, shift, silu);
-}
-void simd_scale_shift(const float *x, float *y, long n, float scale, float shift, int silu) {
-    (has_avx2() ? scale_shift_avx2 : scale_shift_baseline)(x, y, n, scale, shift, silu);
-}
-
-AVX2 static void silu_gradient_avx2(const float *x, const float *dy, float *out, long n, float scale, float shift) {
-    silu_gradient_body(x, dy, out, n, scale, shift);
-}
-static void silu_gradient_baseline(const float *x, const float *dy, float *out, long n, float scale, float shift) {
-    silu_gradient_body(x, dy, out, n, scale, shift);
-}
-void simd_silu_gradient_of_scale_shift(const float *x, const float *dy, float *out, long n, float scale, float shift) {
-    (has_avx2() ? silu_gradient_avx2 : silu_gradient_baseline)(x, dy, out, n, scale, shift);
-}
-
-AVX2 static void input_gradient_avx2(const float *x, const float *dy, float *dx, long n, float a, float mean, float r,
-                                     float b, float c) {
-    input_gradient_body(x, dy, dx, n, a, mean, r, b, c);
-}
-static void input_gradient_baseline(const float *x, const float *dy, float *dx, long n, float a, float mean, float r,
-                                    float b, float c) {
-    input_gradient_body(x, dy, dx, n, a, mean, r, b, c);
-}
-void simd_group_norm_input_gradient(const float *x, const float *dy, float *dx, long n, float a, float mean, float r,
-                                    float b, float c) {
-    (has_avx2() ? input_gradient_avx2 : input_gradient_baseline)(x, dy, dx, n, a, mean, r, b, c);
 }
