@@ -3,8 +3,9 @@ import PackageDescription
 
 // Layers, bottom to top (each depends only on the ones above it in this list):
 //   COpenBLAS, CLibPNG, CZlib   system libraries
-//   CFixedOrderGEMM             a matrix product whose entries' bits do not depend on its shape
-//   CSIMDLoops                  element-wise loops with an AVX2 build chosen at run time
+//   CFixedOrderGEMM             a matrix product whose entries' bits depend on neither its shape nor the CPU;
+//                               the kernel path (AVX-512, AVX2, portable) in use
+//   CSIMDLoops                  element-wise loops built for AVX-512, AVX2 and any CPU, one chosen at run time
 //   LatentDiffKernels           errors, sgemm over OpenBLAS, thread count, parallel loops
 //   LatentDiffNN                tensors, autodiff ops, modules, optimizers
 //   LatentDiffIO                PNG, safetensors, MNIST/CIFAR-10 readers
@@ -45,7 +46,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         // Optimized in debug builds too: the tests sample through it.
         .target(name: "CFixedOrderGEMM", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
-        .target(name: "CSIMDLoops", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        .target(name: "CSIMDLoops", dependencies: ["CFixedOrderGEMM"], cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(
             name: "LatentDiffKernels", dependencies: ["COpenBLAS", "CFixedOrderGEMM"],
             linkerSettings: [.linkedLibrary("m")]),

@@ -15,9 +15,16 @@
 // share nothing but the disjoint parts of C and of the packed panels their callers give each thread.
 #define NOT_THREAD_SANITIZED __attribute__((no_sanitize("thread")))
 
-// A tile of C: up to TILE_ROWS rows of A against 16-column panels of B; blocks of
-// BLOCK_PANELS panels are packed at once (rows of B read whole), about 170 KB at k = 864.
-enum { TILE_ROWS = 6, PANEL_COLUMNS = 16, BLOCK_PANELS = 3, BLOCK_COLUMNS = BLOCK_PANELS * PANEL_COLUMNS };
+// A tile of C: up to a kernel's tile rows (`Kernel.max_rows`) of A against 16-column panels of B;
+// blocks of BLOCK_PANELS panels are packed at once (rows of B read whole), about 170 KB at k = 864.
+enum {
+    PANEL_COLUMNS = FIXED_ORDER_PANEL_COLUMNS,
+    BLOCK_PANELS = FIXED_ORDER_BLOCK_PANELS,
+    BLOCK_COLUMNS = BLOCK_PANELS * PANEL_COLUMNS,
+    TILE_ROWS = FIXED_ORDER_MAX_TILE_ROWS,
+    AVX2_TILE_ROWS = 6,
+    AVX512_TILE_ROWS = 8,
+};
 
 long fixed_order_sgemm_block_floats(long k) { return (k > 0 ? k : 1) * BLOCK_COLUMNS; }
 
@@ -116,9 +123,13 @@ NOT_THREAD_SANITIZED static void weight_tile_portable(long rows, long panels, co
     }
 }
 
-/// Tiles of 4 to 6 rows take one panel at a time, of 3 rows two, of 1 or 2 rows three: enough
-/// independent accumulators to keep both FMA units busy.
-static long panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
+/// AVX2 tiles of 4 to 6 rows take one panel at a time, of 3 rows two, of 1 or 2 rows three: enough
+/// independent accumulators (2 per row and panel) to keep both FMA units busy in 16 registers.
+static long avx2_panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
+
+/// AVX-512 tiles take up to 3 panels of any rows: 8 x 3 accumulators, one register per row and
+/// panel, of 32 registers (3 more hold the panels; A is broadcast from memory).
+static long avx512_panels_per_tile(long rows) { (void)rows; return BLOCK_PANELS; }
 
 #if defined(__x86_64__)
 /// `accumulate_portable` into two 8-float FMA accumulators per row and panel (`sums`); `rows` and
@@ -127,7 +138,7 @@ __attribute__((target("avx2,fma"), always_inline))
 NOT_THREAD_SANITIZED static inline void accumulate_avx2(const long rows, const long panels, const float *const *a_rows,
                                                         long lines, long line_stride, long length, long step,
                                                         const float *block, long panel_stride,
-                                                        __m256 sums[TILE_ROWS][2 * BLOCK_PANELS]) {
+                                                        __m256 sums[AVX2_TILE_ROWS][2 * BLOCK_PANELS]) {
     for (long l = 0; l < lines; l++) {
         for (long t = 0; t < length; t++, block += PANEL_COLUMNS) {
             __m256 columns[2 * BLOCK_PANELS];
@@ -147,8 +158,8 @@ __attribute__((target("avx2,fma"), always_inline))
 NOT_THREAD_SANITIZED static inline void tile_avx2_fixed(const long rows, const long panels, long k, const float *a, long rs, long cs,
                                    const float *block, Tile acc, long width, float alpha, float beta, float *c,
                                    long ldc) {
-    __m256 sums[TILE_ROWS][2 * BLOCK_PANELS];
-    const float *a_rows[TILE_ROWS];
+    __m256 sums[AVX2_TILE_ROWS][2 * BLOCK_PANELS];
+    const float *a_rows[AVX2_TILE_ROWS];
     for (long i = 0; i < rows; i++) {
         a_rows[i] = a + i * rs;
         for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_setzero_ps();
@@ -178,11 +189,11 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, 
                                                                long out_h, long out_w, long width, long stride,
                                                                const float *block,
                                                                long panel_stride, Tile acc) {
-    __m256 sums[TILE_ROWS][2 * BLOCK_PANELS];
+    __m256 sums[AVX2_TILE_ROWS][2 * BLOCK_PANELS];
     for (long i = 0; i < rows; i++)
         for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_setzero_ps();
     for (long s = 0; s < batch; s++) {
-        const float *a_rows[TILE_ROWS];
+        const float *a_rows[AVX2_TILE_ROWS];
         for (long i = 0; i < rows; i++) a_rows[i] = padded + s * image_floats + offsets[i];
         accumulate_avx2(rows, panels, a_rows, out_h, stride * width, out_w, stride, block + s * out_h * out_w * PANEL_COLUMNS,
                         panel_stride, sums);
@@ -191,15 +202,15 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, 
         for (long v = 0; v < 2 * panels; v++) _mm256_storeu_ps(acc[i] + v * 8, sums[i][v]);
 }
 
-/// The tile shapes compiled with constant sizes: X(rows, panels).
-#define FOR_EACH_TILE_SHAPE(X) X(6, 1) X(5, 1) X(4, 1) X(3, 2) X(3, 1) X(2, 3) X(2, 2) X(2, 1) X(1, 3) X(1, 2) X(1, 1)
+/// The AVX2 tile shapes compiled with constant sizes: X(rows, panels).
+#define FOR_EACH_AVX2_TILE_SHAPE(X) X(6, 1) X(5, 1) X(4, 1) X(3, 2) X(3, 1) X(2, 3) X(2, 2) X(2, 1) X(1, 3) X(1, 2) X(1, 1)
 
 __attribute__((target("avx2,fma")))
 NOT_THREAD_SANITIZED static void tile_avx2(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
                       Tile acc, long width, float alpha, float beta, float *c, long ldc) {
 #define TILE_CASE(R, P) \
     if (rows == R && panels == P) return tile_avx2_fixed(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
-    FOR_EACH_TILE_SHAPE(TILE_CASE)
+    FOR_EACH_AVX2_TILE_SHAPE(TILE_CASE)
 #undef TILE_CASE
     tile_portable(rows, panels, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
 }
@@ -212,61 +223,153 @@ NOT_THREAD_SANITIZED static void weight_tile_avx2(long rows, long panels, const 
     if (rows == R && panels == P)                                                                                \
         return weight_tile_avx2_fixed(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, stride, \
                                       block, panel_stride, acc);
-    FOR_EACH_TILE_SHAPE(TILE_CASE)
+    FOR_EACH_AVX2_TILE_SHAPE(TILE_CASE)
 #undef TILE_CASE
     weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block,
                          panel_stride, acc);
 }
 
-static bool has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#define AVX512 "avx512f,avx2,fma"
+
+/// `accumulate_portable` into one 16-float FMA accumulator per row and panel (`sums`); `rows` and
+/// `panels` are constants where inlined (up to 8 x 3 accumulators in registers).
+__attribute__((target(AVX512), always_inline))
+NOT_THREAD_SANITIZED static inline void accumulate_avx512(const long rows, const long panels, const float *const *a_rows,
+                                                          long lines, long line_stride, long length, long step,
+                                                          const float *block, long panel_stride,
+                                                          __m512 sums[AVX512_TILE_ROWS][BLOCK_PANELS]) {
+    for (long l = 0; l < lines; l++) {
+        for (long t = 0; t < length; t++, block += PANEL_COLUMNS) {
+            __m512 columns[BLOCK_PANELS];
+            for (long v = 0; v < panels; v++) columns[v] = _mm512_loadu_ps(block + v * panel_stride);
+            const long at = l * line_stride + t * step;
+            for (long i = 0; i < rows; i++) {
+                const __m512 ai = _mm512_set1_ps(a_rows[i][at]);
+                for (long v = 0; v < panels; v++) sums[i][v] = _mm512_fmadd_ps(ai, columns[v], sums[i][v]);
+            }
+        }
+    }
+}
+
+/// `tile_portable` on AVX-512.
+__attribute__((target(AVX512), always_inline))
+NOT_THREAD_SANITIZED static inline void tile_avx512_fixed(const long rows, const long panels, long k, const float *a, long rs,
+                                                          long cs, const float *block, Tile acc, long width, float alpha,
+                                                          float beta, float *c, long ldc) {
+    __m512 sums[AVX512_TILE_ROWS][BLOCK_PANELS];
+    const float *a_rows[AVX512_TILE_ROWS];
+    for (long i = 0; i < rows; i++) {
+        a_rows[i] = a + i * rs;
+        for (long v = 0; v < panels; v++) sums[i][v] = _mm512_setzero_ps();
+    }
+    accumulate_avx512(rows, panels, a_rows, 1, 0, k, cs, block, k * PANEL_COLUMNS, sums);
+    if (width < panels * PANEL_COLUMNS) {  // a partial panel: through `acc`
+        for (long i = 0; i < rows; i++)
+            for (long v = 0; v < panels; v++) _mm512_storeu_ps(acc[i] + v * PANEL_COLUMNS, sums[i][v]);
+        return store_tile(acc, rows, width, alpha, beta, c, ldc);
+    }
+    // The same rounding steps as `store_tile`, sixteen entries at a time.
+    const __m512 scale = _mm512_set1_ps(alpha), keep = _mm512_set1_ps(beta);
+    for (long i = 0; i < rows; i++) {
+        for (long v = 0; v < panels; v++) {
+            __m512 value = sums[i][v];
+            if (alpha != 1) value = _mm512_mul_ps(scale, value);
+            if (beta != 0)
+                value = _mm512_add_ps(value, _mm512_mul_ps(keep, _mm512_loadu_ps(c + i * ldc + v * PANEL_COLUMNS)));
+            _mm512_storeu_ps(c + i * ldc + v * PANEL_COLUMNS, value);
+        }
+    }
+}
+
+/// `weight_tile_portable` on AVX-512.
+__attribute__((target(AVX512), always_inline))
+NOT_THREAD_SANITIZED static inline void weight_tile_avx512_fixed(const long rows, const long panels, const float *padded,
+                                                                 long image_floats, const long *offsets, long batch,
+                                                                 long out_h, long out_w, long width, long stride,
+                                                                 const float *block, long panel_stride, Tile acc) {
+    __m512 sums[AVX512_TILE_ROWS][BLOCK_PANELS];
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < panels; v++) sums[i][v] = _mm512_setzero_ps();
+    for (long s = 0; s < batch; s++) {
+        const float *a_rows[AVX512_TILE_ROWS];
+        for (long i = 0; i < rows; i++) a_rows[i] = padded + s * image_floats + offsets[i];
+        accumulate_avx512(rows, panels, a_rows, out_h, stride * width, out_w, stride,
+                          block + s * out_h * out_w * PANEL_COLUMNS, panel_stride, sums);
+    }
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < panels; v++) _mm512_storeu_ps(acc[i] + v * PANEL_COLUMNS, sums[i][v]);
+}
+
+/// The AVX-512 tile shapes compiled with constant sizes: X(rows, panels), 1 to 8 rows x 1 to 3 panels.
+#define FOR_EACH_AVX512_TILE_SHAPE(X)                                                                          \
+    X(8, 3) X(8, 2) X(8, 1) X(7, 3) X(7, 2) X(7, 1) X(6, 3) X(6, 2) X(6, 1) X(5, 3) X(5, 2) X(5, 1) X(4, 3) \
+    X(4, 2) X(4, 1) X(3, 3) X(3, 2) X(3, 1) X(2, 3) X(2, 2) X(2, 1) X(1, 3) X(1, 2) X(1, 1)
+
+__attribute__((target(AVX512)))
+NOT_THREAD_SANITIZED static void tile_avx512(long rows, long panels, long k, const float *a, long rs, long cs,
+                                             const float *block, Tile acc, long width, float alpha, float beta,
+                                             float *c, long ldc) {
+#define TILE_CASE(R, P) \
+    if (rows == R && panels == P) return tile_avx512_fixed(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
+    FOR_EACH_AVX512_TILE_SHAPE(TILE_CASE)
+#undef TILE_CASE
+    tile_portable(rows, panels, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
+}
+
+__attribute__((target(AVX512)))
+NOT_THREAD_SANITIZED static void weight_tile_avx512(long rows, long panels, const float *padded, long image_floats,
+                                                    const long *offsets, long batch, long out_h, long out_w,
+                                                    long width, long stride, const float *block, long panel_stride,
+                                                    Tile acc) {
+#define TILE_CASE(R, P)                                                                                            \
+    if (rows == R && panels == P)                                                                                  \
+        return weight_tile_avx512_fixed(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, stride, \
+                                        block, panel_stride, acc);
+    FOR_EACH_AVX512_TILE_SHAPE(TILE_CASE)
+#undef TILE_CASE
+    weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block,
+                         panel_stride, acc);
+}
 #endif
 
-static _Atomic int portable_only = 0;
-
-void fixed_order_sgemm_use_portable_kernel(int yes) { portable_only = yes != 0; }
-
-/// The tile kernels this CPU runs (both give the same bits).
+/// The tile kernels of one path (all give the same bits) and their tile sizes.
 typedef void (*TileKernel)(long, long, long, const float *, long, long, const float *, Tile, long, float, float,
                            float *, long);
 typedef void (*WeightTileKernel)(long, long, const float *, long, const long *, long, long, long, long, long,
                                  const float *, long, Tile);
+typedef struct {
+    TileKernel tile;
+    WeightTileKernel weight_tile;
+    long max_rows;
+    long (*panels_per_tile)(long rows);
+} Kernel;
 
-static bool use_avx2(void) {
+static Kernel kernel_for(fixed_order_path path) {
+    switch (path) {
 #if defined(__x86_64__)
-    return !portable_only && has_avx2_fma();
-#else
-    return false;
+    case FIXED_ORDER_PATH_AVX512: return (Kernel){tile_avx512, weight_tile_avx512, AVX512_TILE_ROWS, avx512_panels_per_tile};
+    case FIXED_ORDER_PATH_AVX2: return (Kernel){tile_avx2, weight_tile_avx2, AVX2_TILE_ROWS, avx2_panels_per_tile};
 #endif
+    default: return (Kernel){tile_portable, weight_tile_portable, AVX2_TILE_ROWS, avx2_panels_per_tile};
+    }
 }
 
-static TileKernel tile_kernel(void) {
-#if defined(__x86_64__)
-    if (use_avx2()) return tile_avx2;
-#endif
-    return tile_portable;
-}
-
-static WeightTileKernel weight_tile_kernel(void) {
-#if defined(__x86_64__)
-    if (use_avx2()) return weight_tile_avx2;
-#endif
-    return weight_tile_portable;
-}
+static Kernel current_kernel(void) { return kernel_for(fixed_order_current_path()); }
 
 /// C[:, first ..< first + columns] from the packed panels of those columns (`block`).
-static void multiply_block(TileKernel tile, long m, long k, float alpha, const float *a, long rs, long cs,
+static void multiply_block(Kernel kernel, long m, long k, float alpha, const float *a, long rs, long cs,
                            const float *block, long first, long columns, float beta, float *c, long ldc) {
     Tile acc;
     const long panels = (columns + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
-    for (long top = 0; top < m; top += TILE_ROWS) {
-        const long rows = m - top < TILE_ROWS ? m - top : TILE_ROWS;
-        const long step = panels_per_tile(rows);
+    for (long top = 0; top < m; top += kernel.max_rows) {
+        const long rows = m - top < kernel.max_rows ? m - top : kernel.max_rows;
+        const long step = kernel.panels_per_tile(rows);
         for (long q = 0; q < panels; q += step) {
             const long group = panels - q < step ? panels - q : step;
             const long width = columns - q * PANEL_COLUMNS;
-            tile(rows, group, k, a + top * rs, rs, cs, block + q * k * PANEL_COLUMNS, acc,
-                 width < group * PANEL_COLUMNS ? width : group * PANEL_COLUMNS, alpha, beta,
-                 c + top * ldc + first + q * PANEL_COLUMNS, ldc);
+            kernel.tile(rows, group, k, a + top * rs, rs, cs, block + q * k * PANEL_COLUMNS, acc,
+                        width < group * PANEL_COLUMNS ? width : group * PANEL_COLUMNS, alpha, beta,
+                        c + top * ldc + first + q * PANEL_COLUMNS, ldc);
         }
     }
 }
@@ -276,20 +379,20 @@ void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float a
                        float *c, long ldc, float *block) {
     // A(i, p) = a[i rs + p cs]
     const long rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
-    const TileKernel tile = tile_kernel();
+    const Kernel kernel = current_kernel();
     for (long first = 0; first < n; first += BLOCK_COLUMNS) {
         const long columns = n - first < BLOCK_COLUMNS ? n - first : BLOCK_COLUMNS;
         pack_block(b, ldb, trans_b, k, first, columns, block);
-        multiply_block(tile, m, k, alpha, a, rs, cs, block, first, columns, beta, c, ldc);
+        multiply_block(kernel, m, k, alpha, a, rs, cs, block, first, columns, beta, c, ldc);
     }
 }
 
 void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *a, long lda, const float *packed,
                               float beta, float *c, long ldc) {
-    const TileKernel tile = tile_kernel();
+    const Kernel kernel = current_kernel();
     for (long first = 0; first < n; first += BLOCK_COLUMNS) {
         const long columns = n - first < BLOCK_COLUMNS ? n - first : BLOCK_COLUMNS;
-        multiply_block(tile, m, k, alpha, a, lda, 1, packed + first * k, first, columns, beta, c, ldc);
+        multiply_block(kernel, m, k, alpha, a, lda, 1, packed + first * k, first, columns, beta, c, ldc);
     }
 }
 
@@ -316,20 +419,21 @@ void fixed_order_conv_weight_gradient(const float *padded, const float *packed_d
     const long out_h = (height - kernel) / stride + 1, out_w = (width - kernel) / stride + 1;
     const long panels = (out_channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS;
     const long panel_stride = batch * out_h * out_w * PANEL_COLUMNS, image_floats = channels * height * width;
-    const WeightTileKernel tile = weight_tile_kernel();
+    const Kernel tiles = current_kernel();
     Tile acc;
-    for (long top = first_row; top < first_row + row_count; top += TILE_ROWS) {
-        const long rows = first_row + row_count - top < TILE_ROWS ? first_row + row_count - top : TILE_ROWS;
+    for (long top = first_row; top < first_row + row_count; top += tiles.max_rows) {
+        const long left_rows = first_row + row_count - top;
+        const long rows = left_rows < tiles.max_rows ? left_rows : tiles.max_rows;
         // Row r = (c k + i) k + j of im2col's matrix starts at (c height + i) width + j of an image.
         long offsets[TILE_ROWS];
         for (long i = 0; i < rows; i++) {
             const long r = top + i, c = r / kk;
             offsets[i] = (c * height + (r % kk) / kernel) * width + r % kernel;
         }
-        const long step = panels_per_tile(rows);
+        const long step = tiles.panels_per_tile(rows);
         for (long q = 0; q < panels; q += step) {
             const long group = panels - q < step ? panels - q : step;
-            tile(rows, group, padded, image_floats, offsets, batch, out_h, out_w, width, stride,
+            tiles.weight_tile(rows, group, padded, image_floats, offsets, batch, out_h, out_w, width, stride,
                  packed_dy + q * panel_stride, panel_stride, acc);
             const long left = out_channels - q * PANEL_COLUMNS;
             const long columns = left < group * PANEL_COLUMNS ? left : group * PANEL_COLUMNS;

@@ -1,9 +1,11 @@
 #include "simd_loops.h"
 
+#include "kernel_path.h"
+
 #include <stdint.h>
 #include <string.h>
 
-// Separate multiplies and adds, as in Swift: the AVX2 and baseline builds give the same bits.
+// Separate multiplies and adds, as in Swift: the AVX-512, AVX2 and baseline builds give the same bits.
 #pragma clang fp contract(off)
 
 /// exp(x) as `fastExp` computes it: clamp, 2^n by the exponent bits, a degree-5 polynomial for e^r.
@@ -32,15 +34,28 @@ __attribute__((always_inline)) static inline float fast_exp(float x) {
 
 __attribute__((always_inline)) static inline float sigmoid(float x) { return 1 / (1 + fast_exp(-x)); }
 
-// Each loop is compiled twice, for AVX2 and for any CPU; the loader picks one by the CPU.
+// Each loop's body is written once and compiled three times: for AVX-512 (16 floats at a time),
+// for AVX2 (8) and for any CPU; the call goes to the build of the path in use (`kernel_path.h`).
 #if defined(__x86_64__)
-#define AVX2_AND_BASELINE __attribute__((target_clones("avx2", "default")))
+#define LOOP_WITH_PATHS(name, parameters, arguments)                                                          \
+    __attribute__((target("avx512f,avx2,fma"))) static void name##_avx512 parameters { name##_body arguments; } \
+    __attribute__((target("avx2,fma"))) static void name##_avx2 parameters { name##_body arguments; }           \
+    static void name##_portable parameters { name##_body arguments; }                                          \
+    void name parameters {                                                                                     \
+        switch (fixed_order_current_path()) {                                                                  \
+        case FIXED_ORDER_PATH_AVX512: name##_avx512 arguments; return;                                         \
+        case FIXED_ORDER_PATH_AVX2: name##_avx2 arguments; return;                                             \
+        default: name##_portable arguments; return;                                                            \
+        }                                                                                                      \
+    }
 #else
-#define AVX2_AND_BASELINE
+#define LOOP_WITH_PATHS(name, parameters, arguments) \
+    void name parameters { name##_body arguments; }
 #endif
 
-AVX2_AND_BASELINE void simd_scale_shift(const float *restrict x, float *restrict y, long n, float scale, float shift,
-                                        int silu) {
+#define BODY __attribute__((always_inline)) static inline void
+
+BODY simd_scale_shift_body(const float *restrict x, float *restrict y, long n, float scale, float shift, int silu) {
     if (silu) {
         for (long i = 0; i < n; i++) {
             const float h = x[i] * scale + shift;
@@ -50,20 +65,29 @@ AVX2_AND_BASELINE void simd_scale_shift(const float *restrict x, float *restrict
         for (long i = 0; i < n; i++) y[i] = x[i] * scale + shift;
     }
 }
+LOOP_WITH_PATHS(simd_scale_shift, (const float *restrict x, float *restrict y, long n, float scale, float shift, int silu),
+                (x, y, n, scale, shift, silu))
 
-AVX2_AND_BASELINE void simd_silu_gradient_of_scale_shift(const float *restrict x, const float *restrict dy,
-                                                         float *restrict out, long n, float scale, float shift) {
+BODY simd_silu_gradient_of_scale_shift_body(const float *restrict x, const float *restrict dy, float *restrict out,
+                                            long n, float scale, float shift) {
     for (long i = 0; i < n; i++) {
         const float h = x[i] * scale + shift, s = sigmoid(h);
         out[i] = dy[i] * (s * (1 + h * (1 - s)));
     }
 }
+LOOP_WITH_PATHS(simd_silu_gradient_of_scale_shift,
+                (const float *restrict x, const float *restrict dy, float *restrict out, long n, float scale,
+                 float shift),
+                (x, dy, out, n, scale, shift))
 
-AVX2_AND_BASELINE void simd_group_norm_input_gradient(const float *restrict x, const float *restrict dy,
-                                                      float *restrict dx, long n, float a, float mean, float r,
-                                                      float b, float c) {
+BODY simd_group_norm_input_gradient_body(const float *restrict x, const float *restrict dy, float *restrict dx, long n,
+                                         float a, float mean, float r, float b, float c) {
     for (long i = 0; i < n; i++) {
         const float xhat = (x[i] - mean) * r;
         dx[i] += a * dy[i] - r * (b + xhat * c);
     }
 }
+LOOP_WITH_PATHS(simd_group_norm_input_gradient,
+                (const float *restrict x, const float *restrict dy, float *restrict dx, long n, float a, float mean,
+                 float r, float b, float c),
+                (x, dy, dx, n, a, mean, r, b, c))

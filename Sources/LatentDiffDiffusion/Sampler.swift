@@ -14,7 +14,7 @@ public typealias DenoiseFunction = @Sendable (_ x: Tensor, _ timestep: Int, _ la
 /// Reproducibility: sample i's noise is drawn from Philox keyed by (seed, i, step); samples are
 /// denoised in batches (`batchLimit`, with guidance's unconditional halves in the same batch), and
 /// inference computes every sample's outputs the same way whatever batch it is in
-/// (`BLAS.sgemm(fixedOrder:)`, per-sample normalization); no op splits its work by thread count.
+/// (`BLAS.sgemm`, per-sample normalization); no op splits its work by thread count.
 /// So a seed gives the same bits whatever the batch size, the sample's neighbours or the number of
 /// threads. Threads take whole batches.
 public struct Sampler: Sendable {

@@ -1,20 +1,14 @@
 import CFixedOrderGEMM
-import COpenBLAS
 
-/// Matrix products, row-major, through OpenBLAS or, in a fixed summation order, our own kernel.
-///
-/// OpenBLAS computes each product on the calling thread (set before the first product): threads
-/// come from `Parallel`, which splits large products, convolution chunks and batches of products.
-///
-/// OpenBLAS' bits for an entry depend on the product's shape and the entry's place in it (measured:
-/// 352 of 4,704 entries differ between N = 49 and N = 98). With `fixedOrder`, every entry is one FMA
-/// chain over k in order (`fixed_order_sgemm`), so a sample's columns or rows come out the same
-/// whatever batch they are part of: inference uses it, so batched sampling keeps a seed's bits
-/// (and stride-1 convolutions always, where it is also the faster).
+/// Matrix products, row-major, in a fixed summation order through our own kernel
+/// (`fixed_order_sgemm`, on the fastest `KernelPath` the CPU has): every entry is one FMA chain
+/// over k in order, so its bits depend neither on the product's shape nor on the entry's place in
+/// it nor on the CPU. A sample's rows come out the same whatever batch they are part of, and
+/// training and inference of the same weights give the same bits. (A BLAS does not promise this:
+/// OpenBLAS changed 352 of 4,704 entries between N = 49 and N = 98, and its speed depends on its
+/// build recognising the CPU.) Threads come from `Parallel`, which splits large products,
+/// convolution chunks and batches of products.
 public enum BLAS {
-    /// Sets OpenBLAS to one thread, once.
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
-
     /// Products of at least this many multiply-adds are split into parts computed in parallel.
     static let splitWork = 1 << 25
 
@@ -25,7 +19,6 @@ public enum BLAS {
     /// parts of about 2^22 (and at least 64 rows or columns), computed by `Parallel.forEach`. The
     /// cut depends on the shape only, so the bits do not depend on the thread count.
     public static func sgemm(
-        fixedOrder: Bool = false,
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -36,23 +29,22 @@ public enum BLAS {
     ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
-            // OpenBLAS handles k = 0 as C = beta * C already, but keep the contract explicit.
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
         let parts = splitParts(m, n, k)
         guard parts > 1 else {
-            return product(fixedOrder, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return product(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         }
         Parallel.forEach(parts, workPerItem: Parallel.minimumWorkToSplit) { range in
             for part in range {
                 if m >= n {  // rows r0 ..< r1 of C and op(A)
                     let (r0, r1) = (m * part / parts, m * (part + 1) / parts)
-                    product(fixedOrder, transA, transB, r1 - r0, n, k, alpha, transA ? a + r0 : a + r0 * lda, lda, b, ldb,
+                    product(transA, transB, r1 - r0, n, k, alpha, transA ? a + r0 : a + r0 * lda, lda, b, ldb,
                             beta, c + r0 * ldc, ldc)
                 } else {  // columns c0 ..< c1 of C and op(B)
                     let (c0, c1) = (n * part / parts, n * (part + 1) / parts)
-                    product(fixedOrder, transA, transB, m, c1 - c0, k, alpha, a, lda, transB ? b + c0 * ldb : b + c0, ldb,
+                    product(transA, transB, m, c1 - c0, k, alpha, a, lda, transB ? b + c0 * ldb : b + c0, ldb,
                             beta, c + c0, ldc)
                 }
             }
@@ -65,7 +57,7 @@ public enum BLAS {
         return work < splitWork ? 1 : min(work >> 22, max(m, n) / 64)
     }
 
-    /// C (m, n) = alpha A (m, k) B (k, n) + beta C, as `sgemm(fixedOrder: true)` (the same bits), with
+    /// C (m, n) = alpha A (m, k) B (k, n) + beta C, as `sgemm` (the same bits), with
     /// B already packed in panels of 16 columns (`PanelLowering`). Large products are cut as in
     /// `sgemm`, columns at panel boundaries.
     public static func sgemmFixedOrder(
@@ -77,7 +69,8 @@ public enum BLAS {
         guard parts > 1 else {
             return fixed_order_sgemm_packed(m, n, k, alpha, a, lda, packedB, beta, c, ldc)
         }
-        let panels = (n + 15) / 16
+        let width = Int(FIXED_ORDER_PANEL_COLUMNS)
+        let panels = (n + width - 1) / width
         Parallel.forEach(parts, workPerItem: Parallel.minimumWorkToSplit) { range in
             for part in range {
                 if m >= n {  // rows r0 ..< r1 of C and A
@@ -85,34 +78,23 @@ public enum BLAS {
                     fixed_order_sgemm_packed(r1 - r0, n, k, alpha, a + r0 * lda, lda, packedB, beta, c + r0 * ldc, ldc)
                 } else {  // panels p0 ..< p1 of B: columns 16 p0 ..< min(n, 16 p1)
                     let (p0, p1) = (panels * part / parts, panels * (part + 1) / parts)
-                    let (c0, c1) = (16 * p0, min(n, 16 * p1))
+                    let (c0, c1) = (width * p0, min(n, width * p1))
                     fixed_order_sgemm_packed(m, c1 - c0, k, alpha, a, lda, packedB + c0 * max(k, 1), beta, c + c0, ldc)
                 }
             }
         }
     }
 
-    /// One call of `fixed_order_sgemm` or OpenBLAS.
+    /// One call of `fixed_order_sgemm`.
     private static func product(
-        _ fixedOrder: Bool, _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
-        if fixedOrder {
-            let blockCount = fixed_order_sgemm_block_floats(k)
-            let block = BufferCache.shared.allocate(blockCount)
-            defer { BufferCache.shared.release(block, count: blockCount) }
-            return fixed_order_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-                                     block)
-        }
-        _ = singleThreaded
-        cblas_sgemm(
-            CblasRowMajor,
-            transA ? CblasTrans : CblasNoTrans,
-            transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k),
-            alpha, a, Int32(lda), b, Int32(ldb),
-            beta, c, Int32(ldc))
+        let blockCount = fixed_order_sgemm_block_floats(k)
+        let block = BufferCache.shared.allocate(blockCount)
+        defer { BufferCache.shared.release(block, count: blockCount) }
+        fixed_order_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, block)
     }
 
     /// The sgemm throughput of this machine now on `Parallel.threadCount` threads, in GFLOP/s, on

@@ -64,7 +64,7 @@ public struct PCABasis: Sendable {
     public func encode(_ x: UnsafePointer<Float>, count: Int, into z: UnsafeMutablePointer<Float>) {
         var centred = [Float](repeating: 0, count: count * dimension)
         for n in 0..<count { for j in 0..<dimension { centred[n * dimension + j] = x[n * dimension + j] - mean[j] } }
-        BLAS.sgemm(fixedOrder: true, transB: true, m: count, n: components, k: dimension, a: centred,
+        BLAS.sgemm(transB: true, m: count, n: components, k: dimension, a: centred,
                    lda: dimension, b: basis, ldb: dimension, c: z, ldc: components)
         for n in 0..<count { for i in 0..<components { z[n * components + i] /= scales[i] } }
     }
@@ -73,7 +73,7 @@ public struct PCABasis: Sendable {
     public func decode(_ z: UnsafePointer<Float>, count: Int, into x: UnsafeMutablePointer<Float>) {
         var scaled = [Float](repeating: 0, count: count * components)
         for n in 0..<count { for i in 0..<components { scaled[n * components + i] = z[n * components + i] * scales[i] } }
-        BLAS.sgemm(fixedOrder: true, m: count, n: dimension, k: components, a: scaled, lda: components,
+        BLAS.sgemm(m: count, n: dimension, k: components, a: scaled, lda: components,
                    b: basis, ldb: dimension, c: x, ldc: dimension)
         for n in 0..<count { for j in 0..<dimension { x[n * dimension + j] += mean[j] } }
     }

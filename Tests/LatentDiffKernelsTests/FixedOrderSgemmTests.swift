@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct FixedOrderSgemmTests {
     /// C(i, j) = alpha acc (+ beta C(i, j)), acc the FMA chain over p in order: the promise of
-    /// `BLAS.sgemm(fixedOrder:)`, entry for entry, bit for bit.
+    /// `BLAS.sgemm`, entry for entry, bit for bit.
     static func chain(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], b: [Float],
                       beta: Float, c: [Float]) -> [Float] {
         var out = c
@@ -27,27 +27,26 @@ import Testing
     /// has it) and the portable one.
     /// (Other tests running meanwhile may get the portable kernel too: the bits are the same.)
     @Test func everyEntryIsTheInOrderFMAChain() {
-        for portable in [false, true] {
-            fixed_order_sgemm_use_portable_kernel(portable ? 1 : 0)
+        KernelPath.forEachSupported { path in
             for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
-                checkEveryEntry(transA: transA, transB: transB, portable: portable)
+                checkEveryEntry(transA: transA, transB: transB, path: path)
             }
         }
-        fixed_order_sgemm_use_portable_kernel(0)
     }
 
-    func checkEveryEntry(transA: Bool, transB: Bool, portable: Bool) {
-        for (m, n, k) in [(1, 1, 1), (2, 17, 3), (3, 40, 9), (5, 33, 20), (6, 48, 31), (7, 50, 64), (13, 97, 5), (8, 16, 0)] {
+    func checkEveryEntry(transA: Bool, transB: Bool, path: KernelPath) {
+        for (m, n, k) in [(1, 1, 1), (2, 17, 3), (3, 40, 9), (5, 33, 20), (6, 48, 31), (7, 50, 64), (13, 97, 5), (8, 16, 0),
+                          (8, 48, 7), (9, 47, 12), (17, 113, 6), (4, 130, 3)] {
             for (alpha, beta): (Float, Float) in [(1, 0), (0.5, 0), (1, 1), (2, -0.25)] {
                 let a = seededValues(m * k, seed: 1), b = seededValues(k * n, seed: 2), c0 = seededValues(m * n, seed: 3)
                 var c = c0
-                BLAS.sgemm(fixedOrder: true, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                            a: a, lda: transA ? m : k, b: b, ldb: transB ? k : n, beta: beta, c: &c, ldc: n)
                 let expected = k == 0
                     ? c0.map { beta == 0 ? 0 : beta * $0 }
                     : Self.chain(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b,
                                  beta: beta, c: c0)
-                #expect(c == expected, "(\(m), \(n), \(k)) alpha \(alpha) beta \(beta) \(transA) \(transB) \(portable)")
+                #expect(c == expected, "(\(m), \(n), \(k)) alpha \(alpha) beta \(beta) \(transA) \(transB) \(path)")
             }
         }
     }
@@ -58,16 +57,16 @@ import Testing
         let (m, k, n) = (96, 864, 49 * 8)
         let a = seededValues(m * k, seed: 4), b = seededValues(k * n, seed: 5)
         var whole = [Float](repeating: 0, count: m * n)
-        BLAS.sgemm(fixedOrder: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &whole, ldc: n)
+        BLAS.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &whole, ldc: n)
         for first in [0, 49, 5 * 49] {
             var part = [Float](repeating: 0, count: m * 49)
             let columns = (0..<k).flatMap { p in b[(p * n + first)..<(p * n + first + 49)] }
-            BLAS.sgemm(fixedOrder: true, m: m, n: 49, k: k, a: a, lda: k, b: columns, ldb: 49, c: &part, ldc: 49)
+            BLAS.sgemm(m: m, n: 49, k: k, a: a, lda: k, b: columns, ldb: 49, c: &part, ldc: 49)
             let inside = (0..<m).flatMap { i in whole[(i * n + first)..<(i * n + first + 49)] }
             #expect(part == inside, "columns from \(first)")
         }
         var rows = [Float](repeating: 0, count: 7 * n)
-        BLAS.sgemm(fixedOrder: true, m: 7, n: n, k: k, a: Array(a[(11 * k)...]), lda: k, b: b, ldb: n, c: &rows, ldc: n)
+        BLAS.sgemm(m: 7, n: n, k: k, a: Array(a[(11 * k)...]), lda: k, b: b, ldb: n, c: &rows, ldc: n)
         #expect(rows == Array(whole[(11 * n)..<(18 * n)]), "rows 11..<18")
     }
 
@@ -79,9 +78,9 @@ import Testing
     @Test func convWeightGradientIsTheInOrderFMAChain() {
         // (batch, channels, height, width, kernel, stride, padding, out channels)
         let cases = [(2, 3, 5, 7, 3, 1, 1, 18), (1, 1, 4, 4, 3, 1, 1, 1), (3, 2, 6, 6, 1, 1, 0, 33),
-                     (2, 5, 7, 6, 3, 1, 0, 16), (1, 4, 3, 3, 3, 1, 2, 40), (2, 3, 7, 8, 3, 2, 1, 18), (1, 2, 9, 9, 3, 2, 0, 5)]
-        for portable in [false, true] {
-            fixed_order_sgemm_use_portable_kernel(portable ? 1 : 0)
+                     (2, 5, 7, 6, 3, 1, 0, 16), (1, 4, 3, 3, 3, 1, 2, 40), (2, 3, 7, 8, 3, 2, 1, 18), (1, 2, 9, 9, 3, 2, 0, 5),
+                     (2, 4, 5, 5, 3, 1, 1, 50)]
+        KernelPath.forEachSupported { path in
             for (batch, channels, height, width, kernel, stride, padding, outChannels) in cases {
                 let g = ConvGeometry(batch: batch, channels: channels, height: height, width: width, kernel: kernel,
                                      stride: stride, padding: padding)
@@ -110,10 +109,9 @@ import Testing
                 for accumulate in [false, true] {
                     var dW = dW0
                     ConvWeightGradient.compute(x, g, dy: dy, outChannels: outChannels, into: &dW, accumulate: accumulate)
-                    #expect(dW == (accumulate ? sums : expected), "\(g) out \(outChannels) accumulate \(accumulate) \(portable)")
+                    #expect(dW == (accumulate ? sums : expected), "\(g) out \(outChannels) accumulate \(accumulate) \(path)")
                 }
             }
         }
-        fixed_order_sgemm_use_portable_kernel(0)
     }
 }

@@ -1,13 +1,25 @@
 #ifndef FIXED_ORDER_SGEMM_H
 #define FIXED_ORDER_SGEMM_H
 
+#include "kernel_path.h"
+
+/// The kernels' layout, shared with the Swift side (which reads these, never its own copies).
+enum {
+    /// Columns of B per packed panel: B(p, j) of a panel at 16 p + j.
+    FIXED_ORDER_PANEL_COLUMNS = 16,
+    /// Panels `fixed_order_sgemm` packs at once from an unpacked B.
+    FIXED_ORDER_BLOCK_PANELS = 3,
+    /// The most rows of A a tile of any path holds.
+    FIXED_ORDER_MAX_TILE_ROWS = 8,
+};
+
 /// C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C, row-major, op(X) = X or X^T.
 ///
 /// Every entry is computed the same way wherever it sits in C and whatever m and n are:
 /// acc = 0; for p in 0 ..< k: acc = fma(A(i, p), B(p, j), acc), then C(i, j) = alpha * acc
 /// (+ beta * C(i, j) when beta != 0), each a separately rounded multiply and add. So a column's
 /// (or a row's) bits do not depend on the other columns (rows) of the product, which a blocked
-/// BLAS does not promise. The AVX2 + FMA kernel and the portable one give the same bits.
+/// BLAS does not promise. The AVX-512, AVX2 + FMA and portable kernels (`kernel_path.h`) give the same bits.
 ///
 /// `block` is scratch of at least `fixed_order_sgemm_block_floats(k)` floats (packed columns of B).
 void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
@@ -53,10 +65,6 @@ void fixed_order_pack_channel_panels(const float *x, long batch, long channels, 
 void fixed_order_conv_weight_gradient(const float *padded, const float *packed_dy, long batch, long channels,
                                       long kernel, long stride, long height, long width, long out_channels,
                                       long first_row, long row_count, int accumulate, float *dw);
-
-/// With a nonzero `yes`, every later product uses the portable kernel (for tests: it must give the
-/// AVX2 kernel's bits).
-void fixed_order_sgemm_use_portable_kernel(int yes);
 
 /// Floats of scratch `fixed_order_sgemm` needs for a product of inner size k.
 long fixed_order_sgemm_block_floats(long k);

@@ -1,9 +1,9 @@
 #ifndef SIMD_LOOPS_H
 #define SIMD_LOOPS_H
 
-/// Element-wise loops compiled for AVX2 where the CPU has it (8 floats at a time) and for any
-/// x86-64 / arm64 otherwise. Every element takes the same separately rounded steps either way (no
-/// fused multiply-adds), so both give the same bits, and the same bits as the Swift functions they
+/// Element-wise loops compiled for AVX-512 (16 floats at a time), AVX2 (8) and any x86-64 / arm64
+/// CPU, run on the kernels' path in use (`fixed_order_current_path`). Every element takes the same
+/// separately rounded steps on each (no fused multiply-adds), so all give the same bits, and the same bits as the Swift functions they
 /// mirror (`fastExp`, `fastSigmoid`, `SiLU`).
 
 /// y[i] = h, or silu(h) = h sigmoid(h) with `silu`, where h = x[i] * scale + shift, for i < n.

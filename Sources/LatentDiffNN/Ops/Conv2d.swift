@@ -7,7 +7,7 @@ import LatentDiffKernels
 /// Lowered to one product per chunk of the batch: Y (Cout, Bc Ho Wo) = W (Cout, Cin k k) cols,
 /// cols (Cin k k, Bc Ho Wo) im2col's matrix, reordered to NCHW. Chunks keep cols within 1 MB, so
 /// the product reads them from cache, and are spread over threads. Every product is the
-/// fixed-order kernel's (`BLAS.sgemm(fixedOrder:)`; at stride 1 with the columns lowered straight
+/// fixed-order kernel's (`BLAS.sgemm`; at stride 1 with the columns lowered straight
 /// into its panels a block at a time, `PanelLowering`), so an image's output bits do not depend on
 /// the batch it is part of, and it measured faster than im2col + OpenBLAS on these shapes. At
 /// stride 1, dx is a convolution of dy. dW comes from the input without im2col
@@ -90,7 +90,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: In
                         dyCM = UnsafePointer(buffers.product)
                     }
                     // dcols (Cin k k, Bc Ho Wo) = W^T dY, then dx += col2im(dcols)
-                    BLAS.sgemm(fixedOrder: true, transA: true, m: rowsK, n: g.columnCount, k: outChannels,
+                    BLAS.sgemm(transA: true, m: rowsK, n: g.columnCount, k: outChannels,
                                a: weight.data, lda: rowsK, b: dyCM, ldb: g.columnCount, c: buffers.columns,
                                ldc: g.columnCount)
                     Im2col.col2im(buffers.columns, g, dx + xChunk)
@@ -134,7 +134,7 @@ private func convolveChunk(_ input: UnsafePointer<Float>, _ g: ConvGeometry, wei
     } else {
         // Y (O, Bc Ho Wo) (+)= W (O, C k k) cols (C k k, Bc Ho Wo)
         Im2col.im2col(input, g, buffers.columns)
-        BLAS.sgemm(fixedOrder: true, m: outChannels, n: columns, k: rows, a: weight, lda: rows,
+        BLAS.sgemm(m: outChannels, n: columns, k: rows, a: weight, lda: rows,
                    b: buffers.columns, ldb: columns, beta: beta, c: product, ldc: columns)
     }
     if !single {

@@ -2,7 +2,7 @@ import LatentDiffKernels
 
 /// y = x W^T + b: a fully connected layer.
 /// x (..., in) with the leading dimensions flattened to N rows, weight (out, in), bias (out)
-/// -> y (..., out). Without gradients, a row's bits do not depend on the other rows (`BLAS.sgemm(fixedOrder:)`).
+/// -> y (..., out). A row's bits do not depend on the other rows, in training or inference (`BLAS.sgemm`).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     precondition(weight.rank == 2 && x.rank >= 1, "linear: weight must be (out, in)")
     let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
@@ -10,11 +10,10 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     precondition(bias.map { $0.shape == [outFeatures] } ?? true, "linear: bias must be (\(outFeatures))")
     let rows = x.count / inFeatures
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    let fixedOrder = Tensor.isInference(inputs)
     return Tensor.make(shape: Array(x.shape.dropLast()) + [outFeatures], inputs: inputs, overwrites: true) { y in
         // y (N, out) = x (N, in) W^T (in, out)
         FlopCount.addProduct(m: rows, n: outFeatures, k: inFeatures)
-        BLAS.sgemm(fixedOrder: fixedOrder, transB: true, m: rows, n: outFeatures, k: inFeatures,
+        BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
                    a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures, c: y, ldc: outFeatures)
         if let bias { addRowVector(bias.data, to: y, rows: rows, columns: outFeatures) }
     } backward: { y in

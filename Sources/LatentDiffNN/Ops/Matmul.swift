@@ -18,12 +18,11 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let (sizeA, sizeB, sizeC) = (m * k, k * n, m * n)
     // The products of a batch are independent: spread over threads.
     let work = m * n * k
-    let fixedOrder = Tensor.isInference([a, b])
     return Tensor.make(shape: batchShape + [m, n], inputs: [a, b]) { c in
         FlopCount.addProduct(m: batch * m, n: n, k: k)
         Parallel.forEach(batch, workPerItem: work) { range in
             for i in range {
-                BLAS.sgemm(fixedOrder: fixedOrder, transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                BLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha,
                            a: a.data + i * sizeA, lda: lda, b: b.data + i * sizeB, ldb: ldb,
                            c: c + i * sizeC, ldc: n)
             }
