@@ -356,6 +356,8 @@ static Kernel kernel_for(fixed_order_path path) {
 
 static Kernel current_kernel(void) { return kernel_for(fixed_order_current_path()); }
 
+long fixed_order_tile_rows(void) { return current_kernel().max_rows; }
+
 /// C[:, first ..< first + columns] from the packed panels of those columns (`block`).
 static void multiply_block(Kernel kernel, long m, long k, float alpha, const float *a, long rs, long cs,
                            const float *block, long first, long columns, float beta, float *c, long ldc) {

@@ -12,7 +12,7 @@ public enum ConvWeightGradient {
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
         let plane = g.outHeight * g.outWidth, rows = g.columnRows
         let paddedCount = g.batch * g.channels * height * width
-        let packedCount = (outChannels + 15) / 16 * 16 * g.columnCount
+        let panels = (outChannels + panelWidth - 1) / panelWidth, packedCount = panels * panelWidth * g.columnCount
         let padded = BufferCache.shared.allocate(paddedCount), packed = BufferCache.shared.allocate(packedCount)
         defer {
             BufferCache.shared.release(padded, count: paddedCount)
@@ -20,13 +20,13 @@ public enum ConvWeightGradient {
         }
         Im2col.pad(x, g, into: padded)
         // Packing: a strided read and a write per float, counted as 4 operations.
-        Parallel.forEach(g.batch, workPerItem: 64 * plane * ((outChannels + 15) / 16)) { images in
+        Parallel.forEach(g.batch, workPerItem: 4 * panelWidth * plane * panels) { images in
             fixed_order_pack_channel_panels(dy, g.batch, outChannels, plane, images.lowerBound, images.count, packed)
         }
-        // Rows of dW in tiles of 6, shared between threads.
-        let tiles = (rows + 5) / 6
-        Parallel.forEach(tiles, workPerItem: 6 * outChannels * g.columnCount) { range in
-            let first = 6 * range.lowerBound, count = min(rows, 6 * range.upperBound) - first
+        // Rows of dW in tiles, shared between threads.
+        let tile = fixedOrderTileRows, tiles = (rows + tile - 1) / tile
+        Parallel.forEach(tiles, workPerItem: tile * outChannels * g.columnCount) { range in
+            let first = tile * range.lowerBound, count = min(rows, tile * range.upperBound) - first
             fixed_order_conv_weight_gradient(padded, packed, g.batch, g.channels, g.kernel, g.stride, height, width,
                                              outChannels, first, count, accumulate ? 1 : 0, dW)
         }

@@ -147,16 +147,17 @@ struct PanelRuns {
     init(_ g: ConvGeometry, paddedHeight: Int, paddedWidth: Int) {
         let columns = g.columnCount, outPlane = g.outHeight * g.outWidth
         var runs: [Int32] = [], starts = [0]
-        runs.reserveCapacity(3 * ((columns + 15) / 16) * (16 / max(1, min(16, g.outWidth)) + 2))
-        for panel in 0..<(columns + 15) / 16 {
-            var n = 16 * panel
-            let end = min(columns, n + 16)
+        let panels = (columns + panelWidth - 1) / panelWidth
+        runs.reserveCapacity(3 * panels * (panelWidth / max(1, min(panelWidth, g.outWidth)) + 2))
+        for panel in 0..<panels {
+            var n = panelWidth * panel
+            let end = min(columns, n + panelWidth)
             while n < end {
                 let (b, q) = n.quotientAndRemainder(dividingBy: outPlane)
                 let (oy, ox) = q.quotientAndRemainder(dividingBy: g.outWidth)
                 let count = min(end - n, g.outWidth - ox)
                 let source = (b * g.channels * paddedHeight + oy) * paddedWidth + ox
-                runs.append(Int32(n - 16 * panel))
+                runs.append(Int32(n - panelWidth * panel))
                 runs.append(Int32(count))
                 runs.append(Int32(source))
                 n += count
@@ -197,9 +198,10 @@ public final class PanelLowering {
         (paddedHeight, paddedWidth) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
         // 16 floats of room after the input: the lowering reads runs 8 floats at a time.
         let inputCount = g.batch * g.channels * paddedHeight * paddedWidth
-        paddedCount = inputCount + 16
+        let room = Int(FIXED_ORDER_PADDED_ROOM)
+        paddedCount = inputCount + room
         padded = BufferCache.shared.allocate(paddedCount)
-        (padded + inputCount).initialize(repeating: 0, count: 16)
+        (padded + inputCount).initialize(repeating: 0, count: room)
         Im2col.pad(x, g, into: padded)
         runs = PanelRuns(g, paddedHeight: paddedHeight, paddedWidth: paddedWidth)
     }
@@ -207,18 +209,20 @@ public final class PanelLowering {
     deinit { BufferCache.shared.release(padded, count: paddedCount) }
 
     /// Floats of a buffer that `lower` fills with `panels` panels (8 floats of room after them).
-    public func packedCount(panels: Int) -> Int { 16 * geometry.columnRows * panels + 8 }
+    public func packedCount(panels: Int) -> Int {
+        panelWidth * geometry.columnRows * panels + Int(FIXED_ORDER_PANEL_ROOM)
+    }
 
     /// Writes panels `range`, one after another, each (R, 16): entry (r, n) of the matrix at
     /// packed[(n / 16 - range.lowerBound) 16 R + 16 r + n % 16]; columns past B Ho Wo are 0.
     /// `packed` holds `packedCount(panels: range.count)` floats.
     public func lower(_ range: Range<Int>, into packed: UnsafeMutablePointer<Float>) {
-        let g = geometry, panelSize = 16 * g.columnRows
+        let g = geometry, panelSize = panelWidth * g.columnRows
         for panel in range {
             runs.withRuns(of: panel) { runs in
                 fixed_order_lower_panel(packed + (panel - range.lowerBound) * panelSize, padded, g.channels, g.kernel,
                                         paddedHeight, paddedWidth, runs.baseAddress!, runs.count / 3,
-                                        min(16, g.columnCount - 16 * panel))
+                                        min(panelWidth, g.columnCount - panelWidth * panel))
             }
         }
     }

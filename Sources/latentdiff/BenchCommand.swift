@@ -1,10 +1,12 @@
 import ArgumentParser
 import LatentDiffCLI
 import LatentDiffKernels
+import LatentDiffIO
 import LatentDiffNN
 
 /// Times fixed workloads (benchmarks/README.md) and reports their throughput, their GFLOP/s and
-/// that as a fraction of OpenBLAS' sgemm throughput measured in the same run.
+/// that as a fraction of the fixed-order sgemm's throughput measured in the same run, with the CPU
+/// and the kernel path they ran on.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -20,7 +22,7 @@ struct BenchCommand: ParsableCommand {
             help: "A workload or comma-separated list (repeatable; default: all).")
     var workloadOptions: [String] = []
     @Argument(help: "More workloads.") var workloads: [String] = []
-    @Option(help: "Threads for OpenBLAS and the parallel loops (sampling: samples per thread).") var threads = 1
+    @Option(help: "Threads for the parallel loops (sampling: samples per thread).") var threads = 1
     @Option(help: "Timed runs per workload (the median is reported).") var repetitions = 5
     @Option(help: "Untimed runs before them.") var warmup = 2
     @Option(help: "Batch size of the training workloads (for profiling; the defined workloads use 128).")
@@ -48,6 +50,7 @@ struct BenchCommand: ParsableCommand {
         try reportingErrors {
             Parallel.threadCount = threads
             let sgemm = BLAS.measureSgemmGFLOPS(n: 384)
+            if !json { print("cpu: \(CPUInfo.summary)") }
             let chosen = names.isEmpty ? Benchmark.all : Benchmark.all.filter { names.contains($0.name) }
             for benchmark in chosen {
                 Parallel.threadCount = threads
@@ -93,7 +96,9 @@ struct Benchmark: Sendable {
             "{\"workload\": \"\(benchmark.name)\", \"threads\": \(threads), \"unit\": \"\(benchmark.unit.rawValue)\", "
                 + "\"median\": \(rounded(median, 4)), \"min\": \(rounded(values.min() ?? 0, 4)), "
                 + "\"max\": \(rounded(values.max() ?? 0, 4)), \"gflops\": \(rounded(gflops, 3)), "
-                + "\"sgemm_gflops\": \(rounded(sgemm, 3)), \"sgemm_fraction\": \(rounded(gflops / sgemm, 4))}"
+                + "\"sgemm_gflops\": \(rounded(sgemm, 3)), \"sgemm_fraction\": \(rounded(gflops / sgemm, 4)), "
+                + "\"cpu\": \(jsonQuoted(CPUInfo.modelName)), \"cpu_flags\": \(jsonQuoted(CPUInfo.vectorFlags)), "
+                + "\"kernel_path\": \"\(KernelPath.current.rawValue)\"}"
         }
     }
 
@@ -128,3 +133,6 @@ func rounded(_ x: Double, _ digits: Int) -> Double {
     for _ in 0..<digits { scale *= 10 }
     return (x * scale).rounded() / scale
 }
+
+/// `text` as a JSON string literal.
+func jsonQuoted(_ text: String) -> String { JSON.string(text).serialized() }

@@ -110,12 +110,32 @@ import Testing
         let w = seededTensor([16, 8, 3, 3], seed: 5), b = seededTensor([16], seed: 6)
         let convolution = { conv2d(x, weight: w, bias: b, padding: 1) }
         #expect(run(threads: 1, [x, w, b], convolution) == run(threads: 2, [x, w, b], convolution))
-        // With OpenBLAS products (stride 2, Linear), which may round differently when split.
-        let one = run(threads: 1, [x] + store.parameters) { block(x) }
-        let two = run(threads: 2, [x] + store.parameters) { block(x) }
-        for (a, b) in zip(one, two) {
-            let scale = a.map { abs($0) }.max() ?? 1
-            #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
+        // A whole block (stride-2 and Linear products too: every product is the fixed-order kernel's).
+        let blockRun = { (threads: Int) in run(threads: threads, [x] + store.parameters) { block(x) } }
+        #expect(blockRun(1) == blockRun(2))
+    }
+
+    /// A residual block's output and every gradient (convolutions at strides 1 and 2, Linear
+    /// layers, attention's batched products, group normalization with SiLU) are the same bits on
+    /// every kernel path this CPU runs: AVX-512, AVX2 and portable.
+    @Test func resultsDoNotDependOnTheKernelPath() throws {
+        let store = ParameterStore(seed: 10)
+        let block = try ResBlock(store, "b", inChannels: 8, outChannels: 16, embeddingDim: 12, groups: 4)
+        let x = seededTensor([3, 8, 10, 10], seed: 11), w2 = seededTensor([16, 16, 3, 3], seed: 12)
+        let q = seededTensor([2, 20, 24], seed: 13), k = seededTensor([2, 20, 24], seed: 14)
+        let embedding = seededTensor([3, 12], seed: 15)
+        let inputs = [x, w2, q, k, embedding] + store.parameters
+        var results: [[[Float]]] = []
+        KernelPath.forEachSupported { _ in
+            for p in inputs { p.zeroGrad() }
+            let h = conv2d(block(x, embedding: embedding), weight: w2, stride: 2, padding: 1)
+            let scores = matmul(q, k, transposeB: true, alpha: 0.2)
+            add(mean(multiply(h, h)), mean(multiply(scores, scores))).backward()
+            results.append([h.values, scores.values] + inputs.map { $0.gradValues ?? [] })
+        }
+        #expect(!results.isEmpty)
+        for (index, other) in results.enumerated().dropFirst() {
+            #expect(other == results[0], "path \(KernelPath.supported[index]) vs \(KernelPath.supported[0])")
         }
     }
 }

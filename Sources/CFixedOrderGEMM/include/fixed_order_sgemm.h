@@ -11,6 +11,9 @@ enum {
     FIXED_ORDER_BLOCK_PANELS = 3,
     /// The most rows of A a tile of any path holds.
     FIXED_ORDER_MAX_TILE_ROWS = 8,
+    /// Floats `fixed_order_lower_panel` may read past a padded input and write past a panel buffer.
+    FIXED_ORDER_PADDED_ROOM = 16,
+    FIXED_ORDER_PANEL_ROOM = 8,
 };
 
 /// C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C, row-major, op(X) = X or X^T.
@@ -65,6 +68,10 @@ void fixed_order_pack_channel_panels(const float *x, long batch, long channels, 
 void fixed_order_conv_weight_gradient(const float *padded, const float *packed_dy, long batch, long channels,
                                       long kernel, long stride, long height, long width, long out_channels,
                                       long first_row, long row_count, int accumulate, float *dw);
+
+/// Rows of A per tile on the path in use (6 on AVX2 and portable, 8 on AVX-512): callers that
+/// share a product's rows between threads cut them in multiples of this.
+long fixed_order_tile_rows(void);
 
 /// Floats of scratch `fixed_order_sgemm` needs for a product of inner size k.
 long fixed_order_sgemm_block_floats(long k);
