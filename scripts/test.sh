@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check of the project: the Swift test suite; the shipping build (dist/) with its symbol,
+# Every check of the project: the Swift test suite; the C kernels' aarch64 build; the shipping build (dist/) with its symbol,
 # dependency and clean-environment checks; the C examples against dist/ (plain and under
 # valgrind) and the Python binding (plain and under valgrind); the soak and thread stress tests;
 # every bad CLI input; crash-safe training (kill and resume); each fuzz target for FUZZ_SECONDS
@@ -16,6 +16,8 @@ step() {
 
 step "swift test"
 swift test
+step "C kernels compile for aarch64"
+scripts/check_aarch64.sh
 step "shipping build"
 scripts/dist.sh
 step "C examples, plain and under valgrind"

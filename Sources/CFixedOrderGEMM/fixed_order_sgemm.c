@@ -127,11 +127,11 @@ NOT_THREAD_SANITIZED static void weight_tile_portable(long rows, long panels, co
 /// independent accumulators (2 per row and panel) to keep both FMA units busy in 16 registers.
 static long avx2_panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
 
+#if defined(__x86_64__)
 /// AVX-512 tiles take up to 3 panels of any rows: 8 x 3 accumulators, one register per row and
 /// panel, of 32 registers (3 more hold the panels; A is broadcast from memory).
 static long avx512_panels_per_tile(long rows) { (void)rows; return BLOCK_PANELS; }
 
-#if defined(__x86_64__)
 /// `accumulate_portable` into two 8-float FMA accumulators per row and panel (`sums`); `rows` and
 /// `panels` are constants where inlined (rows x panels x 2 <= 12 accumulators in registers).
 __attribute__((target("avx2,fma"), always_inline))
