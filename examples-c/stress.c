@@ -24,12 +24,13 @@ static uint8_t loader_expected[COUNT * 28 * 28 * 3];
 
 /* Request `index`: a different sampler, seed, labels and worker count for each thread. */
 static ld_status sample(const ld_model *model, int index, int32_t threads, float *out) {
-    static const int32_t samplers[] = {LD_SAMPLER_DPM_SOLVER, LD_SAMPLER_DDIM, LD_SAMPLER_DDPM};
+    static const int32_t samplers[] = {LD_SAMPLER_DPM_SOLVER, LD_SAMPLER_DDIM, LD_SAMPLER_DDPM, LD_SAMPLER_EULER,
+                                       LD_SAMPLER_EULER_ANCESTRAL, LD_SAMPLER_HEUN, LD_SAMPLER_DPM_SOLVER_3M};
     int32_t labels[COUNT];
     for (int i = 0; i < COUNT; i++) labels[i] = (index + i) % 11 - 1; /* -1 = no class */
     ld_sample_params params;
     ld_sample_params_init(&params);
-    params.sampler = samplers[index % 3];
+    params.sampler = samplers[index % (int)(sizeof samplers / sizeof samplers[0])];
     params.eta = 0.5f;
     params.steps = 5 + index % 3;
     params.guidance = 1.5f;

@@ -166,7 +166,11 @@ typedef int32_t (*ld_progress_fn)(int32_t step, int32_t total, void *user_data);
 enum {
     LD_SAMPLER_DPM_SOLVER = 0, /* DPM-Solver++(2M), good at 10-25 steps (the default) */
     LD_SAMPLER_DDIM = 1,       /* DDIM, with stochasticity eta */
-    LD_SAMPLER_DDPM = 2        /* ancestral DDPM on a respaced schedule */
+    LD_SAMPLER_DDPM = 2,       /* ancestral DDPM on a respaced schedule */
+    LD_SAMPLER_EULER = 3,      /* Euler on the probability-flow ODE, Karras et al.'s step spacing */
+    LD_SAMPLER_EULER_ANCESTRAL = 4, /* Euler with fresh noise each step, Karras spacing */
+    LD_SAMPLER_HEUN = 5,       /* Heun's 2nd-order method, Karras spacing: 2 model calls a step */
+    LD_SAMPLER_DPM_SOLVER_3M = 6 /* DPM-Solver++(3M), 3rd-order multistep: pays from ~15 steps */
 };
 
 typedef struct {

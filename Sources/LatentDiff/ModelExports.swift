@@ -84,13 +84,7 @@ struct SampleRequest {
             throw .invalidArgument("params->struct_size is \(params.struct_size); fill params with ld_sample_params_init")
         }
         guard (1...maxCount).contains(count) else { throw .invalidArgument("count must be in 1...\(maxCount), not \(count)") }
-        let kind: SamplerSettings.Kind
-        switch params.sampler {
-        case Int32(LD_SAMPLER_DPM_SOLVER): kind = .dpmSolver
-        case Int32(LD_SAMPLER_DDIM): kind = .ddim
-        case Int32(LD_SAMPLER_DDPM): kind = .ddpm
-        default: throw .invalidArgument("unknown sampler \(params.sampler)")
-        }
+        guard let kind = samplerKinds[params.sampler] else { throw .invalidArgument("unknown sampler \(params.sampler)") }
         settings = SamplerSettings(kind: kind, steps: Int(params.steps), eta: params.eta, guidance: params.guidance)
         try settings.validate(timesteps: model.config.timesteps)
         if let pointer = params.labels {
@@ -180,3 +174,10 @@ struct SampleRequest {
 
 /// Threads for decode/encode: one per CPU core.
 var defaultThreads: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+/// The header's LD_SAMPLER_* values.
+let samplerKinds: [Int32: SamplerSettings.Kind] = [
+    Int32(LD_SAMPLER_DPM_SOLVER): .dpmSolver, Int32(LD_SAMPLER_DDIM): .ddim, Int32(LD_SAMPLER_DDPM): .ddpm,
+    Int32(LD_SAMPLER_EULER): .euler, Int32(LD_SAMPLER_EULER_ANCESTRAL): .eulerAncestral, Int32(LD_SAMPLER_HEUN): .heun,
+    Int32(LD_SAMPLER_DPM_SOLVER_3M): .dpmSolver3M,
+]

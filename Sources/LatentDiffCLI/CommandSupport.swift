@@ -11,6 +11,7 @@ extension Dataset.Kind: ExpressibleByArgument {}
 extension PredictionType: ExpressibleByArgument {}
 extension NoiseSchedule.Kind: ExpressibleByArgument {}
 extension SamplerSettings.Kind: ExpressibleByArgument {}
+extension NoiseSchedule.Spacing: ExpressibleByArgument {}
 
 /// Runs a command body; any error becomes one line on standard error and exit status 1
 /// (never a stack trace).

@@ -9,8 +9,12 @@ import LatentDiffPipeline
 public struct SampleOptions: ParsableArguments {
     @Option(help: "Model file (default: the shipped MNIST model).") var model = "models/mnist.safetensors"
     @Option(help: "Images (with --classes all: images per class).") var count = 16
-    @Option(help: "Sampler: ddpm, ddim or dpm++.") var sampler: SamplerSettings.Kind = .dpmSolver
+    @Option(help: "Sampler: \(SamplerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var sampler: SamplerSettings.Kind = .dpmSolver
     @Option(help: "Denoising steps.") var steps = 20
+    @Option(help: ArgumentHelp("Step spacing: \(NoiseSchedule.Spacing.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               discussion: "Default: the sampler's own (dpm++: logsnr; euler, euler-a, heun: karras; others: uniform)."))
+    var spacing: NoiseSchedule.Spacing?
     @Option(help: "DDIM eta in [0, 1].") var eta: Float = 0
     @Option(help: "Classifier-free guidance scale (1 = none).") var guidance: Float = 1
     @Option(help: "Seed.") var seed: UInt64 = 0
@@ -52,7 +56,7 @@ public struct SampleOptions: ParsableArguments {
     /// Samples and decodes images `indices` of the request (noise keyed by their global index),
     /// with a progress bar.
     public func generate(_ request: Request, indices: Range<Int>) throws -> Generation {
-        let settings = SamplerSettings(kind: sampler, steps: steps, eta: eta, guidance: guidance)
+        let settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance)
         let progress = ProgressReporter(title: "sample", total: steps, unit: "steps")
         let result = try Generation(model: request.model, settings: settings, seed: seed, labels: Array(request.labels[indices]),
                                     firstIndex: indices.lowerBound, threads: threads) { done, _ in
@@ -71,7 +75,9 @@ public struct SampleOptions: ParsableArguments {
         let grid = try ImageGrid.compose(pixels: pixels, count: labels.count, width: w, height: h, channels: c, columns: request.columns)
         let text: [(key: String, value: String)] = [
             ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("model", model), ("seed", "\(seed)"),
-            ("sampler", sampler.rawValue), ("steps", "\(steps)"), ("eta", "\(eta)"), ("guidance", "\(guidance)"),
+            ("sampler", sampler.rawValue), ("steps", "\(steps)"),
+            ("spacing", (spacing ?? sampler.method(eta: eta).defaultSpacing).rawValue), ("eta", "\(eta)"),
+            ("guidance", "\(guidance)"),
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
         ]
         try PNG.write(path: out, image: grid, text: text)

@@ -51,13 +51,23 @@ public struct NoiseSchedule: Sendable, Equatable {
     }
 
     /// How sampling timesteps are spread over 0 ..< T.
-    public enum Spacing: Sendable {
-        /// Evenly in t (DDPM/DDIM respacing).
-        case uniformTime
+    public enum Spacing: String, Sendable, CaseIterable, Codable {
+        /// Evenly in t from T - 1 to 0 (DDPM/DDIM respacing).
+        case uniformTime = "uniform"
+        /// Evenly in t from T - 1 down by T / n, ending at T / n - 1 rather than 0 (Lin et al.
+        /// 2024, "trailing"): the first step starts at the last timestep, the last leaves a
+        /// step's worth of noise for the final jump to clean data.
+        case trailing
         /// Evenly in log-SNR lambda = log(alpha / sigma), rounded to the nearest discrete t, with
         /// repeats merged: the spacing DPM-Solver++ needs, since uniform t makes the last lambda
         /// steps huge and its second-order extrapolation overshoot.
-        case uniformLogSNR
+        case uniformLogSNR = "logsnr"
+        /// Karras et al. (2022)'s noise levels, sigma~_i = (smax^(1/rho) + i / (n - 1) (smin^(1/rho)
+        /// - smax^(1/rho)))^rho with rho = 7, sigma~ = sigma / alpha, from smin = sigma~ at t = 0 to
+        /// smax = sigma~ at T - 1 but at most 80 (theirs: the cosine schedule's last sigma~ is ~2e4,
+        /// which would spend most levels where nothing changes), each rounded to the discrete t of
+        /// nearest log sigma~, repeats merged; the first is T - 1, where x_T is drawn. Dense near the data.
+        case karras
     }
 
     /// Model timesteps for sampling, from T - 1 down to 0, at most `steps` of them.
@@ -69,18 +79,35 @@ public struct NoiseSchedule: Sendable, Equatable {
             return (0..<n).map { i in
                 Int((Double(timesteps - 1) * Double(n - 1 - i) / Double(n - 1)).rounded())
             }
+        case .trailing:
+            return (0..<n).map { i in max(0, Int((Double(timesteps) * Double(n - i) / Double(n)).rounded()) - 1) }
         case .uniformLogSNR:
-            let lambdas = alphasCumprod.map { 0.5 * log($0 / (1 - $0)) }  // increasing as t falls
-            let first = lambdas[timesteps - 1], last = lambdas[0]
-            var result: [Int] = []
-            var t = timesteps - 1
-            for i in 0..<n {
-                let target = first + (last - first) * Double(i) / Double(n - 1)
-                // lambdas decrease in t: walk t down to the nearest value.
-                while t > 0, abs(lambdas[t - 1] - target) <= abs(lambdas[t] - target) { t -= 1 }
-                if result.last != t { result.append(t) }
-            }
+            let first = logSNR(timesteps - 1), last = logSNR(0)
+            return nearestTimesteps((0..<n).map { i in first + (last - first) * Double(i) / Double(n - 1) })
+        case .karras:
+            // lambda = -log sigma~; sigma~ from largest to smallest.
+            let rho = 7.0
+            let largest = pow(min(80, exp(-logSNR(timesteps - 1))), 1 / rho), smallest = pow(exp(-logSNR(0)), 1 / rho)
+            var result = nearestTimesteps((0..<n).map { i in
+                -log(pow(largest + Double(i) / Double(n - 1) * (smallest - largest), rho))
+            })
+            if result[0] != timesteps - 1 { result[0] = timesteps - 1 }
             return result
         }
+    }
+
+    /// lambda_t = log(alpha_t / sigma_t) = log(abar / (1 - abar)) / 2, falling as t grows.
+    func logSNR(_ t: Int) -> Double { 0.5 * log(alphasCumprod[t] / (1 - alphasCumprod[t])) }
+
+    /// For log-SNR targets in increasing order, the timesteps of nearest log-SNR (falling), repeats merged.
+    private func nearestTimesteps(_ targets: [Double]) -> [Int] {
+        var result: [Int] = []
+        var t = timesteps - 1
+        for target in targets {
+            // lambdas decrease in t: walk t down to the nearest value.
+            while t > 0, abs(logSNR(t - 1) - target) <= abs(logSNR(t) - target) { t -= 1 }
+            if result.last != t { result.append(t) }
+        }
+        return result
     }
 }

@@ -41,20 +41,27 @@ public struct Sampler: Sendable {
         let count = labels.count
         let size = latentShape.reduce(1, *)
         guard count > 0, size > 0 else { throw .invalidArgument("nothing to sample: \(count) samples of \(latentShape)") }
-        let timesteps = schedule.samplingTimesteps(
-            steps: settings.steps, spacing: settings.kind == .dpmSolver ? .uniformLogSNR : .uniformTime)
+        let method = settings.method
+        let timesteps = schedule.samplingTimesteps(steps: settings.steps,
+                                                   spacing: settings.spacing ?? method.defaultSpacing)
         let philox = Philox(seed: seed)
         let states = (0..<count).map { k in
             SampleState(size: size, philox: philox, index: UInt64(firstIndex + k))
         }
         for (stepIndex, t) in timesteps.enumerated() {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
-            Parallel.forEachBatch(count, threads: threads, largest: Self.batchLimit) { batch in
-                guidedOutputs(Array(states[batch]), shape: latentShape, t: t, labels: Array(labels[batch]),
-                              guidance: settings.guidance, model: model)
-                for k in batch {
-                    step(states[k], t: t, next: next, stepIndex: stepIndex,
-                         settings: settings, philox: philox, sampleIndex: UInt64(firstIndex + k))
+            let step = SamplingStep(index: stepIndex, count: timesteps.count, t: t, next: next, schedule: schedule)
+            for stage in 0..<method.stages(of: step) {
+                Parallel.forEachBatch(count, threads: threads, largest: Self.batchLimit) { batch in
+                    guidedOutputs(Array(states[batch]), shape: latentShape, t: step.timestep(ofStage: stage),
+                                  labels: Array(labels[batch]), guidance: settings.guidance, model: model)
+                    for k in batch {
+                        let state = states[k], sampleIndex = UInt64(firstIndex + k)
+                        splitOutput(state, scales: step.scales(ofStage: stage), clip: settings.x0Clip)
+                        method.update(state, step, stage: stage) { z in
+                            philox.fillNormals(z, count: size, stream: sampleIndex, offset: UInt64(stepIndex + 1) << 32)
+                        }
+                    }
                 }
             }
             guard progress(stepIndex + 1, timesteps.count) else { throw .cancelled() }
@@ -88,86 +95,57 @@ public struct Sampler: Sendable {
         }
     }
 
-    /// One update of a sample from timestep t to `next` (-1 = clean data).
-    func step(
-        _ state: SampleState, t: Int, next: Int, stepIndex: Int,
-        settings: SamplerSettings, philox: Philox, sampleIndex: UInt64
-    ) {
-        let (alpha, sigma) = schedule.scales(at: t)
-        let (alphaNext, sigmaNext) = schedule.scales(at: next)
-        let x = state.x, size = state.size, output = state.output
-        // x0 (the data prediction D) and eps from the model output.
-        let d = state.prediction, eps = state.eps
-        for i in 0..<size {
-            var (x0, e) = prediction.split(xt: x[i], output: output[i], alpha: Float(alpha), sigma: Float(sigma))
-            if let clip = settings.x0Clip, abs(x0) > clip {
+    /// The data prediction D (clamped to [-clip, clip] when set, eps then recomputed from it)
+    /// and eps of a sample's model output at scales (alpha, sigma).
+    func splitOutput(_ state: SampleState, scales: (alpha: Double, sigma: Double), clip: Float?) {
+        let (alpha, sigma) = (Float(scales.alpha), Float(scales.sigma))
+        let (x, output, d, eps) = (state.x, state.output, state.prediction, state.eps)
+        for i in 0..<state.size {
+            var (x0, e) = prediction.split(xt: x[i], output: output[i], alpha: alpha, sigma: sigma)
+            if let clip, abs(x0) > clip {
                 x0 = max(-clip, min(clip, x0))
-                e = (x[i] - Float(alpha) * x0) / Float(sigma)
+                e = (x[i] - alpha * x0) / sigma
             }
             d[i] = x0
             eps[i] = e
-        }
-        switch settings.kind {
-        case .ddpm, .ddim:
-            let eta = settings.kind == .ddpm ? 1 : Double(settings.eta)
-            let abar = alpha * alpha, abarNext = alphaNext * alphaNext
-            // sigma_t = eta sqrt((1 - abar') / (1 - abar)) sqrt(1 - abar / abar')
-            let noiseScale = eta * ((1 - abarNext) / (1 - abar) * (1 - abar / abarNext)).squareRoot()
-            let epsScale = max(0, 1 - abarNext - noiseScale * noiseScale).squareRoot()
-            let z = state.noise
-            if noiseScale > 0 {
-                philox.fillNormals(z, count: size, stream: sampleIndex, offset: UInt64(stepIndex + 1) << 32)
-            } else {
-                z.update(repeating: 0, count: size)
-            }
-            for i in 0..<size {
-                x[i] = Float(alphaNext) * d[i] + Float(epsScale) * eps[i] + Float(noiseScale) * z[i]
-            }
-        case .dpmSolver:
-            // lambda = log(alpha / sigma); h = lambda' - lambda. First order (DDIM) on the first and
-            // the last step; otherwise D <- (1 + 1/(2r)) D - 1/(2r) D_prev with r = h_prev / h.
-            // x' = (sigma' / sigma) x - alpha' (e^{-h} - 1) D   (sigma' = 0 at the end: x' = D).
-            if sigmaNext == 0 {
-                x.update(from: d, count: size)
-            } else {
-                let lambda = log(alpha / sigma), lambdaNext = log(alphaNext / sigmaNext)
-                let h = lambdaNext - lambda
-                let blended = state.noise  // scratch: the blended data prediction
-                blended.update(from: d, count: size)
-                if let hPrevious = state.previousStepSize, stepIndex > 0 {
-                    let r = hPrevious / h
-                    let a = Float(1 + 1 / (2 * r)), b = Float(1 / (2 * r))
-                    for i in 0..<size { blended[i] = a * d[i] - b * state.previousPrediction[i] }
-                }
-                let ratio = Float(sigmaNext / sigma), coefficient = Float(alphaNext * (exp(-h) - 1))
-                for i in 0..<size { x[i] = ratio * x[i] - coefficient * blended[i] }
-                state.previousStepSize = h
-            }
-            state.previousPrediction.update(from: d, count: size)
         }
     }
 }
 
 /// One sample's running state, in buffers allocated once: x_t, the (guided) model output, the
-/// data prediction D and eps derived from it, D of the previous step with its step size (for
-/// DPM-Solver++(2M)), and a scratch buffer for noise.
-final class SampleState: @unchecked Sendable {
-    let size: Int
+/// data prediction D and eps derived from it, a scratch buffer for noise, the two previous data
+/// predictions with their log-SNR step sizes (multistep methods; a one-step method may use the
+/// two buffers as scratch).
+public final class SampleState: @unchecked Sendable {
+    public let size: Int
     private let storage: UnsafeMutablePointer<Float>
-    var x: UnsafeMutablePointer<Float> { storage }
-    var output: UnsafeMutablePointer<Float> { storage + size }
-    var prediction: UnsafeMutablePointer<Float> { storage + 2 * size }
-    var eps: UnsafeMutablePointer<Float> { storage + 3 * size }
-    var previousPrediction: UnsafeMutablePointer<Float> { storage + 4 * size }
-    var noise: UnsafeMutablePointer<Float> { storage + 5 * size }
-    var previousStepSize: Double?
+    public var x: UnsafeMutablePointer<Float> { storage }
+    public var output: UnsafeMutablePointer<Float> { storage + size }
+    public var prediction: UnsafeMutablePointer<Float> { storage + 2 * size }
+    public var eps: UnsafeMutablePointer<Float> { storage + 3 * size }
+    public var noise: UnsafeMutablePointer<Float> { storage + 4 * size }
+    public var previousPrediction: UnsafeMutablePointer<Float> { storage + 5 * size }
+    public var secondPreviousPrediction: UnsafeMutablePointer<Float> { storage + 6 * size }
+    /// h of the previous steps, most recent first (at most 2).
+    public private(set) var previousStepSizes: [Double] = []
 
     init(size: Int, philox: Philox, index: UInt64) {
         self.size = size
-        storage = .allocate(capacity: 6 * size)
-        storage.initialize(repeating: 0, count: 6 * size)
+        storage = .allocate(capacity: 7 * size)
+        storage.initialize(repeating: 0, count: 7 * size)
         philox.fillNormals(x, count: size, stream: index, offset: 0)
     }
 
     deinit { storage.deallocate() }
+
+    /// Shifts `d` into the history of data predictions: D_2 <- D_1 <- d.
+    func remember(_ d: UnsafePointer<Float>) {
+        secondPreviousPrediction.update(from: previousPrediction, count: size)
+        previousPrediction.update(from: d, count: size)
+    }
+
+    /// Shifts the step size `h` into the history.
+    func rememberStep(_ h: Double) {
+        previousStepSizes = [h] + previousStepSizes.prefix(1)
+    }
 }

@@ -9,10 +9,33 @@ public struct SamplerSettings: Sendable, Equatable {
         case ddim
         /// DPM-Solver++(2M) (Lu et al. 2022): second-order multistep, for 10-25 steps.
         case dpmSolver = "dpm++"
+        /// Euler on the probability-flow ODE (Karras spacing by default).
+        case euler
+        /// Euler ancestral: Euler steps with fresh noise (k-diffusion's, eta 1).
+        case eulerAncestral = "euler-a"
+        /// Heun's second-order method (Karras et al. 2022): two model calls per step but the last.
+        case heun
+        /// DPM-Solver++(3M): third-order multistep, for 5-15 steps.
+        case dpmSolver3M = "dpm++3m"
+
+        /// The method that carries it out (the one place a new sampler is registered).
+        public func method(eta: Float) -> any SamplingMethod {
+            switch self {
+            case .ddpm: DDIMSampler(eta: 1)
+            case .ddim: DDIMSampler(eta: Double(eta))
+            case .dpmSolver: DPMSolverPlusPlus2M()
+            case .euler: EulerSampler()
+            case .eulerAncestral: EulerAncestralSampler()
+            case .heun: HeunSampler()
+            case .dpmSolver3M: DPMSolverPlusPlus3M()
+            }
+        }
     }
 
     public var kind: Kind
     public var steps: Int
+    /// How the steps' timesteps are spread; nil: the sampler's own default (`defaultSpacing`).
+    public var spacing: NoiseSchedule.Spacing?
     /// DDIM's eta in [0, 1]; ignored by the other samplers.
     public var eta: Float
     /// Classifier-free guidance scale g: output = u + g (c - u) for conditional output c and
@@ -21,13 +44,18 @@ public struct SamplerSettings: Sendable, Equatable {
     /// When set, predicted clean samples are clamped to [-x0Clip, x0Clip] (pixel-space models).
     public var x0Clip: Float?
 
-    public init(kind: Kind = .dpmSolver, steps: Int = 20, eta: Float = 0, guidance: Float = 1, x0Clip: Float? = nil) {
+    public init(kind: Kind = .dpmSolver, steps: Int = 20, spacing: NoiseSchedule.Spacing? = nil, eta: Float = 0,
+                guidance: Float = 1, x0Clip: Float? = nil) {
         self.kind = kind
         self.steps = steps
+        self.spacing = spacing
         self.eta = eta
         self.guidance = guidance
         self.x0Clip = x0Clip
     }
+
+    /// The method of `kind` with these settings.
+    public var method: any SamplingMethod { kind.method(eta: eta) }
 
     public func validate(timesteps: Int) throws(LatentDiffError) {
         guard (1...timesteps).contains(steps) else {

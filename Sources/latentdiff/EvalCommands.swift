@@ -45,8 +45,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Classifier file (train-classifier).") var classifier: String
     @Option(help: "Directory with the model's data set.") var data: String
     @Option(help: "Samples (use >= 10000 for reported numbers).") var count = 10_000
-    @Option(help: "Sampler.") var sampler: SamplerSettings.Kind = .dpmSolver
+    @Option(help: "Sampler: \(SamplerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var sampler: SamplerSettings.Kind = .dpmSolver
     @Option(help: "Sampling steps.") var steps = 20
+    @Option(help: "Step spacing (default: the sampler's own).") var spacing: NoiseSchedule.Spacing?
     @Option(help: "Guidance scale.") var guidance: Float = 1
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
@@ -64,7 +66,7 @@ struct EvalCommand: ParsableCommand {
             }
             var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: data)
             evaluation.count = count
-            evaluation.settings = SamplerSettings(kind: sampler, steps: steps, guidance: guidance)
+            evaluation.settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, guidance: guidance)
             evaluation.seed = seed
             evaluation.threads = threads
             let report = try evaluation.run()

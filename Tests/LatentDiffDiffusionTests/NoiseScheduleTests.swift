@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LatentDiffDiffusion
 
@@ -38,6 +39,18 @@ import Glibc
         #expect(logSNR.first == 999 && logSNR.last == 0 && logSNR.count == 20)
         #expect(zip(logSNR, logSNR.dropFirst()).allSatisfy { $0 > $1 }, "strictly decreasing")
         #expect(schedule.samplingTimesteps(steps: 200, spacing: .uniformLogSNR).count < 200, "repeats merged")
+        #expect(schedule.samplingTimesteps(steps: 5, spacing: .trailing) == [999, 799, 599, 399, 199])
+        #expect(schedule.samplingTimesteps(steps: 1000, spacing: .trailing) == Array((0..<1000).reversed()))
+        for kind in NoiseSchedule.Kind.allCases {
+            let other = try NoiseSchedule(kind: kind)
+            let karras = other.samplingTimesteps(steps: 21, spacing: .karras)
+            #expect(karras.first == 999 && karras.last == 0, "\(kind) \(karras)")
+            #expect(zip(karras, karras.dropFirst()).allSatisfy { $0 > $1 }, "\(kind) \(karras) strictly decreasing")
+            // The middle level is sigma~ = ((smax^(1/7) + smin^(1/7)) / 2)^7, smax capped at 80.
+            let veSigma = { (t: Int) in other.scales(at: t).sigma / other.scales(at: t).alpha }
+            let middle = Foundation.pow((Foundation.pow(min(80, veSigma(999)), 1 / 7) + Foundation.pow(veSigma(0), 1 / 7)) / 2, 7)
+            #expect(abs(veSigma(karras[10]) / middle - 1) < 0.1, "\(kind) \(karras): \(veSigma(karras[10])) vs \(middle)")
+        }
     }
 
     @Test func rejectsBadTimesteps() {

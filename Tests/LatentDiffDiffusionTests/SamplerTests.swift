@@ -30,23 +30,67 @@ func moments(_ values: [Float]) -> (mean: Double, std: Double) {
 }
 
 @Suite struct SamplerTests {
-    static let cases: [(SamplerSettings.Kind, Int, PredictionType, NoiseSchedule.Kind)] = [
-        (.ddpm, 100, .epsilon, .linear), (.ddim, 100, .epsilon, .linear), (.ddim, 100, .v, .cosine),
-        (.dpmSolver, 20, .epsilon, .linear), (.dpmSolver, 15, .v, .cosine),
+    static let cases: [(SamplerSettings.Kind, Int, PredictionType, NoiseSchedule.Kind, NoiseSchedule.Spacing?)] = [
+        (.ddpm, 100, .epsilon, .linear, nil), (.ddim, 100, .epsilon, .linear, nil), (.ddim, 100, .v, .cosine, nil),
+        (.ddim, 100, .epsilon, .linear, .trailing),
+        (.dpmSolver, 20, .epsilon, .linear, nil), (.dpmSolver, 15, .v, .cosine, nil),
+        (.dpmSolver, 20, .epsilon, .linear, .karras), (.dpmSolver, 20, .v, .cosine, .trailing),
+        (.euler, 50, .epsilon, .linear, nil), (.euler, 50, .v, .cosine, nil),
+        (.eulerAncestral, 100, .epsilon, .linear, nil), (.eulerAncestral, 100, .v, .cosine, nil),
+        (.heun, 20, .epsilon, .linear, nil), (.heun, 20, .v, .cosine, nil), (.heun, 20, .epsilon, .linear, .uniformLogSNR),
+        (.dpmSolver3M, 20, .epsilon, .linear, nil), (.dpmSolver3M, 20, .v, .cosine, nil),
     ]
 
     /// With the exact model of N(1.5, 0.5^2), every sampler must return that distribution.
     @Test(arguments: cases)
-    func samplesFollowTheData(kind: SamplerSettings.Kind, steps: Int, prediction: PredictionType, scheduleKind: NoiseSchedule.Kind) throws {
+    func samplesFollowTheData(kind: SamplerSettings.Kind, steps: Int, prediction: PredictionType,
+                              scheduleKind: NoiseSchedule.Kind, spacing: NoiseSchedule.Spacing?) throws {
         let schedule = try NoiseSchedule(kind: scheduleKind)
         let sampler = Sampler(schedule: schedule, prediction: prediction)
         let model = gaussianModel(schedule: schedule, prediction: prediction, std: 0.5) { _ in 1.5 }
         let values = try sampler.sample(
-            settings: SamplerSettings(kind: kind, steps: steps, eta: kind == .ddim ? 0.5 : 0),
+            settings: SamplerSettings(kind: kind, steps: steps, spacing: spacing, eta: kind == .ddim ? 0.5 : 0),
             seed: 11, labels: [Int](repeating: -1, count: 64), latentShape: [4, 4], model: model)
         let (mean, std) = moments(values)
-        #expect(abs(mean - 1.5) < 0.05, "\(kind) mean \(mean)")
-        #expect(abs(std - 0.5) < 0.05, "\(kind) std \(std)")
+        #expect(abs(mean - 1.5) < 0.05, "\(kind) \(String(describing: spacing)) mean \(mean)")
+        #expect(abs(std - 0.5) < 0.05, "\(kind) \(String(describing: spacing)) std \(std)")
+    }
+
+    /// Deterministic samplers solve the probability-flow ODE, whose solution for N(mu, s^2) data is
+    /// known: x~ - mu scales with sqrt(s^2 + sigma~^2) (x~ = x / alpha, sigma~ = sigma / alpha). Against
+    /// it, from the same x_T, on log-SNR-uniform steps: each solver's error falls at its order from
+    /// 20 to 40 steps (Euler 2x, Heun and DPM-Solver++(2M) about 4x, DPM-Solver++(3M) over 8x), and
+    /// at equal model calls the higher orders are closer.
+    @Test func solversConvergeAtTheirOrder() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let (mu, s) = (1.5, 0.5)
+        let model = gaussianModel(schedule: schedule, prediction: .epsilon, std: s) { _ in mu }
+        let (count, size) = (16, 8)
+        let philox = Philox(seed: 3)
+        let (alpha, sigma) = schedule.scales(at: schedule.timesteps - 1)
+        var exact: [Double] = []
+        for k in 0..<count {
+            var z = [Float](repeating: 0, count: size)
+            philox.fillNormals(&z, count: size, stream: UInt64(k), offset: 0)
+            let veSigma = sigma / alpha
+            exact += z.map { mu + (Double($0) / alpha - mu) * s / (s * s + veSigma * veSigma).squareRoot() }
+        }
+        func error(_ kind: SamplerSettings.Kind, _ steps: Int) throws -> Double {
+            let values = try sampler.sample(settings: SamplerSettings(kind: kind, steps: steps, spacing: .uniformLogSNR),
+                                            seed: 3, labels: [Int](repeating: -1, count: count), latentShape: [size],
+                                            model: model)
+            return zip(values, exact).map { abs(Double($0) - $1) }.max() ?? .infinity
+        }
+        let orders: [(SamplerSettings.Kind, Double)] = [(.euler, 1.8), (.heun, 3.5), (.dpmSolver, 3.5), (.dpmSolver3M, 8)]
+        for (kind, factor) in orders {
+            let (coarse, fine) = (try error(kind, 20), try error(kind, 40))
+            #expect(coarse / fine > factor, "\(kind): \(coarse) at 20 steps, \(fine) at 40")
+        }
+        // 40 model calls: Euler 40 steps, Heun 20 (39 calls), the multistep solvers 40.
+        let euler = try error(.euler, 40), heun = try error(.heun, 20)
+        let dpm2 = try error(.dpmSolver, 40), dpm3 = try error(.dpmSolver3M, 40)
+        #expect(heun < euler && dpm2 < heun && dpm3 < dpm2, "euler \(euler), heun \(heun), dpm++ \(dpm2), dpm++3m \(dpm3)")
     }
 
     /// Guidance g on exact Gaussian models with conditional mean m and unconditional mean 0 gives

@@ -62,6 +62,26 @@ let tinyModelPath: String = {
         #expect(encoded.allSatisfy { $0.isFinite })
     }
 
+    /// Every LD_SAMPLER_* value samples, each to its own latents, and 7 is refused.
+    @Test func everySamplerOfTheHeaderSamples() {
+        let model = load()
+        defer { LatentDiff.ld_model_free(model) }
+        let samplers = [LD_SAMPLER_DPM_SOLVER, LD_SAMPLER_DDIM, LD_SAMPLER_DDPM, LD_SAMPLER_EULER,
+                        LD_SAMPLER_EULER_ANCESTRAL, LD_SAMPLER_HEUN, LD_SAMPLER_DPM_SOLVER_3M].map { Int32($0) }
+        #expect(samplers == Array(0...6))
+        var results: [[Float]] = []
+        for sampler in samplers {
+            var params = ld_sample_params()
+            LatentDiff.ld_sample_params_init(&params)
+            (params.sampler, params.steps, params.seed) = (sampler, 4, 3)
+            var latents = [Float](repeating: .nan, count: 2 * 196)
+            #expect(LatentDiff.ld_sample_latents(model, &params, 2, &latents) == 0, "sampler \(sampler)")
+            #expect(latents.allSatisfy { $0.isFinite }, "sampler \(sampler)")
+            results.append(latents)
+        }
+        #expect(Set(results.map { $0.map { $0.bitPattern } }).count == samplers.count, "each sampler its own latents")
+    }
+
     @Test func badCallsReturnStatusCodes() {
         var model: OpaquePointer?
         #expect(LatentDiff.ld_model_load("/nonexistent.safetensors", &model) == -2)

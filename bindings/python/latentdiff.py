@@ -16,7 +16,7 @@ try:
 except ImportError:  # numpy is optional
     numpy = None
 
-SAMPLERS = {"dpm++": 0, "ddim": 1, "ddpm": 2}
+SAMPLERS = {"dpm++": 0, "ddim": 1, "ddpm": 2, "euler": 3, "euler-a": 4, "heun": 5, "dpm++3m": 6}
 _PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_void_p)
 
 
