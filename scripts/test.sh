@@ -2,8 +2,8 @@
 # Every check of the project: the Swift test suite; the shipping build (dist/) with its symbol,
 # dependency and clean-environment checks; the C examples against dist/ (plain and under
 # valgrind) and the Python binding (plain and under valgrind); the Python wheel installed in a
-# fresh virtual environment with its pytest suite; the Rust crate's tests and example; the soak
-# and thread stress tests;
+# fresh virtual environment with its pytest suite; the Rust crate's tests and example; the
+# install step (scripts/install.sh) tested from outside the tree; the soak and thread stress tests;
 # every bad CLI input; crash-safe training (kill and resume); each fuzz target for FUZZ_SECONDS
 # (default 60); the C examples, soak, stress and Python test under AddressSanitizer; the stress
 # test under ThreadSanitizer; the Open MPI build's checks (mpi/test.sh) when mpirun is installed.
@@ -31,6 +31,8 @@ step "Python package: the wheel installed in a fresh virtual environment, its py
 scripts/python_package_test.sh
 step "Rust crate: its tests and the example (Debian's cargo), against dist/lib"
 scripts/rust_test.sh
+step "install: scripts/install.sh into a temporary prefix, the C example and latentdiff sample from elsewhere"
+SKIP_DIST=1 scripts/install_test.sh
 step "soak (1000 load/sample/free cycles) and thread stress"
 make -C examples-c stress LIBDIR="$root/dist/lib" SKIP_BUILD=1
 step "bad CLI input"
