@@ -1,6 +1,6 @@
 //! Finds libLatentDiff.so to link against, in order:
 //!   1. the directory LATENTDIFF_LIB_DIR names;
-//!   2. `pkg-config --libs-only-L latentdiff` (PKG_CONFIG_PATH=PREFIX/lib/pkgconfig for an install
+//!   2. `pkg-config --variable=libdir latentdiff` (PKG_CONFIG_PATH=PREFIX/lib/pkgconfig for an install
 //!      made by scripts/install.sh, or dist/lib/pkgconfig);
 //!   3. dist/lib of the repository this crate sits in (scripts/dist.sh builds it).
 //! The crate's own examples and tests get an rpath to that directory; a program depending on the
@@ -10,12 +10,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn pkg_config_dir() -> Option<PathBuf> {
-    let output = Command::new("pkg-config").args(["--libs-only-L", "latentdiff"]).output().ok()?;
+    let output = Command::new("pkg-config").args(["--variable=libdir", "latentdiff"]).output().ok()?;
     if !output.status.success() {
         return None;
     }
     let text = String::from_utf8(output.stdout).ok()?;
-    text.split_whitespace().find_map(|flag| flag.strip_prefix("-L").map(PathBuf::from))
+    let dir = text.trim();
+    if dir.is_empty() {
+        None
+    } else {
+        Some(PathBuf::from(dir))
+    }
 }
 
 fn main() {
