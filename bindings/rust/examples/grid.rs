@@ -35,11 +35,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let started = Instant::now();
     let mut progress = |step: i32, total: i32| {
-        eprint!("\rstep {step}/{total}");
+        if step % 5 == 0 || step == total {
+            eprintln!("step {step}/{total}");
+        }
         ControlFlow::Continue(())
     };
     let pixels = model.generate_with_progress(labels.len(), &params, Some(&mut progress))?;
-    eprintln!();
     latentdiff::write_grid_png(&out, &pixels, labels.len(), info.image_width, info.image_height, info.image_channels, per_row)?;
     println!("wrote {out}: {} images in {:.2} s", labels.len(), started.elapsed().as_secs_f64());
     Ok(())
