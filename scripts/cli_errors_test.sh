@@ -120,6 +120,8 @@ expect_error "train: output directory missing" "${train[@]}" --steps 1 --out no/
 expect_error "train: loss diverges" "${train[@]}" --learning-rate 1e30 --steps 50 --out diverged.safetensors
 
 expect_error "sample: missing model" sample --model missing.safetensors --out x.png
+expect_error "sample: no --model, no shipped model here" sample --count 1 --out x.png
+expect_error "sample: unknown shipped model name" sample --model nosuchmodel --out x.png
 expect_error "sample: model is a codec" sample --model "$codec" --out x.png
 expect_error "sample: model is a checkpoint" sample --model "$checkpoint" --out x.png
 expect_error "sample: model is a PNG" sample --model "$work/image.png" --out x.png

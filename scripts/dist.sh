@@ -5,6 +5,8 @@
 #   - ldd lists no Swift library,
 #   - a C example built with `pkg-config --cflags --libs latentdiff` alone runs from an empty
 #     environment (env -i), finding the library beside it through rpath $ORIGIN.
+# Then the Python wheel dist/latentdiff-VERSION-py3-none-linux_<machine>.whl, bundling the library
+# (bindings/python; scripts/python_package_test.sh installs and tests it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist="$root/dist"
@@ -49,4 +51,8 @@ work=$(mktemp -d)
 cc -std=c11 -Wall -Wextra -Werror examples-c/png_roundtrip.c -o "$dist/bin/png_roundtrip" \
     $(pkg-config --cflags --libs latentdiff) -Wl,-rpath,'$ORIGIN/../lib'
 (cd "$work" && env -i "$dist/bin/png_roundtrip" > /dev/null)
+
+echo "== the Python wheel"
+wheel=$(python3 bindings/python/build_backend/latentdiff_build.py "$dist")
+python3 -m zipfile -l "$wheel"
 echo "dist: ok ($dist)"

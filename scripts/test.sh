@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every check of the project: the Swift test suite; the C kernels' aarch64 build; the shipping build (dist/) with its symbol,
 # dependency and clean-environment checks; the C examples against dist/ (plain and under
-# valgrind) and the Python binding (plain and under valgrind); the soak and thread stress tests;
+# valgrind) and the Python binding (plain and under valgrind); the Python wheel installed in a
+# fresh virtual environment with its pytest suite; the Rust crate's tests and example; the
+# install step (scripts/install.sh) tested from outside the tree; the soak and thread stress tests;
 # every bad CLI input; crash-safe training (kill and resume); each fuzz target for FUZZ_SECONDS
 # (default 60); the C examples, soak, stress and Python test under AddressSanitizer; the stress
 # test under ThreadSanitizer; the Open MPI build's checks (mpi/test.sh) when mpirun is installed.
@@ -27,6 +29,12 @@ export LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so"
 python3 bindings/python/test_latentdiff.py
 bindings/python/valgrind_test.sh
 unset LATENTDIFF_LIBRARY
+step "Python package: the wheel installed in a fresh virtual environment, its pytest suite"
+scripts/python_package_test.sh
+step "Rust crate: its tests and the example (Debian's cargo), against dist/lib"
+scripts/rust_test.sh
+step "install: scripts/install.sh into a temporary prefix, the C example and latentdiff sample from elsewhere"
+SKIP_DIST=1 scripts/install_test.sh
 step "soak (1000 load/sample/free cycles) and thread stress"
 make -C examples-c stress LIBDIR="$root/dist/lib" SKIP_BUILD=1
 step "bad CLI input"

@@ -7,7 +7,10 @@ import LatentDiffPipeline
 /// The options of `latentdiff sample` (and of `latentdiff-mpi sample`, whose ranks each sample a
 /// slice of the images and whose lead writes them all).
 public struct SampleOptions: ParsableArguments {
-    @Option(help: "Model file (default: the shipped MNIST model).") var model = "models/mnist.safetensors"
+    @Option(help: ArgumentHelp(
+        "Model file, or the name of a shipped model (mnist, cifar10, pca2d).",
+        discussion: "Default: the shipped MNIST model, looked for in ../share/latentdiff/models beside the executable's directory, then in models/ of the working directory."))
+    var model: String?
     @Option(help: "Images (with --classes all: images per class).") var count = 16
     @Option(help: "Sampler: \(SamplerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sampler: SamplerSettings.Kind = .dpmSolver
@@ -39,7 +42,7 @@ public struct SampleOptions: ParsableArguments {
     public func request() throws -> Request {
         _ = try validThreads(threads)
         guard (1...4096).contains(count) else { throw LatentDiffError.invalidArgument("--count must be in 1...4096, not \(count)") }
-        let loaded = try DiffusionModel.load(path: model)
+        let loaded = try DiffusionModel.load(path: try resolveModelPath(model))
         switch (classLabel, classes) {
         case (nil, nil): return Request(model: loaded, labels: [Int](repeating: -1, count: count), columns: 0)
         case (let label?, nil):
@@ -74,7 +77,7 @@ public struct SampleOptions: ParsableArguments {
         let (c, h, w) = (loaded.imageShape[0], loaded.imageShape[1], loaded.imageShape[2])
         let grid = try ImageGrid.compose(pixels: pixels, count: labels.count, width: w, height: h, channels: c, columns: request.columns)
         let text: [(key: String, value: String)] = [
-            ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("model", model), ("seed", "\(seed)"),
+            ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("model", model ?? "mnist"), ("seed", "\(seed)"),
             ("sampler", sampler.rawValue), ("steps", "\(steps)"),
             ("spacing", (spacing ?? sampler.method(eta: eta).defaultSpacing).rawValue), ("eta", "\(eta)"),
             ("guidance", "\(guidance)"),

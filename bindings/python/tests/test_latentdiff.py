@@ -1,0 +1,318 @@
+"""The latentdiff Python package against the C ABI.
+
+Run with pytest (CI: scripts/python_package_test.sh, against the wheel installed in a fresh
+virtual environment, with LATENTDIFF_TEST_INSTALLED=1), or without pytest through
+bindings/python/test_latentdiff.py (the source tree's module; what valgrind and AddressSanitizer
+run). LATENTDIFF_TEST_MODEL picks the model (default: Tests/Fixtures/models/tiny-mnist.safetensors);
+LATENTDIFF_TEST_SKIP_SHIPPED=1 skips the test of the shipped MNIST model.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+import numpy as np
+
+import latentdiff
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+MODEL = os.environ.get("LATENTDIFF_TEST_MODEL") or os.path.join(ROOT, "Tests", "Fixtures", "models", "tiny-mnist.safetensors")
+SHIPPED = os.path.join(ROOT, "models", "mnist.safetensors")
+
+
+def expect(kind, function, *args, **kwargs):
+    """Calls function and returns the exception it raised, which must be a `kind`."""
+    try:
+        function(*args, **kwargs)
+    except kind as error:
+        return error
+    raise AssertionError(f"{getattr(function, '__name__', function)} did not raise {kind.__name__}")
+
+
+def labels_for(model, count, label=7):
+    return [label] * count if model.class_count else None
+
+
+def test_version():
+    header = open(os.path.join(ROOT, "include", "latentdiff.h")).read()
+    expected = re.search(r'#define LD_VERSION_STRING "([^"]+)"', header).group(1)
+    assert latentdiff.__version__ == latentdiff.version() == expected
+
+
+def test_installed_package():
+    if os.environ.get("LATENTDIFF_TEST_INSTALLED") != "1":
+        raise unittest.SkipTest("checks the installed wheel (LATENTDIFF_TEST_INSTALLED=1)")
+    package = os.path.dirname(os.path.abspath(latentdiff.__file__))
+    assert not package.startswith(ROOT + os.sep), f"imported the source tree's module: {package}"
+    assert "site-packages" in package, package
+    assert latentdiff.library_path == os.path.join(package, "libLatentDiff.so"), latentdiff.library_path
+    assert os.path.isfile(os.path.join(package, "py.typed"))
+
+
+def test_model_description():
+    with latentdiff.Model(MODEL) as model:
+        h, w, c = model.image_shape
+        assert h > 0 and w > 0 and c in (1, 3)
+        assert int(np.prod(model.latent_shape)) == model.latent_size
+        assert model.dataset in ("mnist", "cifar10")
+        assert model.config_json.startswith("{")
+        assert "closed" not in repr(model)
+    assert model.closed and "closed" in repr(model)
+
+
+def test_generate_matches_c():
+    generate = os.path.join(ROOT, "examples-c", "build", "generate")
+    if not os.path.exists(generate):
+        raise unittest.SkipTest(f"{generate} not built (make -C examples-c all)")
+    with latentdiff.load(MODEL) as model, tempfile.TemporaryDirectory() as work:
+        labels = labels_for(model, 16)
+        images = model.generate(16, seed=42, labels=labels, guidance=2.0 if labels else 1.0)
+        assert images.shape == (16,) + model.image_shape and images.dtype == np.uint8
+        raw = os.path.join(work, "c.raw")
+        subprocess.run([generate, MODEL, "7", os.path.join(work, "grid.png"), raw], check=True, stdout=subprocess.DEVNULL)
+        with open(raw, "rb") as f:
+            assert f.read() == images.tobytes(), "Python and C generated different bytes for the same seed"
+
+
+def test_sample_decode_generate_encode():
+    with latentdiff.Model(MODEL) as model:
+        labels = labels_for(model, 3)
+        latents = model.sample(3, seed=5, labels=labels, steps=8)
+        assert latents.shape == (3,) + model.latent_shape and latents.dtype == np.float32
+        assert np.isfinite(latents).all()
+        decoded = model.decode(latents)
+        assert decoded.shape == (3,) + model.image_shape and decoded.dtype == np.uint8
+        generated = model.generate(3, seed=5, labels=labels, steps=8)
+        assert np.array_equal(decoded, generated), "generate differs from sample + decode"
+        # Sample i depends only on (seed, first_index + i): the last two alone are the same bits.
+        tail = model.sample(2, seed=5, labels=labels[1:] if labels else None, steps=8, first_index=1)
+        assert np.array_equal(tail, latents[1:])
+        again = model.sample(3, seed=5, labels=labels, steps=8, threads=1, sampler="dpm++")
+        assert np.array_equal(again, latents)
+        assert not np.array_equal(model.sample(3, seed=6, labels=labels, steps=8), latents)
+        encoded = model.encode(decoded)
+        assert encoded.shape == latents.shape and encoded.dtype == np.float32
+        # float64 latents are converted; a non-contiguous array is accepted.
+        assert np.array_equal(model.decode(latents.astype(np.float64)), decoded)
+        wide = np.concatenate([decoded, decoded], axis=3)[..., ::2]
+        assert not wide.flags.c_contiguous
+        assert np.array_equal(model.encode(wide), encoded)
+        for sampler in ("ddim", "ddpm"):
+            assert model.sample(1, sampler=sampler, steps=4, eta=0.5).shape == (1,) + model.latent_shape
+
+
+def test_out_arrays_are_written_in_place():
+    with latentdiff.Model(MODEL) as model:
+        out = np.zeros((2,) + model.image_shape, dtype=np.uint8)
+        result = model.generate(2, seed=1, labels=labels_for(model, 2), steps=4, out=out)
+        assert result is out and out.any()
+        latents = np.empty((2,) + model.latent_shape, dtype=np.float32)
+        assert model.sample(2, steps=4, out=latents) is latents
+        pixels = np.empty((2,) + model.image_shape, dtype=np.uint8)
+        assert model.decode(latents, out=pixels) is pixels
+        expect(latentdiff.InvalidArgument, model.generate, 2, out=np.zeros((2,) + model.image_shape, dtype=np.float32))
+        expect(latentdiff.InvalidArgument, model.generate, 3, out=out)
+        expect(latentdiff.InvalidArgument, model.sample, 2, out=np.empty((2,) + model.latent_shape, np.float32)[:, ::-1])
+
+
+def test_shapes_and_arguments_checked():
+    with latentdiff.Model(MODEL) as model:
+        latents = model.sample(2, steps=4)
+        error = expect(ValueError, model.decode, latents.reshape(2, -1)[:, :-1])
+        assert isinstance(error, latentdiff.InvalidArgument) and "shape" in str(error)
+        expect(ValueError, model.decode, latents.astype(np.int32))
+        expect(ValueError, model.encode, np.zeros((1,) + model.image_shape, dtype=np.float32))
+        expect(ValueError, model.encode, np.zeros(model.image_shape, dtype=np.uint8))
+        expect(ValueError, model.encode, np.zeros((0,) + model.image_shape, dtype=np.uint8))
+        expect(ValueError, model.generate, 0)
+        expect(ValueError, model.generate, latentdiff.MAX_COUNT + 1)
+        expect(ValueError, model.generate, 2.5)
+        expect(ValueError, model.generate, 1, sampler="euler")
+        expect(ValueError, model.generate, 1, seed=-1)
+        expect(ValueError, model.generate, 2, labels=[1])
+        expect(ValueError, model.generate, 1, labels=[1.5])
+        expect(ValueError, model.generate, 1, labels=[2 ** 32 + 1])
+        # Checked by the library: its status and message come through.
+        error = expect(latentdiff.InvalidArgument, model.sample, 1, steps=0)
+        assert error.status == -1 and error.name == "LD_ERR_INVALID_ARGUMENT" and error.message
+        expect(latentdiff.InvalidArgument, model.sample, 1, guidance=-1.0)
+        if model.class_count:
+            expect(ValueError, model.generate, 1, labels=[model.class_count])
+            error = expect(ValueError, model.generate, 1, labels=[99])
+            assert "labels" in str(error)
+
+
+def test_errors_map_to_python_exceptions():
+    error = expect(OSError, latentdiff.load, "/nonexistent/model.safetensors")
+    assert isinstance(error, latentdiff.IOFailure) and isinstance(error, latentdiff.LatentDiffError)
+    assert error.name == "LD_ERR_IO" and "nonexistent" in str(error)
+    with tempfile.TemporaryDirectory() as work:
+        text = os.path.join(work, "text.safetensors")
+        with open(text, "w") as f:
+            f.write("not a model")
+        error = expect(ValueError, latentdiff.load, text)
+        assert isinstance(error, latentdiff.FormatError) and error.status == -3
+        expect(latentdiff.FormatError, latentdiff.read_png, text)
+        expect(OSError, latentdiff.write_png, os.path.join(work, "no", "dir", "x.png"), np.zeros((4, 4), np.uint8))
+    with latentdiff.Model(MODEL) as model:
+        nan = np.full((1,) + model.latent_shape, np.nan, dtype=np.float32)
+        error = expect(ArithmeticError, model.decode, nan)
+        assert isinstance(error, latentdiff.NumericError) and error.name == "LD_ERR_NUMERIC"
+    assert issubclass(latentdiff.OutOfMemory, MemoryError)
+    assert issubclass(latentdiff.Cancelled, latentdiff.LatentDiffError)
+
+
+def test_progress_cancels():
+    with latentdiff.Model(MODEL) as model:
+        calls = []
+        error = expect(latentdiff.Cancelled, model.generate, 2, sampler="ddim", steps=10,
+                       progress=lambda step, total: calls.append((step, total)) or step >= 3)
+        assert error.name == "LD_ERR_CANCELLED"
+        assert calls == [(1, 10), (2, 10), (3, 10)], calls
+        done = []
+        model.sample(1, steps=5, progress=lambda step, total: done.append(step))
+        assert done == [1, 2, 3, 4, 5]
+
+
+def test_exception_in_progress_cancels_and_is_reraised():
+    with latentdiff.Model(MODEL) as model:
+        calls = []
+
+        def failing(step, total):
+            calls.append(step)
+            if step == 2:
+                raise ZeroDivisionError("from the callback")
+
+        error = expect(ZeroDivisionError, model.generate, 1, steps=10, progress=failing)
+        assert str(error) == "from the callback" and calls == [1, 2], calls
+        assert error.__traceback__ is not None
+        calls.clear()
+
+        def interrupted(step, total):
+            calls.append(step)
+            if step == 3:
+                raise KeyboardInterrupt
+
+        expect(KeyboardInterrupt, model.sample, 1, steps=10, progress=interrupted)
+        assert calls == [1, 2, 3], calls
+        assert model.sample(1, steps=2).shape == (1,) + model.latent_shape  # still usable
+
+
+def test_ctrl_c_during_a_call_cancels_it():
+    if threading.current_thread() is not threading.main_thread():
+        raise unittest.SkipTest("signals reach the main thread only")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with latentdiff.Model(MODEL) as model:
+        calls = []
+
+        def progress(step, total):
+            calls.append(step)
+            if step == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        expect(KeyboardInterrupt, model.generate, 1, steps=20, progress=progress)
+        assert 2 <= len(calls) < 20, calls
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "the SIGINT handler was not restored"
+
+
+def test_close_waits_for_calls_in_flight():
+    model = latentdiff.Model(MODEL)
+    started, release = threading.Event(), threading.Event()
+    results, errors = [], []
+
+    def progress(step, total):
+        if step == 1:
+            started.set()
+            release.wait(10)
+
+    def run():
+        try:
+            results.append(model.generate(2, steps=6, progress=progress))
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    caller = threading.Thread(target=run)
+    caller.start()
+    assert started.wait(10)
+    closer = threading.Thread(target=model.close)
+    closer.start()
+    closer.join(0.3)
+    assert closer.is_alive(), "close() returned while a call was in flight"
+    assert model.closed
+    expect(ValueError, model.generate, 1)  # no new calls once closing has begun
+    release.set()
+    caller.join(10)
+    closer.join(10)
+    assert not closer.is_alive() and not errors, errors
+    assert results[0].shape == (2,) + model.image_shape
+    expect(ValueError, model.sample, 1)
+    model.close()  # idempotent
+
+
+def test_close_inside_its_own_callback_is_refused():
+    with latentdiff.Model(MODEL) as model:
+        error = expect(RuntimeError, model.generate, 1, steps=4, progress=lambda step, total: model.close())
+        assert "progress callback" in str(error)
+        assert not model.closed
+
+
+def test_threads_share_a_model():
+    with latentdiff.Model(MODEL) as model:
+        expected = model.generate(3, seed=9, steps=6, threads=1)
+        results = [None] * 4
+
+        def run(k):
+            results[k] = model.generate(3, seed=9, steps=6, threads=1)
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for result in results:
+            assert np.array_equal(result, expected)
+
+
+def test_png_round_trip():
+    with latentdiff.Model(MODEL) as model, tempfile.TemporaryDirectory() as work:
+        images = model.generate(4, seed=2, steps=4)
+        path = os.path.join(work, "one.png")
+        latentdiff.write_png(path, images[0])
+        assert np.array_equal(latentdiff.read_png(path), images[0])
+        gray = latentdiff.read_png(path, channels=3)
+        assert gray.shape == images[0].shape[:2] + (3,)
+        grid = os.path.join(work, "grid.png")
+        latentdiff.write_grid_png(grid, images, columns=2)
+        h, w, c = model.image_shape
+        read = latentdiff.read_png(grid)
+        assert read.shape[2] == c and 2 * h <= read.shape[0] < 2 * h + 8 and 2 * w <= read.shape[1] < 2 * w + 8
+        expect(ValueError, latentdiff.write_grid_png, grid, images[0])
+        expect(ValueError, latentdiff.write_png, path, images.astype(np.float32)[0])
+
+
+def test_check_dataset():
+    mnist = os.path.join(ROOT, "Tests", "Fixtures", "mnist")
+    assert latentdiff.check_dataset(mnist, "mnist", "train") > 0
+    assert latentdiff.check_dataset(mnist, "mnist", "test") > 0
+    expect(latentdiff.InvalidArgument, latentdiff.check_dataset, mnist, "svhn")
+    expect(ValueError, latentdiff.check_dataset, mnist, "mnist", "validation")
+    expect(OSError, latentdiff.check_dataset, os.path.join(ROOT, "no-such-directory"), "mnist")
+
+
+def test_shipped_model():
+    if not os.path.exists(SHIPPED):
+        raise unittest.SkipTest(f"{SHIPPED} not present")
+    if os.environ.get("LATENTDIFF_TEST_SKIP_SHIPPED") == "1":
+        raise unittest.SkipTest("LATENTDIFF_TEST_SKIP_SHIPPED=1 (valgrind: a minute for this test alone)")
+    with latentdiff.Model(SHIPPED) as model:
+        assert model.image_shape == (28, 28, 1) and model.class_count == 10
+        images = model.generate(2, seed=42, labels=[3, 8], guidance=2.0, steps=10)
+        assert images.shape == (2, 28, 28, 1) and images.std() > 10
+
+
+if __name__ == "__main__":
+    sys.exit("run with pytest, or through bindings/python/test_latentdiff.py")

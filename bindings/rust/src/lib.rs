@@ -1,0 +1,646 @@
+//! A safe Rust binding of LatentDiff's C interface (`include/latentdiff.h`, `libLatentDiff.so`).
+//!
+//! ```no_run
+//! use latentdiff::{Model, SampleParams};
+//! let model = Model::load("models/mnist.safetensors")?;
+//! let labels = [7; 16];
+//! let params = SampleParams { seed: 42, guidance: 2.0, labels: Some(&labels), ..SampleParams::default() };
+//! let pixels = model.generate(16, &params)?;
+//! let info = model.info();
+//! latentdiff::write_grid_png("sevens.png", &pixels, 16, info.image_width, info.image_height, info.image_channels, 4)?;
+//! # Ok::<(), latentdiff::Error>(())
+//! ```
+//!
+//! Every fallible call returns [`Result`], whose [`Error`] carries the library's status and its
+//! message (`ld_last_error()`). A [`Model`] is freed when dropped; it is `Send` and `Sync`, and
+//! the borrow checker guarantees no call is in flight when it is dropped. Images are 8-bit,
+//! `(N, H, W, C)` in one flat slice; latents `(N, latent_size)` floats.
+
+use std::any::Any;
+use std::ffi::{CStr, CString};
+use std::fmt;
+use std::ops::ControlFlow;
+use std::os::raw::{c_char, c_void};
+use std::os::unix::ffi::OsStrExt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::ptr::{self, NonNull};
+
+/// The C declarations of `latentdiff.h`, as they are.
+#[allow(non_camel_case_types)]
+pub mod ffi {
+    use std::os::raw::{c_char, c_void};
+
+    pub type ld_status = i32;
+
+    #[repr(C)]
+    pub struct ld_model {
+        _private: [u8; 0],
+    }
+
+    #[repr(C)]
+    pub struct ld_model_desc {
+        pub struct_size: usize,
+        pub image_width: i32,
+        pub image_height: i32,
+        pub image_channels: i32,
+        pub latent_rank: i32,
+        pub latent_shape: [i32; 4],
+        pub latent_size: i32,
+        pub class_count: i32,
+        pub codec_kind: *const c_char,
+        pub dataset: *const c_char,
+        pub training_steps: i64,
+        pub config_json: *const c_char,
+    }
+
+    pub type ld_progress_fn = Option<unsafe extern "C" fn(step: i32, total: i32, user_data: *mut c_void) -> i32>;
+
+    #[repr(C)]
+    pub struct ld_sample_params {
+        pub struct_size: usize,
+        pub sampler: i32,
+        pub steps: i32,
+        pub eta: f32,
+        pub guidance: f32,
+        pub seed: u64,
+        pub labels: *const i32,
+        pub threads: i32,
+        pub progress: ld_progress_fn,
+        pub user_data: *mut c_void,
+        pub first_index: i64,
+    }
+
+    extern "C" {
+        pub fn ld_version() -> *const c_char;
+        pub fn ld_status_string(status: ld_status) -> *const c_char;
+        pub fn ld_last_error() -> *const c_char;
+        pub fn ld_write_png(path: *const c_char, pixels: *const u8, width: i32, height: i32, channels: i32) -> ld_status;
+        pub fn ld_read_png(
+            path: *const c_char,
+            channels: i32,
+            out_pixels: *mut *mut u8,
+            out_width: *mut i32,
+            out_height: *mut i32,
+            out_channels: *mut i32,
+        ) -> ld_status;
+        pub fn ld_free_pixels(pixels: *mut u8);
+        pub fn ld_write_grid_png(
+            path: *const c_char,
+            pixels: *const u8,
+            count: i32,
+            width: i32,
+            height: i32,
+            channels: i32,
+            columns: i32,
+        ) -> ld_status;
+        pub fn ld_dataset_check(directory: *const c_char, kind: *const c_char, split: i32, out_count: *mut i64) -> ld_status;
+        pub fn ld_model_load(path: *const c_char, out_model: *mut *mut ld_model) -> ld_status;
+        pub fn ld_model_free(model: *mut ld_model);
+        pub fn ld_model_info(model: *const ld_model, out_desc: *mut ld_model_desc) -> ld_status;
+        pub fn ld_sample_params_init(params: *mut ld_sample_params);
+        pub fn ld_sample_latents(
+            model: *const ld_model,
+            params: *const ld_sample_params,
+            count: i32,
+            out_latents: *mut f32,
+        ) -> ld_status;
+        pub fn ld_decode(model: *const ld_model, latents: *const f32, count: i32, out_pixels: *mut u8) -> ld_status;
+        pub fn ld_encode(model: *const ld_model, pixels: *const u8, count: i32, out_latents: *mut f32) -> ld_status;
+        pub fn ld_generate(
+            model: *const ld_model,
+            params: *const ld_sample_params,
+            count: i32,
+            out_pixels: *mut u8,
+        ) -> ld_status;
+    }
+}
+
+/// The most images or latents one call takes (the library's limit).
+pub const MAX_COUNT: usize = 65536;
+
+// ---- Errors ----------------------------------------------------------------------------------
+
+/// The `LD_ERR_*` status of a failed call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// A size, count or parameter out of range, a bad label.
+    InvalidArgument,
+    /// A file could not be opened, read, written or renamed.
+    Io,
+    /// A file is not what it claims: not a PNG, a damaged model ...
+    Format,
+    /// An allocation failed or would exceed the library's limits.
+    OutOfMemory,
+    /// Valid input the library does not handle.
+    Unsupported,
+    /// The progress callback cancelled the call.
+    Cancelled,
+    /// A bug in LatentDiff: please report it with the message.
+    Internal,
+    /// A computation produced NaN or infinity.
+    Numeric,
+    /// A code this binding does not know (from a newer library).
+    Unknown(i32),
+}
+
+impl Status {
+    fn from_code(code: i32) -> Status {
+        match code {
+            -1 => Status::InvalidArgument,
+            -2 => Status::Io,
+            -3 => Status::Format,
+            -4 => Status::OutOfMemory,
+            -5 => Status::Unsupported,
+            -6 => Status::Cancelled,
+            -7 => Status::Internal,
+            -8 => Status::Numeric,
+            other => Status::Unknown(other),
+        }
+    }
+
+    /// The `ld_status` value.
+    pub fn code(self) -> i32 {
+        match self {
+            Status::InvalidArgument => -1,
+            Status::Io => -2,
+            Status::Format => -3,
+            Status::OutOfMemory => -4,
+            Status::Unsupported => -5,
+            Status::Cancelled => -6,
+            Status::Internal => -7,
+            Status::Numeric => -8,
+            Status::Unknown(code) => code,
+        }
+    }
+
+    /// The library's name for it: "LD_ERR_IO", ...
+    pub fn name(self) -> String {
+        unsafe { string(ffi::ld_status_string(self.code())) }
+    }
+}
+
+/// A failed call: its status and the library's reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    status: Status,
+    message: String,
+}
+
+impl Error {
+    fn new(status: Status, message: impl Into<String>) -> Error {
+        Error { status, message: message.into() }
+    }
+
+    fn invalid(message: impl Into<String>) -> Error {
+        Error::new(Status::InvalidArgument, message)
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status.name(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+unsafe fn string(text: *const c_char) -> String {
+    if text.is_null() {
+        String::new()
+    } else {
+        CStr::from_ptr(text).to_string_lossy().into_owned()
+    }
+}
+
+fn check(status: ffi::ld_status) -> Result<()> {
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(Error::new(Status::from_code(status), unsafe { string(ffi::ld_last_error()) }))
+    }
+}
+
+fn c_path(path: &Path) -> Result<CString> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::invalid(format!("the path {} contains a NUL byte", path.display())))
+}
+
+fn c_count(count: usize) -> Result<i32> {
+    if (1..=MAX_COUNT).contains(&count) {
+        Ok(count as i32)
+    } else {
+        Err(Error::invalid(format!("count must be in 1...{MAX_COUNT}, not {count}")))
+    }
+}
+
+fn c_size(value: usize, what: &str) -> Result<i32> {
+    i32::try_from(value).map_err(|_| Error::invalid(format!("{what} {value} is too large")))
+}
+
+/// The library's version, "MAJOR.MINOR.PATCH".
+pub fn version() -> String {
+    unsafe { string(ffi::ld_version()) }
+}
+
+// ---- Models ----------------------------------------------------------------------------------
+
+/// What a model makes and how it is built (`ld_model_desc`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelInfo {
+    pub image_width: usize,
+    pub image_height: usize,
+    /// 1 (gray) or 3 (RGB).
+    pub image_channels: usize,
+    /// One latent's shape: `[n]` or `[c, h, w]`.
+    pub latent_shape: Vec<usize>,
+    /// Floats in one latent.
+    pub latent_size: usize,
+    /// Classes for conditional sampling; 0 for an unconditional model.
+    pub class_count: usize,
+    /// "identity", "pca", "vae-mlp" or "vae-cnn".
+    pub codec_kind: String,
+    /// "mnist" or "cifar10".
+    pub dataset: String,
+    pub training_steps: i64,
+    /// The full configuration (JSON).
+    pub config_json: String,
+}
+
+impl ModelInfo {
+    /// Bytes of one image (height * width * channels).
+    pub fn image_bytes(&self) -> usize {
+        self.image_width * self.image_height * self.image_channels
+    }
+}
+
+/// Denoising samplers (`LD_SAMPLER_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sampler {
+    /// DPM-Solver++(2M), good at 10-25 steps (the default).
+    DpmSolver,
+    /// DDIM, with stochasticity `eta`.
+    Ddim,
+    /// Ancestral DDPM on a respaced schedule.
+    Ddpm,
+}
+
+/// The parameters of a sampling call (`ld_sample_params`). `Default` gives the library's defaults
+/// (DPM-Solver++, 20 steps, guidance 1, seed 0, unconditional, one thread per core).
+#[derive(Clone, Debug)]
+pub struct SampleParams<'a> {
+    pub sampler: Sampler,
+    /// Denoising steps, 1..T.
+    pub steps: i32,
+    /// DDIM stochasticity in [0, 1].
+    pub eta: f32,
+    /// Classifier-free guidance scale in [0, 100]; 1 = conditional only.
+    pub guidance: f32,
+    /// Sample i's noise is keyed by (seed, first_index + i).
+    pub seed: u64,
+    /// One class label per sample (-1 = none), or None for unconditional sampling.
+    pub labels: Option<&'a [i32]>,
+    /// Worker threads; 0 = one per core.
+    pub threads: i32,
+    /// Index of the first sample (for splitting a run).
+    pub first_index: i64,
+}
+
+impl Default for SampleParams<'_> {
+    fn default() -> Self {
+        let params = defaults();
+        SampleParams {
+            sampler: match params.sampler {
+                1 => Sampler::Ddim,
+                2 => Sampler::Ddpm,
+                _ => Sampler::DpmSolver,
+            },
+            steps: params.steps,
+            eta: params.eta,
+            guidance: params.guidance,
+            seed: params.seed,
+            labels: None,
+            threads: params.threads,
+            first_index: params.first_index,
+        }
+    }
+}
+
+fn defaults() -> ffi::ld_sample_params {
+    let mut params = ffi::ld_sample_params {
+        struct_size: 0,
+        sampler: 0,
+        steps: 0,
+        eta: 0.0,
+        guidance: 0.0,
+        seed: 0,
+        labels: ptr::null(),
+        threads: 0,
+        progress: None,
+        user_data: ptr::null_mut(),
+        first_index: 0,
+    };
+    unsafe { ffi::ld_sample_params_init(&mut params) };
+    params
+}
+
+/// A progress callback: called after every sampling step with (steps done, total);
+/// `ControlFlow::Break(())` cancels the call, which then returns [`Status::Cancelled`].
+pub type Progress<'a> = &'a mut dyn FnMut(i32, i32) -> ControlFlow<()>;
+
+struct ProgressState<'a, 'b> {
+    callback: &'a mut (dyn FnMut(i32, i32) -> ControlFlow<()> + 'b),
+    panic: Option<Box<dyn Any + Send + 'static>>,
+}
+
+unsafe extern "C" fn trampoline(step: i32, total: i32, user_data: *mut c_void) -> i32 {
+    let state = &mut *(user_data as *mut ProgressState);
+    let callback = &mut state.callback;
+    // A panic must not unwind through the library's frames: it cancels the call and is resumed
+    // once the call has returned.
+    match panic::catch_unwind(AssertUnwindSafe(|| callback(step, total))) {
+        Ok(ControlFlow::Continue(())) => 0,
+        Ok(ControlFlow::Break(())) => 1,
+        Err(payload) => {
+            state.panic = Some(payload);
+            1
+        }
+    }
+}
+
+/// A loaded model file (`ld_model_load`), freed when dropped. Read-only: any number of threads
+/// may sample from one model at once.
+pub struct Model {
+    raw: NonNull<ffi::ld_model>,
+    info: ModelInfo,
+}
+
+// The library documents a loaded model as read-only and safe to use from any number of threads;
+// only ld_model_free must not race with other calls, and Drop takes the model by value.
+unsafe impl Send for Model {}
+unsafe impl Sync for Model {}
+
+impl Drop for Model {
+    fn drop(&mut self) {
+        unsafe { ffi::ld_model_free(self.raw.as_ptr()) }
+    }
+}
+
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Model").field("info", &self.info).finish()
+    }
+}
+
+impl Model {
+    /// Loads a model file.
+    pub fn load<P: AsRef<Path>>(path: P) -> Result<Model> {
+        let path = c_path(path.as_ref())?;
+        let mut raw: *mut ffi::ld_model = ptr::null_mut();
+        check(unsafe { ffi::ld_model_load(path.as_ptr(), &mut raw) })?;
+        let raw = NonNull::new(raw).ok_or_else(|| Error::new(Status::Internal, "ld_model_load returned no model"))?;
+        let mut desc = ffi::ld_model_desc {
+            struct_size: std::mem::size_of::<ffi::ld_model_desc>(),
+            image_width: 0,
+            image_height: 0,
+            image_channels: 0,
+            latent_rank: 0,
+            latent_shape: [0; 4],
+            latent_size: 0,
+            class_count: 0,
+            codec_kind: ptr::null(),
+            dataset: ptr::null(),
+            training_steps: 0,
+            config_json: ptr::null(),
+        };
+        if let Err(error) = check(unsafe { ffi::ld_model_info(raw.as_ptr(), &mut desc) }) {
+            unsafe { ffi::ld_model_free(raw.as_ptr()) };
+            return Err(error);
+        }
+        let rank = desc.latent_rank.clamp(0, 4) as usize;
+        let info = unsafe {
+            ModelInfo {
+                image_width: desc.image_width as usize,
+                image_height: desc.image_height as usize,
+                image_channels: desc.image_channels as usize,
+                latent_shape: desc.latent_shape[..rank].iter().map(|&d| d as usize).collect(),
+                latent_size: desc.latent_size as usize,
+                class_count: desc.class_count as usize,
+                codec_kind: string(desc.codec_kind),
+                dataset: string(desc.dataset),
+                training_steps: desc.training_steps,
+                config_json: string(desc.config_json),
+            }
+        };
+        Ok(Model { raw, info })
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn params(&self, count: usize, params: &SampleParams) -> Result<ffi::ld_sample_params> {
+        let mut raw = defaults();
+        raw.sampler = match params.sampler {
+            Sampler::DpmSolver => 0,
+            Sampler::Ddim => 1,
+            Sampler::Ddpm => 2,
+        };
+        raw.steps = params.steps;
+        raw.eta = params.eta;
+        raw.guidance = params.guidance;
+        raw.seed = params.seed;
+        raw.threads = params.threads;
+        raw.first_index = params.first_index;
+        if let Some(labels) = params.labels {
+            if labels.len() != count {
+                return Err(Error::invalid(format!("{} labels for {count} samples", labels.len())));
+            }
+            raw.labels = labels.as_ptr();
+        }
+        Ok(raw)
+    }
+
+    /// Runs a sampling call with an optional progress callback; a panic in the callback cancels
+    /// the call and is resumed after it.
+    fn run<T>(
+        &self,
+        count: usize,
+        params: &SampleParams,
+        progress: Option<Progress>,
+        out: &mut [T],
+        call: unsafe extern "C" fn(*const ffi::ld_model, *const ffi::ld_sample_params, i32, *mut T) -> ffi::ld_status,
+    ) -> Result<()> {
+        let n = c_count(count)?;
+        let mut raw = self.params(count, params)?;
+        let status = match progress {
+            None => unsafe { call(self.raw.as_ptr(), &raw, n, out.as_mut_ptr()) },
+            Some(callback) => {
+                let mut state = ProgressState { callback, panic: None };
+                raw.progress = Some(trampoline);
+                raw.user_data = &mut state as *mut ProgressState as *mut c_void;
+                let status = unsafe { call(self.raw.as_ptr(), &raw, n, out.as_mut_ptr()) };
+                if let Some(payload) = state.panic.take() {
+                    panic::resume_unwind(payload);
+                }
+                status
+            }
+        };
+        check(status)
+    }
+
+    /// Samples `count` latents (`count * latent_size` floats) in the model's latent units.
+    pub fn sample(&self, count: usize, params: &SampleParams) -> Result<Vec<f32>> {
+        self.sample_with_progress(count, params, None)
+    }
+
+    /// [`Model::sample`] with a progress callback.
+    pub fn sample_with_progress(&self, count: usize, params: &SampleParams, progress: Option<Progress>) -> Result<Vec<f32>> {
+        let mut out = vec![0f32; c_count(count)? as usize * self.info.latent_size];
+        self.run(count, params, progress, &mut out, ffi::ld_sample_latents)?;
+        Ok(out)
+    }
+
+    /// Generates `count` images (`count * image_bytes` bytes, each (H, W, C)).
+    pub fn generate(&self, count: usize, params: &SampleParams) -> Result<Vec<u8>> {
+        self.generate_with_progress(count, params, None)
+    }
+
+    /// [`Model::generate`] with a progress callback.
+    pub fn generate_with_progress(&self, count: usize, params: &SampleParams, progress: Option<Progress>) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; c_count(count)? as usize * self.info.image_bytes()];
+        self.run(count, params, progress, &mut out, ffi::ld_generate)?;
+        Ok(out)
+    }
+
+    /// Decodes latents (a whole number of `latent_size` floats) into 8-bit images.
+    pub fn decode(&self, latents: &[f32]) -> Result<Vec<u8>> {
+        let size = self.info.latent_size;
+        if latents.is_empty() || latents.len() % size != 0 {
+            return Err(Error::invalid(format!("{} floats are not a whole number of latents of {size}", latents.len())));
+        }
+        let count = c_count(latents.len() / size)?;
+        let mut out = vec![0u8; count as usize * self.info.image_bytes()];
+        check(unsafe { ffi::ld_decode(self.raw.as_ptr(), latents.as_ptr(), count, out.as_mut_ptr()) })?;
+        Ok(out)
+    }
+
+    /// Encodes 8-bit images (a whole number of `image_bytes`) into latents.
+    pub fn encode(&self, pixels: &[u8]) -> Result<Vec<f32>> {
+        let size = self.info.image_bytes();
+        if pixels.is_empty() || pixels.len() % size != 0 {
+            return Err(Error::invalid(format!("{} bytes are not a whole number of images of {size} bytes", pixels.len())));
+        }
+        let count = c_count(pixels.len() / size)?;
+        let mut out = vec![0f32; count as usize * self.info.latent_size];
+        check(unsafe { ffi::ld_encode(self.raw.as_ptr(), pixels.as_ptr(), count, out.as_mut_ptr()) })?;
+        Ok(out)
+    }
+}
+
+// ---- PNG and data sets -----------------------------------------------------------------------
+
+/// An 8-bit image read from a PNG file: `pixels` is (H, W, C).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub width: usize,
+    pub height: usize,
+    pub channels: usize,
+    pub pixels: Vec<u8>,
+}
+
+fn image_size(width: usize, height: usize, channels: usize, count: usize) -> Result<usize> {
+    width
+        .checked_mul(height)
+        .and_then(|v| v.checked_mul(channels))
+        .and_then(|v| v.checked_mul(count))
+        .ok_or_else(|| Error::invalid("image size overflows"))
+}
+
+/// Writes one image (width * height * channels bytes, channels 1..4) to a PNG file, atomically.
+pub fn write_png<P: AsRef<Path>>(path: P, pixels: &[u8], width: usize, height: usize, channels: usize) -> Result<()> {
+    let expected = image_size(width, height, channels, 1)?;
+    if pixels.len() != expected {
+        return Err(Error::invalid(format!("{width}x{height}x{channels} needs {expected} bytes, not {}", pixels.len())));
+    }
+    let path = c_path(path.as_ref())?;
+    check(unsafe {
+        ffi::ld_write_png(path.as_ptr(), pixels.as_ptr(), c_size(width, "width")?, c_size(height, "height")?, c_size(channels, "channels")?)
+    })
+}
+
+/// Writes `count` images of width x height x channels, one after another in `pixels`, as one
+/// grid PNG with `columns` images a row (0 = near-square).
+pub fn write_grid_png<P: AsRef<Path>>(
+    path: P,
+    pixels: &[u8],
+    count: usize,
+    width: usize,
+    height: usize,
+    channels: usize,
+    columns: usize,
+) -> Result<()> {
+    let expected = image_size(width, height, channels, count)?;
+    if pixels.len() != expected {
+        return Err(Error::invalid(format!(
+            "{count} images of {width}x{height}x{channels} need {expected} bytes, not {}",
+            pixels.len()
+        )));
+    }
+    let path = c_path(path.as_ref())?;
+    check(unsafe {
+        ffi::ld_write_grid_png(
+            path.as_ptr(),
+            pixels.as_ptr(),
+            c_size(count, "count")?,
+            c_size(width, "width")?,
+            c_size(height, "height")?,
+            c_size(channels, "channels")?,
+            c_size(columns, "columns")?,
+        )
+    })
+}
+
+/// Reads a PNG file; `channels` 1..4 converts to that many channels, 0 keeps the file's layout.
+pub fn read_png<P: AsRef<Path>>(path: P, channels: usize) -> Result<Image> {
+    let path = c_path(path.as_ref())?;
+    let mut pixels: *mut u8 = ptr::null_mut();
+    let (mut w, mut h, mut c) = (0i32, 0i32, 0i32);
+    check(unsafe { ffi::ld_read_png(path.as_ptr(), c_size(channels, "channels")?, &mut pixels, &mut w, &mut h, &mut c) })?;
+    let (width, height, channels) = (w as usize, h as usize, c as usize);
+    let size = width * height * channels;
+    let copy = unsafe { std::slice::from_raw_parts(pixels, size) }.to_vec();
+    unsafe { ffi::ld_free_pixels(pixels) };
+    Ok(Image { width, height, channels, pixels: copy })
+}
+
+/// A data set split for [`check_dataset`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Test,
+}
+
+/// Reads and validates one split of an MNIST ("mnist") or CIFAR-10 ("cifar10") directory, as
+/// training would; returns its image count.
+pub fn check_dataset<P: AsRef<Path>>(directory: P, kind: &str, split: Split) -> Result<i64> {
+    let directory = c_path(directory.as_ref())?;
+    let kind = CString::new(kind).map_err(|_| Error::invalid("the kind contains a NUL byte"))?;
+    let mut count = 0i64;
+    let split = match split {
+        Split::Train => 0,
+        Split::Test => 1,
+    };
+    check(unsafe { ffi::ld_dataset_check(directory.as_ptr(), kind.as_ptr(), split, &mut count) })?;
+    Ok(count)
+}

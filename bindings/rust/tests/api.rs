@@ -1,0 +1,163 @@
+//! The Rust binding against the library, with the test fixture model
+//! (Tests/Fixtures/models/tiny-mnist.safetensors) and the shipped MNIST model.
+use std::ops::ControlFlow;
+use std::panic;
+use std::path::PathBuf;
+
+use latentdiff::{Model, SampleParams, Sampler, Split, Status};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tiny() -> Model {
+    Model::load(root().join("Tests/Fixtures/models/tiny-mnist.safetensors")).expect("the fixture model loads")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("latentdiff-rust-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn version_matches_the_header() {
+    let header = std::fs::read_to_string(root().join("include/latentdiff.h")).unwrap();
+    let expected = header.lines().find_map(|l| l.strip_prefix("#define LD_VERSION_STRING ")).unwrap().trim_matches('"');
+    assert_eq!(latentdiff::version(), expected);
+}
+
+#[test]
+fn info_describes_the_model() {
+    let model = tiny();
+    let info = model.info();
+    assert_eq!(info.latent_shape.iter().product::<usize>(), info.latent_size);
+    assert_eq!(info.dataset, "mnist");
+    assert!(info.config_json.starts_with('{'));
+    assert_eq!(info.image_bytes(), info.image_width * info.image_height * info.image_channels);
+}
+
+#[test]
+fn sample_decode_and_generate_agree() {
+    let model = tiny();
+    let params = SampleParams { seed: 5, steps: 8, ..SampleParams::default() };
+    let latents = model.sample(3, &params).unwrap();
+    assert_eq!(latents.len(), 3 * model.info().latent_size);
+    assert!(latents.iter().all(|v| v.is_finite()));
+    let decoded = model.decode(&latents).unwrap();
+    assert_eq!(decoded, model.generate(3, &params).unwrap());
+    let tail = model.sample(2, &SampleParams { first_index: 1, ..params.clone() }).unwrap();
+    assert_eq!(&tail[..], &latents[model.info().latent_size..]);
+    assert_ne!(model.sample(3, &SampleParams { seed: 6, ..params.clone() }).unwrap(), latents);
+    assert_eq!(model.encode(&decoded).unwrap().len(), latents.len());
+    for sampler in [Sampler::Ddim, Sampler::Ddpm] {
+        assert!(model.sample(1, &SampleParams { sampler, steps: 4, eta: 0.5, ..SampleParams::default() }).is_ok());
+    }
+}
+
+#[test]
+fn errors_carry_status_and_message() {
+    let error = Model::load("/nonexistent/model.safetensors").unwrap_err();
+    assert_eq!(error.status(), Status::Io);
+    assert!(error.message().contains("nonexistent"), "{error}");
+    assert!(error.to_string().starts_with("LD_ERR_IO: "), "{error}");
+    let model = tiny();
+    let bad = model.sample(1, &SampleParams { steps: 0, ..SampleParams::default() }).unwrap_err();
+    assert_eq!(bad.status(), Status::InvalidArgument);
+    assert!(!bad.message().is_empty());
+    assert_eq!(model.generate(0, &SampleParams::default()).unwrap_err().status(), Status::InvalidArgument);
+    assert_eq!(model.generate(70000, &SampleParams::default()).unwrap_err().status(), Status::InvalidArgument);
+    let labels = [1, 2];
+    let mismatch = model.generate(3, &SampleParams { labels: Some(&labels), ..SampleParams::default() }).unwrap_err();
+    assert!(mismatch.message().contains("2 labels for 3 samples"), "{mismatch}");
+    assert_eq!(model.decode(&[0.0; 3]).unwrap_err().status(), Status::InvalidArgument);
+    let nan = vec![f32::NAN; model.info().latent_size];
+    assert_eq!(model.decode(&nan).unwrap_err().status(), Status::Numeric);
+    let text = temp_dir("errors").join("text.png");
+    std::fs::write(&text, "not a png").unwrap();
+    assert_eq!(latentdiff::read_png(&text, 0).unwrap_err().status(), Status::Format);
+}
+
+#[test]
+fn progress_cancels() {
+    let model = tiny();
+    let mut steps = Vec::new();
+    let mut progress = |step: i32, total: i32| {
+        steps.push((step, total));
+        if step >= 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    };
+    let params = SampleParams { sampler: Sampler::Ddim, steps: 10, ..SampleParams::default() };
+    let error = model.generate_with_progress(2, &params, Some(&mut progress)).unwrap_err();
+    assert_eq!(error.status(), Status::Cancelled);
+    assert_eq!(steps, vec![(1, 10), (2, 10), (3, 10)]);
+}
+
+#[test]
+fn a_panic_in_progress_cancels_and_resumes() {
+    let model = tiny();
+    let mut calls = 0;
+    let result = panic::catch_unwind(panic::AssertUnwindSafe(|| {
+        let mut progress = |step: i32, _total: i32| -> ControlFlow<()> {
+            calls += 1;
+            if step == 2 {
+                panic!("from the callback");
+            }
+            ControlFlow::Continue(())
+        };
+        model.sample_with_progress(1, &SampleParams { steps: 10, ..SampleParams::default() }, Some(&mut progress))
+    }));
+    let payload = result.unwrap_err();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"from the callback"));
+    assert_eq!(calls, 2);
+    assert!(model.sample(1, &SampleParams { steps: 2, ..SampleParams::default() }).is_ok());
+}
+
+#[test]
+fn threads_share_a_model() {
+    let model = tiny();
+    let params = SampleParams { seed: 9, steps: 6, threads: 1, ..SampleParams::default() };
+    let expected = model.generate(3, &params).unwrap();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| model.generate(3, &params).unwrap())).collect();
+        for handle in handles {
+            assert_eq!(handle.join().unwrap(), expected);
+        }
+    });
+}
+
+#[test]
+fn png_round_trip() {
+    let model = tiny();
+    let info = model.info().clone();
+    let pixels = model.generate(4, &SampleParams { steps: 4, ..SampleParams::default() }).unwrap();
+    let dir = temp_dir("png");
+    let one = dir.join("one.png");
+    let size = info.image_bytes();
+    latentdiff::write_png(&one, &pixels[..size], info.image_width, info.image_height, info.image_channels).unwrap();
+    let image = latentdiff::read_png(&one, 0).unwrap();
+    assert_eq!((image.width, image.height, image.channels), (info.image_width, info.image_height, info.image_channels));
+    assert_eq!(image.pixels, &pixels[..size]);
+    let grid = dir.join("grid.png");
+    latentdiff::write_grid_png(&grid, &pixels, 4, info.image_width, info.image_height, info.image_channels, 2).unwrap();
+    let read = latentdiff::read_png(&grid, 0).unwrap();
+    assert!(read.width >= 2 * info.image_width && read.width < 2 * info.image_width + 8);
+    assert!(latentdiff::write_grid_png(&grid, &pixels, 5, info.image_width, info.image_height, info.image_channels, 2).is_err());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_dataset_counts() {
+    let mnist = root().join("Tests/Fixtures/mnist");
+    assert!(latentdiff::check_dataset(&mnist, "mnist", Split::Train).unwrap() > 0);
+    assert_eq!(latentdiff::check_dataset(&mnist, "svhn", Split::Test).unwrap_err().status(), Status::InvalidArgument);
+}
+
+#[test]
+fn shipped_model_generates_each_class() {
+    let path = root().join("models/mnist.safetensors");
+    let model = Model::load(&path).unwrap();
+    assert_eq!(model.info().class_count, 10);
+    let labels = [3, 8];
+    let params = SampleParams { seed: 42, guidance: 2.0, steps: 10, labels: Some(&labels), ..SampleParams::default() };
+    assert_eq!(model.generate(2, &params).unwrap().len(), 2 * 28 * 28);
+}
