@@ -101,8 +101,12 @@ def test_sample_decode_generate_encode():
         wide = np.concatenate([decoded, decoded], axis=3)[..., ::2]
         assert not wide.flags.c_contiguous
         assert np.array_equal(model.encode(wide), encoded)
-        for sampler in ("ddim", "ddpm"):
-            assert model.sample(1, sampler=sampler, steps=4, eta=0.5).shape == (1,) + model.latent_shape
+        results = {}
+        for sampler in latentdiff.SAMPLERS:
+            results[sampler] = model.sample(1, sampler=sampler, steps=4, eta=0.5)
+            assert results[sampler].shape == (1,) + model.latent_shape
+            assert np.isfinite(results[sampler]).all(), sampler
+        assert len({r.tobytes() for r in results.values()}) == len(latentdiff.SAMPLERS), "each sampler its own latents"
 
 
 def test_out_arrays_are_written_in_place():

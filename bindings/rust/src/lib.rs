@@ -293,6 +293,37 @@ pub enum Sampler {
     Ddim,
     /// Ancestral DDPM on a respaced schedule.
     Ddpm,
+    /// Euler on the probability-flow ODE, Karras et al.'s step spacing.
+    Euler,
+    /// Euler with fresh noise each step, Karras spacing.
+    EulerAncestral,
+    /// Heun's second-order method, Karras spacing (two model calls a step).
+    Heun,
+    /// DPM-Solver++(3M), third-order multistep: pays from about 15 steps.
+    DpmSolver3M,
+}
+
+impl Sampler {
+    /// Every sampler, in the order of their `LD_SAMPLER_*` values.
+    pub const ALL: [Sampler; 7] = [
+        Sampler::DpmSolver,
+        Sampler::Ddim,
+        Sampler::Ddpm,
+        Sampler::Euler,
+        Sampler::EulerAncestral,
+        Sampler::Heun,
+        Sampler::DpmSolver3M,
+    ];
+
+    /// The header's `LD_SAMPLER_*` value.
+    pub fn code(self) -> i32 {
+        Sampler::ALL.iter().position(|&s| s == self).unwrap_or(0) as i32
+    }
+
+    /// The sampler of an `LD_SAMPLER_*` value (DPM-Solver++ for unknown ones).
+    pub fn from_code(code: i32) -> Sampler {
+        usize::try_from(code).ok().and_then(|i| Sampler::ALL.get(i).copied()).unwrap_or(Sampler::DpmSolver)
+    }
 }
 
 /// The parameters of a sampling call (`ld_sample_params`). `Default` gives the library's defaults
@@ -320,11 +351,7 @@ impl Default for SampleParams<'_> {
     fn default() -> Self {
         let params = defaults();
         SampleParams {
-            sampler: match params.sampler {
-                1 => Sampler::Ddim,
-                2 => Sampler::Ddpm,
-                _ => Sampler::DpmSolver,
-            },
+            sampler: Sampler::from_code(params.sampler),
             steps: params.steps,
             eta: params.eta,
             guidance: params.guidance,
@@ -451,11 +478,7 @@ impl Model {
 
     fn params(&self, count: usize, params: &SampleParams) -> Result<ffi::ld_sample_params> {
         let mut raw = defaults();
-        raw.sampler = match params.sampler {
-            Sampler::DpmSolver => 0,
-            Sampler::Ddim => 1,
-            Sampler::Ddpm => 2,
-        };
+        raw.sampler = params.sampler.code();
         raw.steps = params.steps;
         raw.eta = params.eta;
         raw.guidance = params.guidance;

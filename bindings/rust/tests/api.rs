@@ -50,8 +50,15 @@ fn sample_decode_and_generate_agree() {
     assert_eq!(&tail[..], &latents[model.info().latent_size..]);
     assert_ne!(model.sample(3, &SampleParams { seed: 6, ..params.clone() }).unwrap(), latents);
     assert_eq!(model.encode(&decoded).unwrap().len(), latents.len());
-    for sampler in [Sampler::Ddim, Sampler::Ddpm] {
-        assert!(model.sample(1, &SampleParams { sampler, steps: 4, eta: 0.5, ..SampleParams::default() }).is_ok());
+    let mut results: Vec<Vec<u32>> = Vec::new();
+    for (code, &sampler) in Sampler::ALL.iter().enumerate() {
+        assert_eq!(sampler.code() as usize, code);
+        assert_eq!(Sampler::from_code(code as i32), sampler);
+        let latents = model.sample(1, &SampleParams { sampler, steps: 4, eta: 0.5, ..SampleParams::default() }).unwrap();
+        assert!(latents.iter().all(|v| v.is_finite()), "{:?}", sampler);
+        let bits: Vec<u32> = latents.iter().map(|v| v.to_bits()).collect();
+        assert!(!results.contains(&bits), "{:?} gives another sampler's latents", sampler);
+        results.push(bits);
     }
 }
 
