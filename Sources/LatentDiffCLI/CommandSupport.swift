@@ -12,6 +12,7 @@ extension PredictionType: ExpressibleByArgument {}
 extension NoiseSchedule.Kind: ExpressibleByArgument {}
 extension SamplerSettings.Kind: ExpressibleByArgument {}
 extension NoiseSchedule.Spacing: ExpressibleByArgument {}
+extension LossWeightingKind: ExpressibleByArgument {}
 
 /// Runs a command body; any error becomes one line on standard error and exit status 1
 /// (never a stack trace).

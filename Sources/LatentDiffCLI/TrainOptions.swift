@@ -19,6 +19,8 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "MLP residual blocks.") var blocks = 3
     @Option(help: "Noise schedule: linear or cosine.") var schedule: NoiseSchedule.Kind = .linear
     @Option(help: "Prediction target: epsilon or v.") var prediction: PredictionType = .epsilon
+    @Option(help: "Loss weighting over noise levels: none, min-snr (min-SNR-5) or edm (log-normal levels).")
+    var lossWeighting: LossWeightingKind = .none
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Seconds between checkpoints (written to OUT.ckpt).") var checkpointSeconds: Double = 60
@@ -40,6 +42,7 @@ public struct TrainOptions: ParsableArguments {
         job.blocks = blocks
         job.schedule = schedule
         job.prediction = prediction
+        job.lossWeighting = lossWeighting
         job.seed = seed
         job.checkpointSeconds = checkpointSeconds
         job.resume = resume

@@ -13,6 +13,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var schedule: NoiseSchedule.Kind
     public var timesteps: Int
     public var prediction: PredictionType
+    /// How the denoiser's training weighed noise levels (`none` in files that do not say).
+    public var lossWeighting: LossWeightingKind = .none
     /// Codec latents are standardized for diffusion: z' = (z - latentMean) / latentStd.
     public var latentMean: Float
     public var latentStd: Float
@@ -56,7 +58,7 @@ public struct ModelConfig: Sendable, Equatable {
         if let denoiser { object.append(("denoiser", denoiser.json)) }
         object += [
             ("schedule", .string(schedule.rawValue)), ("timesteps", .number(Double(timesteps))),
-            ("prediction", .string(prediction.rawValue)),
+            ("prediction", .string(prediction.rawValue)), ("loss_weighting", .string(lossWeighting.rawValue)),
             ("latent_mean", .number(Double(latentMean))), ("latent_std", .number(Double(latentStd))),
             ("ema", .bool(ema)), ("denoiser_steps", .number(Double(denoiserSteps))),
             ("codec_steps", .number(Double(codecSteps))),
@@ -82,6 +84,7 @@ public struct ModelConfig: Sendable, Equatable {
         schedule = try json.enumValue("schedule", in: context)
         timesteps = try json.int("timesteps", in: context)
         prediction = try json.enumValue("prediction", in: context)
+        if json["loss_weighting"] != nil { lossWeighting = try json.enumValue("loss_weighting", in: context) }
         latentMean = try json.float("latent_mean", in: context)
         latentStd = try json.float("latent_std", in: context)
         guard latentStd > 0 else { throw .format("\(context): latent_std must be positive") }

@@ -96,8 +96,21 @@ public struct NoiseSchedule: Sendable, Equatable {
         }
     }
 
+    /// The timestep whose log-SNR is nearest `lambda` (t = 0 above the largest, T - 1 below the
+    /// smallest), by bisection over the falling lambda_t.
+    public func timestep(nearestLogSNR lambda: Double) -> Int {
+        var (low, high) = (0, timesteps - 1)  // lambda_low >= lambda_high
+        if !(lambda < logSNR(0)) { return 0 }
+        if !(lambda > logSNR(timesteps - 1)) { return timesteps - 1 }
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if logSNR(middle) >= lambda { low = middle } else { high = middle }
+        }
+        return logSNR(low) - lambda <= lambda - logSNR(high) ? low : high
+    }
+
     /// lambda_t = log(alpha_t / sigma_t) = log(abar / (1 - abar)) / 2, falling as t grows.
-    func logSNR(_ t: Int) -> Double { 0.5 * log(alphasCumprod[t] / (1 - alphasCumprod[t])) }
+    public func logSNR(_ t: Int) -> Double { 0.5 * log(alphasCumprod[t] / (1 - alphasCumprod[t])) }
 
     /// For log-SNR targets in increasing order, the timesteps of nearest log-SNR (falling), repeats merged.
     private func nearestTimesteps(_ targets: [Double]) -> [Int] {

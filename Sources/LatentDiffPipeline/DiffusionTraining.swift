@@ -23,6 +23,7 @@ public struct DiffusionTrainingJob {
     public var attention = true
     public var schedule: NoiseSchedule.Kind = .linear
     public var prediction: PredictionType = .epsilon
+    public var lossWeighting: LossWeightingKind = .none
     public var labelDropout: Float = 0.1
     public var emaDecay: Float = 0.999
     public var seed: UInt64 = 0
@@ -72,6 +73,7 @@ public struct DiffusionTrainingJob {
             classCount: conditional ? train.classNames.count : 0)
         config.schedule = schedule
         config.prediction = prediction
+        config.lossWeighting = lossWeighting
         config.ema = true
         guard batchSize % shard.count == 0 else {
             throw LatentDiffError.invalidArgument("the batch size \(batchSize) does not divide evenly over \(shard.count) processes")
@@ -103,7 +105,8 @@ public struct DiffusionTrainingJob {
             log("resumed from \(checkpointPath) at step \(loop.step)")
         }
         let schedule = try NoiseSchedule(kind: config.schedule, timesteps: config.timesteps)
-        let loss = DiffusionLoss(schedule: schedule, prediction: config.prediction, labelDropout: conditional ? labelDropout : 0)
+        let loss = DiffusionLoss(schedule: schedule, prediction: config.prediction, labelDropout: conditional ? labelDropout : 0,
+                                 weighting: config.lossWeighting)
         let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: false)
         let codecTensors = namedTensors(codec.parameters)
         func modelFile(checkpoint: Bool) -> ModelFile {

@@ -207,6 +207,18 @@ import Testing
     @Test func losses() {
         let p = seededTensor([3, 5, 7], seed: 1), t = seededTensor([3, 5, 7], seed: 2)
         expectGradients([p, t]) { mseLoss(p, t) }
+        expectGradients([p, t]) { mseLoss(p, t, rowWeights: [0.5, 2, 0.1]) }
+        // Row weights: w_b times the row's squared error, over all elements.
+        let weighted = mseLoss(p, t, rowWeights: [0.5, 2, 0]).values[0]
+        let (pv, tv) = (p.values, t.values)
+        let rowWeight: [Double] = [0.5, 2, 0]
+        var total = 0.0
+        for i in 0..<105 {
+            let difference = Double(pv[i] - tv[i])
+            total += rowWeight[i / 35] * difference * difference
+        }
+        let expected = total / 105
+        #expect(abs(Double(weighted) - expected) < 1e-6 * expected)
         let probabilities = seededTensor([3, 5, 7], seed: 3, scale: 0.5)
         let targets = add(probabilities, 0.5).detached()
         let targetsGrad = Tensor(shape: targets.shape, values: targets.values, requiresGrad: true)

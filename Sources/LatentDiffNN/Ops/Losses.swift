@@ -3,25 +3,30 @@ import Glibc
 #endif
 import LatentDiffKernels
 
-/// Mean squared error: L = mean_i (p[i] - t[i])^2 over all elements, a scalar (shape []).
+/// Mean squared error: L = mean_i (p[i] - t[i])^2 over all elements, a scalar (shape []); with
+/// `rowWeights` (one per index of the first dimension, B of them), L = mean_i w[row(i)] (p[i] - t[i])^2.
 /// prediction and target of the same shape; both may require gradients.
-public func mseLoss(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+public func mseLoss(_ prediction: Tensor, _ target: Tensor, rowWeights: [Float]? = nil) -> Tensor {
     precondition(prediction.shape == target.shape, "mseLoss: \(prediction.shape) vs \(target.shape)")
     let (p, t, count) = (prediction.data, target.data, prediction.count)
+    let rows = prediction.shape.first ?? 1, rowSize = count / max(1, rows)
+    precondition(rowWeights.map { $0.count == rows && prediction.rank > 0 } ?? true,
+                 "mseLoss: \(rowWeights?.count ?? 0) row weights for shape \(prediction.shape)")
+    let weight = { (i: Int) -> Float in rowWeights.map { $0[i / rowSize] } ?? 1 }
     return Tensor.make(shape: [], inputs: [prediction, target]) { y in
         var total = 0.0
-        for i in 0..<count { total += Double(p[i] - t[i]) * Double(p[i] - t[i]) }
+        for i in 0..<count { total += Double(weight(i)) * Double(p[i] - t[i]) * Double(p[i] - t[i]) }
         y[0] = Float(total / Double(count))
     } backward: { y in
-        // dL/dp = 2 (p - t) / n = -dL/dt
+        // dL/dp = 2 w (p - t) / n = -dL/dt
         let g = y.gradBuffer()[0] * 2 / Float(count)
         if prediction.requiresGrad {
             let dp = prediction.gradBuffer()
-            elementRanges(count) { r in for i in r { dp[i] += g * (p[i] - t[i]) } }
+            elementRanges(count) { r in for i in r { dp[i] += g * weight(i) * (p[i] - t[i]) } }
         }
         if target.requiresGrad {
             let dt = target.gradBuffer()
-            elementRanges(count) { r in for i in r { dt[i] -= g * (p[i] - t[i]) } }
+            elementRanges(count) { r in for i in r { dt[i] -= g * weight(i) * (p[i] - t[i]) } }
         }
     }
 }

@@ -135,7 +135,7 @@ def test_shapes_and_arguments_checked():
         expect(ValueError, model.generate, 0)
         expect(ValueError, model.generate, latentdiff.MAX_COUNT + 1)
         expect(ValueError, model.generate, 2.5)
-        expect(ValueError, model.generate, 1, sampler="euler")
+        expect(ValueError, model.generate, 1, sampler="rk45")
         expect(ValueError, model.generate, 1, seed=-1)
         expect(ValueError, model.generate, 2, labels=[1])
         expect(ValueError, model.generate, 1, labels=[1.5])
