@@ -102,6 +102,7 @@ expect_error "train: missing codec file" train --codec missing.safetensors --dat
 expect_error "train: codec is a PNG" train --codec "$work/image.png" --dataset mnist --data $mnist --steps 1 --out x
 expect_error "train: codec for another data set" train --codec "$cifar_codec" --dataset mnist --data $mnist --steps 1 --out x
 expect_error "train: wrong data directory" "${train[@]}" --data $cifar --steps 1 --out x
+expect_error "train: unknown loss weighting" "${train[@]}" --loss-weighting snr --steps 1 --out x
 expect_error "train: U-Net widths 8,104" train --codec identity --dataset mnist --data $mnist --widths 8,104 --steps 1 --out x
 expect_error "train: width 0" "${train[@]}" --widths 0 --steps 1 --out x
 expect_error "train: blocks 0" "${train[@]}" --blocks 0 --steps 1 --out x
@@ -132,7 +133,14 @@ expect_error "sample: count too big" "${sample[@]}" --count 1000000 --out x.png
 expect_error "sample: count not a number" "${sample[@]}" --count many --out x.png
 expect_error "sample: steps 0" "${sample[@]}" --steps 0 --out x.png
 expect_error "sample: steps over the schedule" "${sample[@]}" --steps 5000 --out x.png
-expect_error "sample: unknown sampler" "${sample[@]}" --sampler euler --out x.png
+expect_error "sample: unknown sampler" "${sample[@]}" --sampler rk45 --out x.png
+expect_error "sample: unknown spacing" "${sample[@]}" --spacing linear --out x.png
+expect_error "sample: guidance interval reversed" "${sample[@]}" --guidance-interval 5,1 --out x.png
+expect_error "sample: guidance interval one number" "${sample[@]}" --guidance-interval 5 --out x.png
+expect_error "sample: guidance interval negative" "${sample[@]}" --guidance-interval=-1,2 --out x.png
+expect_error "sample: guidance interval nan" "${sample[@]}" --guidance-interval nan,2 --out x.png
+expect_error "sample: guidance rescale 2" "${sample[@]}" --guidance-rescale 2 --out x.png
+expect_error "sample: guidance rescale nan" "${sample[@]}" --guidance-rescale nan --out x.png
 expect_error "sample: eta 2" "${sample[@]}" --sampler ddim --eta 2 --out x.png
 expect_error "sample: eta nan" "${sample[@]}" --sampler ddim --eta nan --out x.png
 expect_error "sample: negative guidance" "${sample[@]}" --guidance=-1 --out x.png

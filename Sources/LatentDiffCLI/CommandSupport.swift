@@ -44,6 +44,16 @@ public func parseIntegerList(_ text: String) throws -> [Int] {
     return values
 }
 
+/// "0.3,5" -> 0.3...5: a band of noise levels for `--guidance-interval`.
+public func parseGuidanceInterval(_ text: String?) throws -> ClosedRange<Double>? {
+    guard let text else { return nil }
+    let parts = text.split(separator: ",").map { Double($0.filter { $0 != " " }) }
+    guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 0, low <= high, high.isFinite else {
+        throw LatentDiffError.invalidArgument("--guidance-interval must be LOW,HIGH with 0 <= LOW <= HIGH, not '\(text)'")
+    }
+    return low...high
+}
+
 public func validThreads(_ threads: Int) throws -> Int {
     guard (1...256).contains(threads) else { throw LatentDiffError.invalidArgument("--threads must be in 1...256, not \(threads)") }
     return threads

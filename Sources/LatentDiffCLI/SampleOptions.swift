@@ -20,6 +20,11 @@ public struct SampleOptions: ParsableArguments {
     var spacing: NoiseSchedule.Spacing?
     @Option(help: "DDIM eta in [0, 1].") var eta: Float = 0
     @Option(help: "Classifier-free guidance scale (1 = none).") var guidance: Float = 1
+    @Option(help: ArgumentHelp("Guide only at noise levels sigma/alpha in LOW,HIGH (e.g. 0.3,5).",
+                               discussion: "Outside the band the conditional output alone is used (no unconditional pass)."))
+    var guidanceInterval: String?
+    @Option(help: "Rescale guided outputs towards the conditional output's spread, phi in [0, 1] (0 = off).")
+    var guidanceRescale: Float = 0
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(name: .customLong("class"), help: "Class of every image (conditional models).") var classLabel: Int?
     @Option(help: "'all': one row per class.") var classes: String?
@@ -59,7 +64,9 @@ public struct SampleOptions: ParsableArguments {
     /// Samples and decodes images `indices` of the request (noise keyed by their global index),
     /// with a progress bar.
     public func generate(_ request: Request, indices: Range<Int>) throws -> Generation {
-        let settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance)
+        var settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance)
+        settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
+        settings.guidanceRescale = guidanceRescale
         let progress = ProgressReporter(title: "sample", total: steps, unit: "steps")
         let result = try Generation(model: request.model, settings: settings, seed: seed, labels: Array(request.labels[indices]),
                                     firstIndex: indices.lowerBound, threads: threads) { done, _ in
@@ -80,7 +87,8 @@ public struct SampleOptions: ParsableArguments {
             ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("model", model ?? "mnist"), ("seed", "\(seed)"),
             ("sampler", sampler.rawValue), ("steps", "\(steps)"),
             ("spacing", (spacing ?? sampler.method(eta: eta).defaultSpacing).rawValue), ("eta", "\(eta)"),
-            ("guidance", "\(guidance)"),
+            ("guidance", "\(guidance)"), ("guidance_interval", guidanceInterval ?? "all"),
+            ("guidance_rescale", "\(guidanceRescale)"),
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
         ]
         try PNG.write(path: out, image: grid, text: text)

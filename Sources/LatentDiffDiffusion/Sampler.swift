@@ -52,9 +52,12 @@ public struct Sampler: Sendable {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
             let step = SamplingStep(index: stepIndex, count: timesteps.count, t: t, next: next, schedule: schedule)
             for stage in 0..<method.stages(of: step) {
+                let (alpha, sigma) = step.scales(ofStage: stage)
+                let guidance = settings.guidance(atNoiseLevel: sigma / alpha)
                 Parallel.forEachBatch(count, threads: threads, largest: Self.batchLimit) { batch in
                     guidedOutputs(Array(states[batch]), shape: latentShape, t: step.timestep(ofStage: stage),
-                                  labels: Array(labels[batch]), guidance: settings.guidance, model: model)
+                                  labels: Array(labels[batch]), guidance: guidance, rescale: settings.guidanceRescale,
+                                  model: model)
                     for k in batch {
                         let state = states[k], sampleIndex = UInt64(firstIndex + k)
                         splitOutput(state, scales: step.scales(ofStage: stage), clip: settings.x0Clip)
@@ -73,10 +76,12 @@ public struct Sampler: Sendable {
     }
 
     /// The model outputs for a batch of samples, with classifier-free guidance u + g (c - u) for
-    /// each sample with a class when g != 1: one model call, whose rows are the samples (their
-    /// class or -1) followed by the guided samples again (-1, unconditional).
+    /// each sample with a class when g != 1 (rescaled towards c's spread by `rescale`): one model
+    /// call, whose rows are the samples (their class or -1) followed by the guided samples again
+    /// (-1, unconditional).
     func guidedOutputs(
-        _ states: [SampleState], shape: [Int], t: Int, labels: [Int], guidance: Float, model: DenoiseFunction
+        _ states: [SampleState], shape: [Int], t: Int, labels: [Int], guidance: Float, rescale: Float = 0,
+        model: DenoiseFunction
     ) {
         let size = shape.reduce(1, *)
         let guided = states.indices.filter { labels[$0] >= 0 && guidance != 1 }
@@ -91,8 +96,24 @@ public struct Sampler: Sendable {
             for (row, k) in guided.enumerated() {
                 let (c, u, out) = (result.data + k * size, result.data + (states.count + row) * size, states[k].output)
                 for i in 0..<size { out[i] = u[i] + guidance * (c[i] - u[i]) }
+                if rescale > 0 { rescaleSpread(out, towards: c, count: size, phi: rescale) }
             }
         }
+    }
+
+    /// g <- phi g std(c) / std(g) + (1 - phi) g (Lin et al. 2024, their Algorithm 2; std over the
+    /// sample's values).
+    func rescaleSpread(_ g: UnsafeMutablePointer<Float>, towards c: UnsafePointer<Float>, count: Int, phi: Float) {
+        func variance(_ x: UnsafePointer<Float>) -> Double {
+            var (sum, squares) = (0.0, 0.0)
+            for i in 0..<count { (sum, squares) = (sum + Double(x[i]), squares + Double(x[i]) * Double(x[i])) }
+            let mean = sum / Double(count)
+            return max(0, squares / Double(count) - mean * mean)
+        }
+        let (guided, conditional) = (variance(g), variance(c))
+        guard guided > 0 else { return }
+        let factor = Float(Double(phi) * (conditional / guided).squareRoot() + Double(1 - phi))
+        for i in 0..<count { g[i] *= factor }
     }
 
     /// The data prediction D (clamped to [-clip, clip] when set, eps then recomputed from it)

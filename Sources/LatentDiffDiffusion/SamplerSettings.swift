@@ -43,6 +43,12 @@ public struct SamplerSettings: Sendable, Equatable {
     public var guidance: Float
     /// When set, predicted clean samples are clamped to [-x0Clip, x0Clip] (pixel-space models).
     public var x0Clip: Float?
+    /// Guidance only where the noise level sigma~ = sigma / alpha lies in this band, conditional
+    /// output alone elsewhere (Kynkaanniemi et al. 2024): no unconditional pass outside it. nil: always.
+    public var guidanceInterval: ClosedRange<Double>?
+    /// phi in [0, 1] (Lin et al. 2024): the guided output g is rescaled towards the conditional
+    /// output c's spread, phi g std(c) / std(g) + (1 - phi) g, per sample. 0: off.
+    public var guidanceRescale: Float = 0
 
     public init(kind: Kind = .dpmSolver, steps: Int = 20, spacing: NoiseSchedule.Spacing? = nil, eta: Float = 0,
                 guidance: Float = 1, x0Clip: Float? = nil) {
@@ -52,6 +58,12 @@ public struct SamplerSettings: Sendable, Equatable {
         self.eta = eta
         self.guidance = guidance
         self.x0Clip = x0Clip
+    }
+
+    /// The guidance scale at noise level sigma~ = sigma / alpha: `guidance` inside the interval, 1 outside.
+    public func guidance(atNoiseLevel veSigma: Double) -> Float {
+        guard let band = guidanceInterval else { return guidance }
+        return band.contains(veSigma) ? guidance : 1
     }
 
     /// The method of `kind` with these settings.
@@ -66,5 +78,11 @@ public struct SamplerSettings: Sendable, Equatable {
             throw .invalidArgument("guidance must be in [0, 100], not \(guidance)")
         }
         if let x0Clip, !(x0Clip.isFinite && x0Clip > 0) { throw .invalidArgument("x0 clip must be positive") }
+        if let band = guidanceInterval, !(band.lowerBound >= 0 && band.lowerBound.isFinite && !band.upperBound.isNaN) {
+            throw .invalidArgument("the guidance interval must be a band of noise levels sigma/alpha >= 0, not \(band)")
+        }
+        guard guidanceRescale.isFinite, (0...1).contains(guidanceRescale) else {
+            throw .invalidArgument("guidance rescale must be in [0, 1], not \(guidanceRescale)")
+        }
     }
 }

@@ -50,6 +50,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Sampling steps.") var steps = 20
     @Option(help: "Step spacing (default: the sampler's own).") var spacing: NoiseSchedule.Spacing?
     @Option(help: "Guidance scale.") var guidance: Float = 1
+    @Option(help: "Guide only at noise levels sigma/alpha in LOW,HIGH.") var guidanceInterval: String?
+    @Option(help: "Guidance rescale phi in [0, 1].") var guidanceRescale: Float = 0
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write the report as JSON here.") var json: String?
@@ -67,6 +69,8 @@ struct EvalCommand: ParsableCommand {
             var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: data)
             evaluation.count = count
             evaluation.settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, guidance: guidance)
+            evaluation.settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
+            evaluation.settings.guidanceRescale = guidanceRescale
             evaluation.seed = seed
             evaluation.threads = threads
             let report = try evaluation.run()

@@ -107,6 +107,62 @@ func moments(_ values: [Float]) -> (mean: Double, std: Double) {
         }
     }
 
+    /// A guidance interval that holds no noise level gives the unguided bits; one that holds
+    /// them all, the guided bits; one in between, something else.
+    @Test func guidanceIntervalGuidesInsideItsBandOnly() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let model = gaussianModel(schedule: schedule, prediction: .epsilon, std: 0.3) { $0 < 0 ? 0 : 1 }
+        func run(_ guidance: Float, _ band: ClosedRange<Double>?) throws -> [Float] {
+            var settings = SamplerSettings(kind: .dpmSolver, steps: 10, guidance: guidance)
+            settings.guidanceInterval = band
+            return try sampler.sample(settings: settings, seed: 4, labels: [2, 5, -1], latentShape: [6], model: model)
+        }
+        let unguided = try run(1, nil), guided = try run(3, nil)
+        #expect(try run(3, 1000...2000) == unguided)
+        #expect(try run(3, 0...1000) == guided)
+        let middle = try run(3, 0.5...5)
+        #expect(middle != guided && middle != unguided)
+    }
+
+    /// Rescale 1 gives each guided output the conditional output's spread (checked on a buffer),
+    /// and over a run it pulls the samples' spread back towards the conditional distribution's:
+    /// exact Gaussian models, conditional N(1, 0.3^2), unconditional N(0, 1), guidance 4. phi = 0
+    /// is the plain guided bits.
+    @Test func guidanceRescaleMatchesTheConditionalSpread() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let conditional = gaussianModel(schedule: schedule, prediction: .epsilon, std: 0.3) { _ in 1 }
+        let unconditional = gaussianModel(schedule: schedule, prediction: .epsilon, std: 1) { _ in 0 }
+        let model: DenoiseFunction = { x, t, labels in
+            let (c, u) = (conditional(x, t, labels), unconditional(x, t, labels))
+            let size = x.count / labels.count
+            for (n, label) in labels.enumerated() where label < 0 {
+                (c.data + n * size).update(from: u.data + n * size, count: size)
+            }
+            return c
+        }
+        func run(_ phi: Float) throws -> [Float] {
+            var settings = SamplerSettings(kind: .dpmSolver, steps: 20, guidance: 4)
+            settings.guidanceRescale = phi
+            return try sampler.sample(settings: settings, seed: 4, labels: [Int](repeating: 3, count: 64),
+                                      latentShape: [8], model: model)
+        }
+        let plain = try run(0), rescaled = try run(1)
+        #expect(plain == (try sampler.sample(settings: SamplerSettings(kind: .dpmSolver, steps: 20, guidance: 4), seed: 4,
+                                              labels: [Int](repeating: 3, count: 64), latentShape: [8], model: model)))
+        let (plainStd, rescaledStd) = (moments(plain).std, moments(rescaled).std)
+        #expect(abs(rescaledStd - 0.3) < abs(plainStd - 0.3), "std: plain \(plainStd), rescaled \(rescaledStd)")
+        var buffer: [Float] = [3, -1, 2, 0], target: [Float] = [1, 0, 1, 0]
+        sampler.rescaleSpread(&buffer, towards: &target, count: 4, phi: 1)
+        #expect(abs(moments(buffer).std - moments(target).std) < 1e-6)
+        for bad: Float in [-0.1, 1.5, .nan] {
+            var settings = SamplerSettings()
+            settings.guidanceRescale = bad
+            #expect(throws: LatentDiffError.self) { try settings.validate(timesteps: 1000) }
+        }
+    }
+
     @Test func sameBitsWhateverBatchSizeAndThreads() throws {
         let schedule = try NoiseSchedule(kind: .linear)
         let sampler = Sampler(schedule: schedule, prediction: .epsilon)
