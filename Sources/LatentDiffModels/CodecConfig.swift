@@ -20,7 +20,8 @@ public struct CodecConfig: Sendable, Equatable {
     public var imageShape: [Int]
     /// pca: components; vae-mlp: latent dimension d; vae-cnn: latent channels c; identity: unused.
     public var latentSize: Int
-    /// vae-mlp: hidden widths (512, 256); vae-cnn: the two stage widths (32, 64).
+    /// vae-mlp: hidden widths (512, 256); vae-cnn: the stage widths, 2 to 4 of them (32, 64): each
+    /// stage halves the image (4x with two, 8x with three).
     public var widths: [Int]
     /// Weight of the KL term per latent element (VAEs).
     public var klWeight: Float
@@ -38,14 +39,20 @@ public struct CodecConfig: Sendable, Equatable {
         self.klWeight = klWeight
     }
 
-    /// The shape of one latent: (C, H, W) for identity, (k) or (d) for vectors, (c, ceil(H/4), ceil(W/4)) for vae-cnn.
+    /// The shape of one latent: (C, H, W) for identity, (k) or (d) for vectors,
+    /// (c, ceil(H / 2^n), ceil(W / 2^n)) for vae-cnn with n stages.
     public var latentShape: [Int] {
         switch kind {
         case .identity: return imageShape
         case .pca, .vaeMLP: return [latentSize]
-        case .vaeCNN: return [latentSize, (imageShape[1] + 3) / 4, (imageShape[2] + 3) / 4]
+        case .vaeCNN:
+            let factor = 1 << widths.count
+            return [latentSize, (imageShape[1] + factor - 1) / factor, (imageShape[2] + factor - 1) / factor]
         }
     }
+
+    /// How many times smaller than the image a vae-cnn latent is along each side (2^stages); 1 otherwise.
+    public var downsamplingFactor: Int { kind == .vaeCNN ? 1 << widths.count : 1 }
 
     public var imageCount: Int { imageShape.reduce(1, *) }
 
@@ -60,8 +67,8 @@ public struct CodecConfig: Sendable, Equatable {
             try formatCheck(widths.count == 2 && widths.allSatisfy { (1...8192).contains($0) }, "vae-mlp: two widths in 1...8192")
         case .vaeCNN:
             try formatCheck((1...64).contains(latentSize), "vae-cnn: latent channels must be in 1...64")
-            try formatCheck(widths.count == 2 && widths.allSatisfy { (8...1024).contains($0) && $0 % 8 == 0 },
-                      "vae-cnn: two widths, multiples of 8 in 8...1024 (GroupNorm uses 8 groups)")
+            try formatCheck((2...4).contains(widths.count) && widths.allSatisfy { (8...1024).contains($0) && $0 % 8 == 0 },
+                      "vae-cnn: 2 to 4 stage widths, multiples of 8 in 8...1024 (GroupNorm uses 8 groups)")
         }
         try formatCheck(klWeight.isFinite && klWeight >= 0, "codec: KL weight must be >= 0")
     }

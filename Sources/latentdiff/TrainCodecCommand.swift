@@ -16,7 +16,7 @@ struct TrainCodecCommand: ParsableCommand {
     @Option(help: "Directory with the data set's files.") var data: String
     @Option(help: "pca, vae-mlp or vae-cnn.") var codec: CodecKind
     @Option(help: "pca: components; vae-mlp: latent dimension; vae-cnn: latent channels.") var latent: Int?
-    @Option(help: "Widths, comma-separated (vae-cnn: 32,64; vae-mlp: 512,256).") var widths: String?
+    @Option(help: "Widths, comma-separated (vae-cnn: one per stage, each halving the image: 32,64 = 4x smaller, 32,64,64 = 8x; vae-mlp: 512,256).") var widths: String?
     @Option(help: "KL weight per latent element (VAEs).") var klWeight: Float = 1e-4
     @Option(help: "Training steps (VAEs).") var steps: Int?
     @Option(help: "Training time in minutes (VAEs).") var minutes: Double?
