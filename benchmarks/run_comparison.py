@@ -134,13 +134,30 @@ def machine_description() -> str:
                     break
             f.seek(0)
             flags = next((l for l in f if l.startswith("flags")), "")
-        if "avx512f" in flags.split():
+        listed = flags.split()
+        if "avx512f" in listed:
             model += ", AVX-512"
-        elif "avx2" in flags.split():
+        elif "avx2" in listed:
             model += ", AVX2"
+        wanted = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile"]
+        model += " (flags: " + " ".join(f for f in wanted if f in listed) + ")"
     except OSError:
         pass
-    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
+    return (f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}; "
+            f"LatentDiff kernel path: {kernel_path()}")
+
+
+def kernel_path() -> str:
+    """The kernel path LatentDiff's bench runs on (`latentdiff version --verbose`)."""
+    try:
+        result = subprocess.run([LATENTDIFF, "version", "--verbose"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, timeout=60)
+        for line in result.stdout.splitlines():
+            if line.startswith("products:"):
+                return line.split("(", 1)[1].split(" ", 1)[0] if "(" in line else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return "?"
 
 
 def torch_version() -> str:
