@@ -202,32 +202,36 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, 
         for (long v = 0; v < 2 * panels; v++) _mm256_storeu_ps(acc[i] + v * 8, sums[i][v]);
 }
 
-/// The AVX2 tile shapes compiled with constant sizes: X(rows, panels).
-#define FOR_EACH_AVX2_TILE_SHAPE(X) X(6, 1) X(5, 1) X(4, 1) X(3, 2) X(3, 1) X(2, 3) X(2, 2) X(2, 1) X(1, 3) X(1, 2) X(1, 1)
+/// The AVX2 tile shapes compiled with constant sizes: X(F, rows, panels).
+#define FOR_EACH_AVX2_TILE_SHAPE(X, F) \
+    X(F, 6, 1) X(F, 5, 1) X(F, 4, 1) X(F, 3, 2) X(F, 3, 1) X(F, 2, 3) X(F, 2, 2) X(F, 2, 1) X(F, 1, 3) X(F, 1, 2) X(F, 1, 1)
 
-__attribute__((target("avx2,fma")))
-NOT_THREAD_SANITIZED static void tile_avx2(long rows, long panels, long k, const float *a, long rs, long cs, const float *block,
-                      Tile acc, long width, float alpha, float beta, float *c, long ldc) {
-#define TILE_CASE(R, P) \
-    if (rows == R && panels == P) return tile_avx2_fixed(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
-    FOR_EACH_AVX2_TILE_SHAPE(TILE_CASE)
-#undef TILE_CASE
-    tile_portable(rows, panels, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
-}
+/// A path's tile kernels: `name` and `weight_name` call its constant-size tiles `fixed` and
+/// `weight_fixed` for the shapes `SHAPES` lists, the portable ones for any other.
+#define TILE_CASE(F, R, P) \
+    if (rows == R && panels == P) return F(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
+#define WEIGHT_TILE_CASE(F, R, P) \
+    if (rows == R && panels == P)  \
+        return F(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block, panel_stride, acc);
+#define DEFINE_TILE_KERNELS(TARGET, name, fixed, weight_name, weight_fixed, SHAPES)                                 \
+    __attribute__((target(TARGET))) NOT_THREAD_SANITIZED static void name(                                        \
+        long rows, long panels, long k, const float *a, long rs, long cs, const float *block, Tile acc, long width,  \
+        float alpha, float beta, float *c, long ldc) {                                                              \
+        SHAPES(TILE_CASE, fixed)                                                                                   \
+        tile_portable(rows, panels, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);                          \
+    }                                                                                                              \
+    __attribute__((target(TARGET))) NOT_THREAD_SANITIZED static void weight_name(                                 \
+        long rows, long panels, const float *padded, long image_floats, const long *offsets, long batch, long out_h, \
+        long out_w, long width, long stride, const float *block, long panel_stride, Tile acc) {                     \
+        SHAPES(WEIGHT_TILE_CASE, weight_fixed)                                                                     \
+        weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block, \
+                             panel_stride, acc);                                                                   \
+    }
 
-__attribute__((target("avx2,fma")))
-NOT_THREAD_SANITIZED static void weight_tile_avx2(long rows, long panels, const float *padded, long image_floats,
-                                                  const long *offsets, long batch, long out_h, long out_w, long width,
-                                                  long stride, const float *block, long panel_stride, Tile acc) {
-#define TILE_CASE(R, P)                                                                                          \
-    if (rows == R && panels == P)                                                                                \
-        return weight_tile_avx2_fixed(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, stride, \
-                                      block, panel_stride, acc);
-    FOR_EACH_AVX2_TILE_SHAPE(TILE_CASE)
-#undef TILE_CASE
-    weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block,
-                         panel_stride, acc);
-}
+DEFINE_TILE_KERNELS("avx2,fma", tile_avx2, tile_avx2_fixed, weight_tile_avx2, weight_tile_avx2_fixed,
+                    FOR_EACH_AVX2_TILE_SHAPE)
+
+
 
 #define AVX512 "avx512f,avx2,fma"
 
@@ -300,36 +304,17 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx512_fixed(const long rows
         for (long v = 0; v < panels; v++) _mm512_storeu_ps(acc[i] + v * PANEL_COLUMNS, sums[i][v]);
 }
 
-/// The AVX-512 tile shapes compiled with constant sizes: X(rows, panels), 1 to 8 rows x 1 to 3 panels.
-#define FOR_EACH_AVX512_TILE_SHAPE(X)                                                                          \
-    X(8, 3) X(8, 2) X(8, 1) X(7, 3) X(7, 2) X(7, 1) X(6, 3) X(6, 2) X(6, 1) X(5, 3) X(5, 2) X(5, 1) X(4, 3) \
-    X(4, 2) X(4, 1) X(3, 3) X(3, 2) X(3, 1) X(2, 3) X(2, 2) X(2, 1) X(1, 3) X(1, 2) X(1, 1)
+/// The AVX-512 tile shapes compiled with constant sizes: X(F, rows, panels), 1 to 8 rows x 1 to 3 panels.
+#define FOR_EACH_AVX512_ROWS(X, F, R) X(F, R, 3) X(F, R, 2) X(F, R, 1)
+#define FOR_EACH_AVX512_TILE_SHAPE(X, F)                                                                       \
+    FOR_EACH_AVX512_ROWS(X, F, 8) FOR_EACH_AVX512_ROWS(X, F, 7) FOR_EACH_AVX512_ROWS(X, F, 6)                 \
+    FOR_EACH_AVX512_ROWS(X, F, 5) FOR_EACH_AVX512_ROWS(X, F, 4) FOR_EACH_AVX512_ROWS(X, F, 3)                 \
+    FOR_EACH_AVX512_ROWS(X, F, 2) FOR_EACH_AVX512_ROWS(X, F, 1)
 
-__attribute__((target(AVX512)))
-NOT_THREAD_SANITIZED static void tile_avx512(long rows, long panels, long k, const float *a, long rs, long cs,
-                                             const float *block, Tile acc, long width, float alpha, float beta,
-                                             float *c, long ldc) {
-#define TILE_CASE(R, P) \
-    if (rows == R && panels == P) return tile_avx512_fixed(R, P, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
-    FOR_EACH_AVX512_TILE_SHAPE(TILE_CASE)
-#undef TILE_CASE
-    tile_portable(rows, panels, k, a, rs, cs, block, acc, width, alpha, beta, c, ldc);
-}
+DEFINE_TILE_KERNELS(AVX512, tile_avx512, tile_avx512_fixed, weight_tile_avx512, weight_tile_avx512_fixed,
+                    FOR_EACH_AVX512_TILE_SHAPE)
 
-__attribute__((target(AVX512)))
-NOT_THREAD_SANITIZED static void weight_tile_avx512(long rows, long panels, const float *padded, long image_floats,
-                                                    const long *offsets, long batch, long out_h, long out_w,
-                                                    long width, long stride, const float *block, long panel_stride,
-                                                    Tile acc) {
-#define TILE_CASE(R, P)                                                                                            \
-    if (rows == R && panels == P)                                                                                  \
-        return weight_tile_avx512_fixed(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, stride, \
-                                        block, panel_stride, acc);
-    FOR_EACH_AVX512_TILE_SHAPE(TILE_CASE)
-#undef TILE_CASE
-    weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block,
-                         panel_stride, acc);
-}
+
 #endif
 
 /// The tile kernels of one path (all give the same bits) and their tile sizes.
