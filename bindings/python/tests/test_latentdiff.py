@@ -209,7 +209,16 @@ def test_exception_in_progress_cancels_and_is_reraised():
 def test_ctrl_c_during_a_call_cancels_it():
     if threading.current_thread() is not threading.main_thread():
         raise unittest.SkipTest("signals reach the main thread only")
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # A process started in the background (nohup, `&` in a script) inherits SIGINT ignored, and
+    # Python then leaves it so: install Python's own handler, as an interactive run has it.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        ctrl_c_cancels_the_call()
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+
+
+def ctrl_c_cancels_the_call():
     with latentdiff.Model(MODEL) as model:
         calls = []
 
