@@ -30,15 +30,34 @@ public enum Parallel {
     /// a parallel loop), else once with the whole range. Items must be independent and each
     /// computed the same way whatever range holds it, so results do not depend on the thread count.
     public static func forEach(_ count: Int, workPerItem: Int, _ body: (Range<Int>) -> Void) {
-        let threads = min(threadCount, count)
+        let threads = min(threadCount, callerLimit, count)
         guard threads > 1, count * workPerItem >= minimumWorkToSplit, !isWorker else {
-            if count > 0 { body(0..<count) }
+            if count > 0 { ThreadLog.note(); body(0..<count) }
             return
         }
         // Up to 4 ranges per thread, claimed as threads come free: a thread that is slowed down
         // (or starts late) leaves its share to the others.
         let parts = min(count, 4 * threads)
         run(parts, threads: threads) { t in body(part(t, of: parts, count: count)) }
+    }
+
+    /// Runs `body` with the calling thread's loops limited to `threads` threads (at least 1):
+    /// `forEach`, `forEachItem` and `forEachBatch` called on this thread, directly or inside
+    /// `body`, use at most that many, whatever `threadCount` or the count they are given. Limits
+    /// nest (the smaller wins) and end with `body`. This is how a call that asked for one thread
+    /// keeps the operations it runs from fanning out over the process-wide `threadCount`.
+    public static func withThreadLimit<T, E: Error>(_ threads: Int, _ body: () throws(E) -> T) throws(E) -> T {
+        let outer = pthread_getspecific(limitKey)
+        let limit = min(max(1, threads), callerLimit)
+        pthread_setspecific(limitKey, UnsafeRawPointer(bitPattern: limit))
+        defer { pthread_setspecific(limitKey, outer) }
+        return try body()
+    }
+
+    /// The calling thread's limit from `withThreadLimit`, or `Int.max` outside one.
+    public static var callerLimit: Int {
+        guard let limit = pthread_getspecific(limitKey) else { return Int.max }
+        return Int(bitPattern: limit)
     }
 
     /// The t-th of `parts` contiguous, nearly equal ranges that together cover 0..<count.
@@ -55,12 +74,46 @@ public enum Parallel {
         let outer = pthread_getspecific(workerKey)
         pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
         defer { pthread_setspecific(workerKey, outer) }
-        WorkerPool.shared.run(parts: parts, threads: threads, body)
+        WorkerPool.shared.run(parts: parts, threads: threads) { t in
+            ThreadLog.note()
+            body(t)
+        }
     }
 
     /// Marks the calling thread, for good, as a worker of parallel loops (`WorkerPool`'s threads).
     static func markAsWorker() {
         pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
+    }
+}
+
+/// Thread-specific limit set by `Parallel.withThreadLimit` (the count as a pointer's bits), or nil.
+private let limitKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
+/// A test hook: while recording, the parallel loops note every thread that runs a part of a loop
+/// body (the calling thread included), so a test can count the threads one call used.
+public enum ThreadLog {
+    private static let recording = Atomic<Bool>(false)
+    private static let lock = Mutex()
+    nonisolated(unsafe) private static var threads = Set<UInt>()
+
+    /// Runs `body` and returns its result and the distinct threads that ran loop bodies meanwhile
+    /// (process-wide: run one such test at a time).
+    public static func record<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> (result: T, threads: Set<UInt>) {
+        lock.withLock { threads.removeAll() }
+        recording.store(true, ordering: .sequentiallyConsistent)
+        defer { recording.store(false, ordering: .sequentiallyConsistent) }
+        let result = try body()
+        return (result, lock.withLock { threads })
+    }
+
+    @inline(__always) static func note() {
+        guard recording.load(ordering: .relaxed) else { return }
+        let id = UInt(pthread_self())
+        lock.withLock { _ = threads.insert(id) }
     }
 }
 
@@ -84,8 +137,9 @@ extension Parallel {
     /// t + threads, ...), whatever the work per item: for coarse items such as whole samples.
     /// Loops inside `body` run on its thread.
     public static func forEachItem(_ count: Int, threads: Int, _ body: (Int) -> Void) {
-        let workers = max(1, min(threads, count))
+        let workers = max(1, min(threads, callerLimit, count))
         guard workers > 1, !isWorker else {
+            if count > 0 { ThreadLog.note() }
             for i in 0..<count { body(i) }
             return
         }
