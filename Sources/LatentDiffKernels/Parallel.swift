@@ -32,7 +32,7 @@ public enum Parallel {
     public static func forEach(_ count: Int, workPerItem: Int, _ body: (Range<Int>) -> Void) {
         let threads = min(threadCount, callerLimit, count)
         guard threads > 1, count * workPerItem >= minimumWorkToSplit, !isWorker else {
-            if count > 0 { ThreadLog.note(); body(0..<count) }
+            if count > 0 { ThreadLog.current?.note(); body(0..<count) }
             return
         }
         // Up to 4 ranges per thread, claimed as threads come free: a thread that is slowed down
@@ -74,8 +74,9 @@ public enum Parallel {
         let outer = pthread_getspecific(workerKey)
         pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
         defer { pthread_setspecific(workerKey, outer) }
+        let log = ThreadLog.current
         WorkerPool.shared.run(parts: parts, threads: threads) { t in
-            ThreadLog.note()
+            log?.note()
             body(t)
         }
     }
@@ -93,29 +94,42 @@ private let limitKey: pthread_key_t = {
     return key
 }()
 
-/// A test hook: while recording, the parallel loops note every thread that runs a part of a loop
-/// body (the calling thread included), so a test can count the threads one call used.
-public enum ThreadLog {
-    private static let recording = Atomic<Bool>(false)
-    private static let lock = Mutex()
-    nonisolated(unsafe) private static var threads = Set<UInt>()
+/// A test hook: `record` notes every thread that runs a part of a parallel loop started, directly
+/// or inside other loops, on the calling thread during `body` (the calling thread included), so a
+/// test can count the threads one call used, whatever other threads of the process do meanwhile.
+public final class ThreadLog: @unchecked Sendable {
+    private let lock = Mutex()
+    private var threads = Set<UInt>()
 
-    /// Runs `body` and returns its result and the distinct threads that ran loop bodies meanwhile
-    /// (process-wide: run one such test at a time).
+    private init() {}
+
+    /// Runs `body` and returns its result and the distinct threads that ran its loops' bodies.
     public static func record<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> (result: T, threads: Set<UInt>) {
-        lock.withLock { threads.removeAll() }
-        recording.store(true, ordering: .sequentiallyConsistent)
-        defer { recording.store(false, ordering: .sequentiallyConsistent) }
+        let log = ThreadLog()
+        let outer = pthread_getspecific(logKey)
+        pthread_setspecific(logKey, Unmanaged.passUnretained(log).toOpaque())
+        defer { pthread_setspecific(logKey, outer) }
         let result = try body()
-        return (result, lock.withLock { threads })
+        return (result, log.lock.withLock { log.threads })
     }
 
-    @inline(__always) static func note() {
-        guard recording.load(ordering: .relaxed) else { return }
+    /// The log recording on the calling thread, if any (carried to the workers of its loops).
+    static var current: ThreadLog? {
+        pthread_getspecific(logKey).map { Unmanaged<ThreadLog>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Notes the calling thread.
+    func note() {
         let id = UInt(pthread_self())
         lock.withLock { _ = threads.insert(id) }
     }
 }
+
+private let logKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
 
 /// Thread-specific flag: non-nil while a thread runs a parallel loop's body.
 private let workerKey: pthread_key_t = {
@@ -139,7 +153,7 @@ extension Parallel {
     public static func forEachItem(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         let workers = max(1, min(threads, callerLimit, count))
         guard workers > 1, !isWorker else {
-            if count > 0 { ThreadLog.note() }
+            if count > 0 { ThreadLog.current?.note() }
             for i in 0..<count { body(i) }
             return
         }
