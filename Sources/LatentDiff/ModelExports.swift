@@ -145,7 +145,7 @@ struct SampleRequest {
     init(_ params: UnsafePointer<ld_sample_params>?, count: Int32, model: DiffusionModel) throws(LatentDiffError) {
         let pointer = try required(params, "params")
         let params = try VersionedStruct.read(
-            UnsafeRawPointer(pointer), callerSize: pointer.pointee.struct_size, minimum: sampleParamsMinimum,
+            UnsafeRawPointer(pointer), callerSize: UnsafeRawPointer(pointer).load(as: Int.self), minimum: sampleParamsMinimum,
             defaults: sampleParamsDefaults, name: "ld_sample_params", what: "params->struct_size")
         guard (1...maxCount).contains(count) else { throw .invalidArgument("count must be in 1...\(maxCount), not \(count)") }
         guard let kind = samplerKinds[params.sampler] else { throw .invalidArgument("unknown sampler \(params.sampler)") }
@@ -180,7 +180,7 @@ struct CodecRequest {
         var value = codecParamsDefaults
         if let pointer = params {
             value = try VersionedStruct.read(
-                UnsafeRawPointer(pointer), callerSize: pointer.pointee.struct_size, minimum: codecParamsMinimum,
+                UnsafeRawPointer(pointer), callerSize: UnsafeRawPointer(pointer).load(as: Int.self), minimum: codecParamsMinimum,
                 defaults: codecParamsDefaults, name: "ld_codec_params", what: "params->struct_size")
         }
         threads = try Threads.forCall(value.threads)

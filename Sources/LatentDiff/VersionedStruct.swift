@@ -20,7 +20,8 @@ enum VersionedStruct {
         }
     }
 
-    /// An input struct of the caller's `callerSize` bytes at `pointer`: the library's defaults for
+    /// An input struct of the caller's `callerSize` bytes at `pointer` (its `struct_size`, read as the
+    /// first 8 bytes only, so that a struct smaller than the library's is never over-read): the library's defaults for
     /// the fields an older (smaller) struct lacks; a newer (larger) struct only if every byte
     /// past the library's own struct is zero, else `.unsupported` naming the first such offset.
     static func read<T>(
