@@ -51,10 +51,11 @@ int main(int argc, char **argv) {
         ld_model *from_memory = NULL;
         expect_status(ld_model_load_from_memory(bytes, (size_t)size, &from_memory), LD_OK, "load from memory");
         free(bytes); /* the model keeps its own copy */
+        /* Two images suffice (image i depends only on seed, index and label): cheap under valgrind. */
         memset(again, 0, COUNT * image_bytes);
         if (from_memory)
-            expect_status(ld_generate(from_memory, &params, COUNT, again, COUNT * image_bytes), LD_OK, "generate (memory)");
-        CHECK(memcmp(pixels, again, COUNT * image_bytes) == 0, "the model from memory gives other pixels");
+            expect_status(ld_generate(from_memory, &params, 2, again, COUNT * image_bytes), LD_OK, "generate (memory)");
+        CHECK(memcmp(pixels, again, 2 * image_bytes) == 0, "the model from memory gives other pixels");
         ld_model_free(from_memory);
     }
     if (argc > 4) {
