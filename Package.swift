@@ -61,7 +61,7 @@ let package = Package(
             linkerSettings: [
                 .unsafeFlags([
                     "-Xlinker", "--version-script=\(exportsMap)",
-                    "-Xlinker", "-soname=libLatentDiff.so",
+                    "-Xlinker", "-soname=libLatentDiff.so.0",
                     "-use-ld=lld",
                 ])
             ]),

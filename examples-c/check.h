@@ -52,7 +52,6 @@ static inline ld_model *load_model(int argc, char **argv, ld_model_desc *desc) {
         fprintf(stderr, "cannot load %s: %s\n", model_path(argc, argv), ld_last_error());
         return NULL;
     }
-    desc->struct_size = sizeof *desc;
     expect_status(ld_model_info(model, desc), LD_OK, "info");
     return model;
 }

@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-static void expect_count(const char *directory, const char *kind, int32_t split, int64_t expected) {
+static void expect_count(const char *directory, const char *kind, ld_split split, int64_t expected) {
     int64_t count = -1;
     char what[256];
     snprintf(what, sizeof what, "%s split %d", kind, split);

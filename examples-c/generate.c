@@ -27,15 +27,37 @@ int main(int argc, char **argv) {
 
     size_t image_bytes = (size_t)desc.image_width * desc.image_height * desc.image_channels;
     uint8_t *pixels = malloc(COUNT * image_bytes);
-    expect_status(ld_generate(model, &params, COUNT, pixels), LD_OK, "generate");
+    expect_status(ld_generate(model, &params, COUNT, pixels, COUNT * image_bytes), LD_OK, "generate");
     expect_status(ld_write_grid_png(out, pixels, COUNT, desc.image_width, desc.image_height,
                                     desc.image_channels, 4),
                   LD_OK, "write grid");
 
     /* The same seed gives the same pixels. */
     uint8_t *again = malloc(COUNT * image_bytes);
-    expect_status(ld_generate(model, &params, COUNT, again), LD_OK, "generate again");
+    expect_status(ld_generate(model, &params, COUNT, again, COUNT * image_bytes), LD_OK, "generate again");
     CHECK(memcmp(pixels, again, COUNT * image_bytes) == 0, "same seed, different pixels");
+
+    /* The same model loaded from memory (as a host that reads files its own way would) gives the
+     * same pixels. */
+    FILE *file = fopen(model_path(argc, argv), "rb");
+    CHECK(file != NULL, "cannot open %s", model_path(argc, argv));
+    if (file) {
+        fseek(file, 0, SEEK_END);
+        long size = ftell(file);
+        fseek(file, 0, SEEK_SET);
+        void *bytes = malloc((size_t)size);
+        CHECK(fread(bytes, 1, (size_t)size, file) == (size_t)size, "cannot read the model");
+        fclose(file);
+        ld_model *from_memory = NULL;
+        expect_status(ld_model_load_from_memory(bytes, (size_t)size, &from_memory), LD_OK, "load from memory");
+        free(bytes); /* the model keeps its own copy */
+        /* Two images suffice (image i depends only on seed, index and label): cheap under valgrind. */
+        memset(again, 0, COUNT * image_bytes);
+        if (from_memory)
+            expect_status(ld_generate(from_memory, &params, 2, again, COUNT * image_bytes), LD_OK, "generate (memory)");
+        CHECK(memcmp(pixels, again, 2 * image_bytes) == 0, "the model from memory gives other pixels");
+        ld_model_free(from_memory);
+    }
     if (argc > 4) {
         FILE *raw = fopen(argv[4], "wb");
         CHECK(raw != NULL && fwrite(pixels, 1, COUNT * image_bytes, raw) == COUNT * image_bytes, "cannot write %s", argv[4]);

@@ -31,14 +31,14 @@ int main(int argc, char **argv) {
     ld_sample_params_init(&params);
     params.seed = 7;
     params.steps = 10;
-    expect_status(ld_sample_latents(model, &params, COUNT, latents), LD_OK, "sample latents");
+    expect_status(ld_sample_latents(model, &params, COUNT, latents, latent_floats * sizeof *latents), LD_OK, "sample latents");
     double mean, std;
     moments(latents, latent_floats, &mean, &std);
     printf("%d latents of %d floats: mean %.4f, std %.4f\n", COUNT, desc.latent_size, mean, std);
     CHECK(isfinite(mean) && isfinite(std) && std > 0, "latents are not finite or constant");
 
-    expect_status(ld_decode(model, latents, COUNT, pixels), LD_OK, "decode");
-    expect_status(ld_encode(model, pixels, COUNT, encoded), LD_OK, "encode");
+    expect_status(ld_decode(model, NULL, latents, COUNT, pixels, pixel_bytes), LD_OK, "decode");
+    expect_status(ld_encode(model, NULL, pixels, COUNT, encoded, latent_floats * sizeof *encoded), LD_OK, "encode");
     double error = 0;
     for (size_t i = 0; i < latent_floats; i++) error += fabs((double)latents[i] - encoded[i]);
     error /= latent_floats;
@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
 
     /* Sampling latents then decoding equals ld_generate with the same parameters. */
     uint8_t *generated = malloc(pixel_bytes);
-    expect_status(ld_generate(model, &params, COUNT, generated), LD_OK, "generate");
+    expect_status(ld_generate(model, &params, COUNT, generated, pixel_bytes), LD_OK, "generate");
     CHECK(memcmp(generated, pixels, pixel_bytes) == 0, "sample + decode differs from generate");
 
     free(generated);

@@ -30,7 +30,6 @@ static ld_status cycle(const char *path, uint8_t *pixels, size_t *bytes) {
     ld_status status = ld_model_load(path, &model);
     if (status != LD_OK) return status;
     ld_model_desc desc;
-    desc.struct_size = sizeof desc;
     status = ld_model_info(model, &desc);
     *bytes = (size_t)desc.image_width * (size_t)desc.image_height * (size_t)desc.image_channels;
     if (status == LD_OK && pixels) {
@@ -41,7 +40,7 @@ static ld_status cycle(const char *path, uint8_t *pixels, size_t *bytes) {
         params.seed = 99;
         params.labels = &label;
         params.threads = 2;
-        status = ld_generate(model, &params, 1, pixels);
+        status = ld_generate(model, &params, 1, pixels, *bytes);
     }
     ld_model_free(model);
     return status;

@@ -37,7 +37,7 @@ static ld_status sample(const ld_model *model, int index, int32_t threads, float
     params.seed = 1000 + (uint64_t)index;
     params.labels = labels;
     params.threads = threads;
-    return ld_sample_latents(model, &params, COUNT, out);
+    return ld_sample_latents(model, &params, COUNT, out, COUNT * latent_size * sizeof(float));
 }
 
 static void *run_sampler(void *argument) {
@@ -63,7 +63,7 @@ static void *run_loader(void *argument) {
         params.steps = 3;
         params.seed = 7;
         params.threads = 1;
-        if (ld_model_load(path, &model) != LD_OK || ld_generate(model, &params, COUNT, pixels) != LD_OK ||
+        if (ld_model_load(path, &model) != LD_OK || ld_generate(model, &params, COUNT, pixels, COUNT * image_bytes) != LD_OK ||
             memcmp(pixels, loader_expected, COUNT * image_bytes) != 0)
             counts[1]++;
         ld_model_free(model);
@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
     params.steps = 3;
     params.seed = 7;
     params.threads = 1;
-    expect_status(ld_generate(model, &params, COUNT, loader_expected), LD_OK, "single-threaded generate");
+    expect_status(ld_generate(model, &params, COUNT, loader_expected, COUNT * image_bytes), LD_OK, "single-threaded generate");
 
     pthread_t threads[SAMPLERS + LOADERS];
     long loader_counts[LOADERS][2] = {{0, 0}};

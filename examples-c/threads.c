@@ -28,7 +28,7 @@ static void *run(void *argument) {
     params.guidance = 1.5f;
     params.labels = labels;
     params.threads = j->workers;
-    j->status = ld_sample_latents(j->model, &params, COUNT, j->out);
+    j->status = ld_sample_latents(j->model, &params, COUNT, j->out, COUNT * latent_size * sizeof(float));
     return NULL;
 }
 

@@ -11,6 +11,8 @@ clang=${CLANG:-$(dirname "$(command -v swift)")/clang}
 swift build -c release --product LatentDiff --scratch-path .build-fuzz \
     -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 lib="$root/.build-fuzz/release"
+# The SONAME is libLatentDiff.so.0: the loader looks for that name beside the link-time one.
+ln -sf libLatentDiff.so "$lib/libLatentDiff.so.0"
 mkdir -p fuzz/build
 for target in model png dataset; do
     "$clang" -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address -fuse-ld=lld -Iinclude \

@@ -12,6 +12,24 @@
  *   - Every buffer the library allocates for the caller says which function frees it. Buffers the
  *     caller passes in are only read (const) or written, never kept after the call returns.
  *   - Enum values and struct fields are only ever appended; existing ones never change.
+ *   - Versioned structs (ld_sample_params, ld_codec_params, ld_model_desc) start with
+ *     `size_t struct_size` and travel with the caller's sizeof, passed by the static inline
+ *     wrappers below (ld_sample_params_init, ld_codec_params_init, ld_model_info) to the exported
+ *     *_sized functions. The library reads and writes exactly min(caller's size, its own) bytes:
+ *       - a caller struct smaller than the library's (built against an older header) gets the
+ *         defaults for the fields it lacks; one smaller than the first version of the struct is
+ *         refused with LD_ERR_INVALID_ARGUMENT;
+ *       - an input struct larger than the library's (built against a newer header) is accepted
+ *         only if every byte past the library's size is zero (a newer field left at its default),
+ *         else refused with LD_ERR_UNSUPPORTED and a message naming the offset of the first
+ *         non-zero byte; an output struct's bytes past the library's size are set to zero.
+ *     Sizes over 65536 bytes are refused with LD_ERR_INVALID_ARGUMENT.
+ *   - Every function that writes into a caller's buffer takes its capacity as `size_t out_size`,
+ *     in BYTES (for float buffers too: count * latent_size * sizeof(float)), and refuses a buffer
+ *     smaller than the request needs with LD_ERR_INVALID_ARGUMENT and a message giving the bytes
+ *     needed, before writing anything. A larger buffer is fine: bytes past the result are untouched.
+ *   - Enum types name the values; struct fields stay fixed-width int32_t and say which enum they
+ *     hold.
  */
 #ifndef LATENTDIFF_H
 #define LATENTDIFF_H
@@ -26,18 +44,28 @@ extern "C" {
 /* ---- Version ------------------------------------------------------------------------------- */
 
 #define LD_VERSION_MAJOR 0
-#define LD_VERSION_MINOR 1
+#define LD_VERSION_MINOR 2
 #define LD_VERSION_PATCH 0
-#define LD_VERSION_STRING "0.1.0"
+#define LD_VERSION_STRING "0.2.0"
+
+/* The ABI generation this header describes. 1 is the ABI of 0.2.0, the first with versioned
+ * struct sizes and buffer capacities (0.1.x, the unversioned `libLatentDiff.so`, counts as 0).
+ * The library's SONAME is libLatentDiff.so.<LD_ABI_VERSION - 1>, so ABI 1 is libLatentDiff.so.0:
+ * releases that only append functions, enum values or struct fields keep both numbers; a break
+ * would raise both. */
+#define LD_ABI_VERSION 1
 
 /* The library's version as "MAJOR.MINOR.PATCH" (compare with LD_VERSION_STRING to detect a header
  * and library mismatch). Returns a static string: never NULL, never to be freed. Thread-safe. */
 const char *ld_version(void);
 
+/* The library's LD_ABI_VERSION. A program may check ld_abi_version() == LD_ABI_VERSION at start-up
+ * (the dynamic loader already refuses a library of another SONAME). Never fails. Thread-safe. */
+int32_t ld_abi_version(void);
+
 /* ---- Status codes -------------------------------------------------------------------------- */
 
-typedef int32_t ld_status;
-enum {
+typedef enum {
     LD_OK = 0,
     LD_ERR_INVALID_ARGUMENT = -1, /* a NULL pointer, a size or count out of range, a bad parameter */
     LD_ERR_IO = -2,               /* a file could not be opened, read, written or renamed */
@@ -47,7 +75,7 @@ enum {
     LD_ERR_CANCELLED = -6,        /* a progress callback returned nonzero */
     LD_ERR_INTERNAL = -7,         /* a bug in LatentDiff: please report it with ld_last_error() */
     LD_ERR_NUMERIC = -8           /* a computation produced NaN or infinity */
-};
+} ld_status;
 
 /* The name of a status code ("LD_OK", "LD_ERR_IO", ...), or "LD_ERR_UNKNOWN" for a value not in
  * the list. Returns a static string: never NULL, never to be freed. Thread-safe. */
@@ -95,10 +123,10 @@ ld_status ld_write_grid_png(const char *path, const uint8_t *pixels, int32_t cou
 
 /* ---- Data sets ----------------------------------------------------------------------------- */
 
-enum {
+typedef enum {
     LD_SPLIT_TRAIN = 0, /* MNIST train-*, CIFAR-10 data_batch_1..5 */
     LD_SPLIT_TEST = 1   /* MNIST t10k-*, CIFAR-10 test_batch */
-};
+} ld_split;
 
 /* Reads one split of a data set from `directory` and validates every byte of it, as training would
  * read it, then releases it: a check to run before a long training job, or on files from elsewhere.
@@ -107,10 +135,10 @@ enum {
  * optional batches.meta.txt naming the ten classes); each file plain or gzip-compressed (`name` or
  * `name.gz`). On success *out_count (if not NULL) is the number of images in the split.
  * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for a NULL directory or kind, an unknown kind or a split
- * other than LD_SPLIT_*; LD_ERR_IO if the directory or a file is missing or unreadable;
+ * other than an ld_split value; LD_ERR_IO if the directory or a file is missing or unreadable;
  * LD_ERR_FORMAT if a file is truncated, damaged, holds a label out of range or more than 1 GiB of
  * pixels (the message names the file). On failure *out_count is not written. */
-ld_status ld_dataset_check(const char *directory, const char *kind, int32_t split, int64_t *out_count);
+ld_status ld_dataset_check(const char *directory, const char *kind, ld_split split, int64_t *out_count);
 
 /* ---- Models -------------------------------------------------------------------------------- */
 
@@ -129,14 +157,24 @@ typedef struct ld_model ld_model;
  * *out_model is not written. */
 ld_status ld_model_load(const char *path, ld_model **out_model);
 
-/* Frees a model from ld_model_load and everything it owns (including strings from ld_model_info).
+/* Loads a model from the `size` bytes at `data` (the contents of a .safetensors model file), with
+ * the same parser and the same checks as ld_model_load: a host may read files its own way, from
+ * an archive or the network. `data` is only read during the call; the model keeps its own copy of
+ * the tensors, so the caller may free `data` as soon as the call returns. On success *out_model
+ * owns the new model; free it with ld_model_free. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL
+ * data or out_model; LD_ERR_FORMAT, LD_ERR_UNSUPPORTED and LD_ERR_OUT_OF_MEMORY as ld_model_load
+ * (the message calls the buffer "<memory>"). On failure *out_model is not written. */
+ld_status ld_model_load_from_memory(const void *data, size_t size, ld_model **out_model);
+
+/* Frees a model from ld_model_load or ld_model_load_from_memory and everything it owns (including strings from ld_model_info).
  * Freeing the last loaded model also returns the library's cache of scratch buffers to the system.
  * NULL is a no-op. */
 void ld_model_free(ld_model *model);
 
 /* What a model makes and how it is built. Strings belong to the model: valid until ld_model_free. */
 typedef struct {
-    size_t struct_size;          /* set by the caller to sizeof(ld_model_desc) */
+    size_t struct_size;          /* written by the library: the bytes it filled,
+                                    min(sizeof(ld_model_desc) of the caller, of the library) */
     int32_t image_width;         /* pixels of one generated image */
     int32_t image_height;
     int32_t image_channels;      /* 1 (gray) or 3 (RGB) */
@@ -148,22 +186,46 @@ typedef struct {
     const char *dataset;         /* "mnist" or "cifar10" */
     int64_t training_steps;      /* denoiser updates the model was trained for */
     const char *config_json;     /* the full configuration as stored in the file (JSON) */
+    /* 0.2.0 */
+    int32_t timesteps;           /* T of the noise schedule: ld_sample_params.steps is 1..T */
+    int32_t image_bytes;         /* bytes of one decoded image: image_height * image_width *
+                                    image_channels (the out_size of ld_decode is count times this) */
 } ld_model_desc;
 
-/* Fills *out_desc for `model`. Set out_desc->struct_size = sizeof(ld_model_desc) first: the
- * library fills only the fields that fit, so older callers keep working as fields are appended.
- * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL arguments or a struct_size smaller than the
- * first version of the struct. */
-ld_status ld_model_info(const ld_model *model, ld_model_desc *out_desc);
+/* Fills the first `desc_size` bytes of *out_desc for `model` (call it through ld_model_info, which
+ * passes sizeof *out_desc). A desc_size smaller than the library's struct fills the fields that
+ * fit (a struct of 0.1.0 gets every 0.1.0 field); a larger one has its bytes past the library's
+ * struct set to zero. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL arguments, or a desc_size
+ * smaller than the 0.1.0 struct (up to config_json) or over 65536. On failure *out_desc is not
+ * written. */
+ld_status ld_model_info_sized(const ld_model *model, ld_model_desc *out_desc, size_t desc_size);
+
+static inline ld_status ld_model_info(const ld_model *model, ld_model_desc *out_desc) {
+    return ld_model_info_sized(model, out_desc, sizeof *out_desc);
+}
+
+/* ---- Threads ------------------------------------------------------------------------------- */
+
+/* Sets the process-wide cap on the threads one call of this library uses: 1..1024, or 0 for one
+ * per online CPU core (the default). Every call's `threads` setting (0 = the cap) is then
+ * min(requested, cap), and every operation inside the call (matrix products, convolutions,
+ * element-wise loops) runs on at most that many threads: a call with threads = 1 runs wholly on
+ * the calling thread. Calls already running keep the count they started with. Returns LD_OK;
+ * LD_ERR_INVALID_ARGUMENT for a value outside 0..1024. Thread-safe. */
+ld_status ld_set_max_threads(int32_t max_threads);
+
+/* The cap in force (at least 1: 0 was resolved to the number of cores). Thread-safe. */
+int32_t ld_max_threads(void);
 
 /* ---- Sampling ------------------------------------------------------------------------------ */
 
-/* Called after every sampling step on the thread that called the sampling function, with the steps
- * done and the total. Return 0 to continue, nonzero to cancel: the call then returns
+/* Called on the thread that called the library function: by sampling after every step (`step`
+ * steps of `total` done), by ld_decode and ld_encode after every group of images (`step` images
+ * of `total` done). Return 0 to continue, nonzero to cancel: the call then returns
  * LD_ERR_CANCELLED and leaves its output buffer untouched. */
 typedef int32_t (*ld_progress_fn)(int32_t step, int32_t total, void *user_data);
 
-enum {
+typedef enum {
     LD_SAMPLER_DPM_SOLVER = 0, /* DPM-Solver++(2M), good at 10-25 steps (the default) */
     LD_SAMPLER_DDIM = 1,       /* DDIM, with stochasticity eta */
     LD_SAMPLER_DDPM = 2,       /* ancestral DDPM on a respaced schedule */
@@ -171,11 +233,21 @@ enum {
     LD_SAMPLER_EULER_ANCESTRAL = 4, /* Euler with fresh noise each step, Karras spacing */
     LD_SAMPLER_HEUN = 5,       /* Heun's 2nd-order method, Karras spacing: 2 model calls a step */
     LD_SAMPLER_DPM_SOLVER_3M = 6 /* DPM-Solver++(3M), 3rd-order multistep: pays from ~15 steps */
-};
+} ld_sampler;
+
+/* The sampler's short name, as the command line spells it: "dpm++", "ddim", "ddpm", "euler",
+ * "euler-a", "heun", "dpm++3m". Returns a static string (never to be freed), or NULL for a value
+ * that is not an ld_sampler this library knows. Thread-safe. */
+const char *ld_sampler_name(ld_sampler sampler);
+
+/* The sampler named `name` (one of ld_sampler_name's names, exact and lower-case) into
+ * *out_sampler. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL arguments or an unknown name (the
+ * message lists the known ones), leaving *out_sampler untouched. Thread-safe. */
+ld_status ld_sampler_from_name(const char *name, ld_sampler *out_sampler);
 
 typedef struct {
-    size_t struct_size;        /* sizeof(ld_sample_params); set by ld_sample_params_init */
-    int32_t sampler;           /* LD_SAMPLER_*; default LD_SAMPLER_DPM_SOLVER */
+    size_t struct_size;        /* the caller's sizeof(ld_sample_params); set by ld_sample_params_init */
+    int32_t sampler;           /* an ld_sampler; default LD_SAMPLER_DPM_SOLVER */
     int32_t steps;             /* denoising steps, 1..T (T = 1000 usually); default 20 */
     float eta;                 /* DDIM stochasticity in [0, 1]; default 0 */
     float guidance;            /* classifier-free guidance scale in [0, 100]: output =
@@ -184,40 +256,76 @@ typedef struct {
     const int32_t *labels;     /* NULL = unconditional, or `count` class labels in
                                   0..class_count-1 (-1 = no class for that sample); only read
                                   during the call */
-    int32_t threads;           /* worker threads; 0 = one per CPU core; default 0 */
+    int32_t threads;           /* threads for this call, 0..1024; 0 = the cap of ld_set_max_threads
+                                  (default: one per CPU core); a larger value gets the cap; default 0 */
     ld_progress_fn progress;   /* NULL = no progress reports */
     void *user_data;           /* passed to progress */
     int64_t first_index;       /* index of the first sample (for splitting a run); default 0 */
 } ld_sample_params;
 
-/* Fills *params with the defaults above and struct_size. NULL is a no-op. */
-void ld_sample_params_init(ld_sample_params *params);
+/* Writes the defaults above into the first `params_size` bytes of *params (zero past the
+ * library's own struct) and sets params->struct_size = params_size. Call it through
+ * ld_sample_params_init, which passes sizeof *params. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for
+ * NULL params or a params_size smaller than the 0.1.0 struct or over 65536 (nothing written). */
+ld_status ld_sample_params_init_sized(ld_sample_params *params, size_t params_size);
 
-/* Samples `count` latents into `out_latents` (count * latent_size floats, caller-owned), in the
- * model's latent units (what ld_decode takes and ld_encode returns). The same model, parameters and
- * seed give the same bits whatever `count`, `threads` or the machine's load: sample i depends only
- * on (seed, first_index + i, labels[i]). Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pointers,
- * count outside 1..65536, params with a struct_size the library does not know, a bad sampler,
- * steps, eta, guidance or label; LD_ERR_CANCELLED if the progress callback cancelled (out_latents
- * untouched); LD_ERR_NUMERIC if the model produced NaN or infinity. */
+/* Fills *params with the defaults. NULL is a no-op. */
+static inline void ld_sample_params_init(ld_sample_params *params) {
+    (void)ld_sample_params_init_sized(params, sizeof *params);
+}
+
+/* Samples `count` latents into `out_latents` (caller-owned, `out_size` bytes: at least count *
+ * latent_size * sizeof(float)), in the model's latent units (what ld_decode takes and ld_encode
+ * returns). The same model, parameters and seed give the same bits whatever `count`, `threads` or
+ * the machine's load: sample i depends only on (seed, first_index + i, labels[i]). `params` is
+ * read as params->struct_size bytes (see the versioned-struct rule at the top). Returns LD_OK;
+ * LD_ERR_INVALID_ARGUMENT for NULL pointers, count outside 1..65536, out_size too small (the
+ * message gives the bytes needed), a struct_size below the 0.1.0 struct or over 65536, a bad
+ * sampler, steps, eta, guidance, threads or label; LD_ERR_UNSUPPORTED for non-zero bytes past the
+ * library's struct; LD_ERR_CANCELLED if the progress callback cancelled (out_latents untouched);
+ * LD_ERR_NUMERIC if the model produced NaN or infinity. */
 ld_status ld_sample_latents(const ld_model *model, const ld_sample_params *params, int32_t count,
-                            float *out_latents);
+                            float *out_latents, size_t out_size);
+
+/* Settings of ld_decode and ld_encode. Fill with ld_codec_params_init, then change fields. */
+typedef struct {
+    size_t struct_size;        /* the caller's sizeof(ld_codec_params); set by ld_codec_params_init */
+    int32_t threads;           /* as ld_sample_params.threads; default 0 (the cap) */
+    ld_progress_fn progress;   /* NULL = no progress reports; else called with images done */
+    void *user_data;           /* passed to progress */
+} ld_codec_params;
+
+/* As ld_sample_params_init_sized, for ld_codec_params (whose first version is that of 0.2.0). */
+ld_status ld_codec_params_init_sized(ld_codec_params *params, size_t params_size);
+
+/* Fills *params with the defaults. NULL is a no-op. */
+static inline void ld_codec_params_init(ld_codec_params *params) {
+    (void)ld_codec_params_init_sized(params, sizeof *params);
+}
 
 /* Decodes `count` latents (count * latent_size floats) into 8-bit images written to `out_pixels`
- * (count * image_height * image_width * image_channels bytes, caller-owned, each image (H, W, C)).
- * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pointers or count outside 1..65536;
+ * (caller-owned, `out_size` bytes: at least count * image_bytes, i.e. count * image_height *
+ * image_width * image_channels; each image (H, W, C)). `params` may be NULL for the defaults.
+ * The pixels do not depend on `count`, `threads` or how the images are grouped. Returns LD_OK;
+ * LD_ERR_INVALID_ARGUMENT for NULL model, latents or out_pixels, count outside 1..65536, out_size
+ * too small, or bad params (as ld_sample_latents); LD_ERR_UNSUPPORTED for non-zero bytes past the
+ * library's struct; LD_ERR_CANCELLED if the progress callback cancelled (out_pixels untouched);
  * LD_ERR_NUMERIC if a latent holds NaN or infinity. */
-ld_status ld_decode(const ld_model *model, const float *latents, int32_t count, uint8_t *out_pixels);
+ld_status ld_decode(const ld_model *model, const ld_codec_params *params, const float *latents,
+                    int32_t count, uint8_t *out_pixels, size_t out_size);
 
-/* Encodes `count` 8-bit images (same layout as ld_decode's output) into latents written to
- * `out_latents` (count * latent_size floats, caller-owned); a VAE codec returns its posterior mean.
- * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pointers or count outside 1..65536. */
-ld_status ld_encode(const ld_model *model, const uint8_t *pixels, int32_t count, float *out_latents);
+/* Encodes `count` 8-bit images (same layout as ld_decode's output: count * image_bytes bytes) into
+ * latents written to `out_latents` (caller-owned, `out_size` bytes: at least count * latent_size *
+ * sizeof(float)); a VAE codec returns its posterior mean. `params` may be NULL for the defaults.
+ * Returns LD_OK; LD_ERR_INVALID_ARGUMENT, LD_ERR_UNSUPPORTED and LD_ERR_CANCELLED as ld_decode. */
+ld_status ld_encode(const ld_model *model, const ld_codec_params *params, const uint8_t *pixels,
+                    int32_t count, float *out_latents, size_t out_size);
 
-/* ld_sample_latents then ld_decode in one call: `count` images into `out_pixels` (count *
- * image_height * image_width * image_channels bytes, caller-owned). Same returns as both. */
+/* ld_sample_latents then ld_decode in one call: `count` images into `out_pixels` (caller-owned,
+ * `out_size` bytes: at least count * image_bytes). Progress counts the sampling steps; the decoding
+ * uses params->threads. Same returns as both; the same pixels as the two calls. */
 ld_status ld_generate(const ld_model *model, const ld_sample_params *params, int32_t count,
-                      uint8_t *out_pixels);
+                      uint8_t *out_pixels, size_t out_size);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs LatentDiff under PREFIX:
 #   PREFIX/bin/latentdiff                      the command-line tool (release, Swift runtime static)
-#   PREFIX/lib/libLatentDiff.so                the library of dist/ (scripts/dist.sh)
+#   PREFIX/lib/libLatentDiff.so.0              the library of dist/ (scripts/dist.sh), SONAME .so.0
+#   PREFIX/lib/libLatentDiff.so                the link-time symlink to it (-lLatentDiff)
 #   PREFIX/include/latentdiff.h                its header
 #   PREFIX/lib/pkgconfig/latentdiff.pc         pkg-config file with prefix=PREFIX
 #   PREFIX/share/latentdiff/models/            the shipped models, their README and data terms
@@ -20,7 +21,7 @@ mkdir -p "$1"
 prefix=$(cd "$1" && pwd)
 cd "$root"
 
-if [ "${SKIP_DIST:-0}" != 1 ] || [ ! -f dist/lib/libLatentDiff.so ]; then
+if [ "${SKIP_DIST:-0}" != 1 ] || [ ! -f dist/lib/libLatentDiff.so.0 ]; then
     scripts/dist.sh
 fi
 swift build -c release --product latentdiff -Xswiftc -static-stdlib --scratch-path .build-dist
@@ -29,7 +30,8 @@ install -d "$prefix/bin" "$prefix/lib/pkgconfig" "$prefix/include" "$prefix/shar
     "$prefix/share/doc/latentdiff"
 install -m 755 .build-dist/release/latentdiff "$prefix/bin/latentdiff"
 strip --strip-unneeded "$prefix/bin/latentdiff"
-install -m 755 dist/lib/libLatentDiff.so "$prefix/lib/libLatentDiff.so"
+install -m 755 dist/lib/libLatentDiff.so.0 "$prefix/lib/libLatentDiff.so.0"
+ln -sfn libLatentDiff.so.0 "$prefix/lib/libLatentDiff.so"
 install -m 644 include/latentdiff.h "$prefix/include/latentdiff.h"
 sed "s|^prefix=.*|prefix=$prefix|" dist/lib/pkgconfig/latentdiff.pc > "$prefix/lib/pkgconfig/latentdiff.pc"
 install -m 644 models/*.safetensors models/README.md models/DATA.md "$prefix/share/latentdiff/models/"

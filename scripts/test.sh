@@ -25,7 +25,7 @@ scripts/dist.sh
 step "C examples, plain and under valgrind"
 make -C examples-c test LIBDIR="$root/dist/lib" SKIP_BUILD=1
 step "Python binding, plain and under valgrind"
-export LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so"
+export LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so.0"
 python3 bindings/python/test_latentdiff.py
 bindings/python/valgrind_test.sh
 unset LATENTDIFF_LIBRARY

@@ -7,4 +7,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 swift build -c debug --product LatentDiff --scratch-path .build-tsan -Xswiftc -sanitize=thread
+ln -sf libLatentDiff.so .build-tsan/debug/libLatentDiff.so.0  # the SONAME, for the loader
 make -C examples-c tsan TSAN_ROUNDS="${1:-3}"

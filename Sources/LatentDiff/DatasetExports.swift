@@ -3,7 +3,7 @@ import LatentDiffIO
 import LatentDiffKernels
 
 @c public func ld_dataset_check(
-    _ directory: UnsafePointer<CChar>?, _ kind: UnsafePointer<CChar>?, _ split: Int32,
+    _ directory: UnsafePointer<CChar>?, _ kind: UnsafePointer<CChar>?, _ split: UInt32,
     _ outCount: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
     withStatus("ld_dataset_check") { () throws(LatentDiffError) in
@@ -12,8 +12,8 @@ import LatentDiffKernels
         guard let kind = Dataset.Kind(rawValue: name) else {
             throw .invalidArgument("unknown data set kind '\(name)': \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: " or "))")
         }
-        let splits: [Int32: Dataset.Split] = [Int32(LD_SPLIT_TRAIN): .train, Int32(LD_SPLIT_TEST): .test]
-        guard let split = splits[split] else { throw .invalidArgument("split must be LD_SPLIT_TRAIN (0) or LD_SPLIT_TEST (1), not \(split)") }
+        let splits: [UInt32: Dataset.Split] = [LD_SPLIT_TRAIN.rawValue: .train, LD_SPLIT_TEST.rawValue: .test]
+        guard let split = splits[split] else { throw .invalidArgument("split must be LD_SPLIT_TRAIN (0) or LD_SPLIT_TEST (1), not \(Int32(bitPattern: split))") }
         let count = try Dataset.load(kind, directory: directory, split: split).count
         outCount?.pointee = Int64(count)
     }

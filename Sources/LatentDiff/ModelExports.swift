@@ -14,8 +14,21 @@ let maxCount: Int32 = 65536
     withStatus("ld_model_load") { () throws(LatentDiffError) in
         let path = String(cString: try required(path, "path"))
         let outModel = try required(outModel, "out_model")
-        let handle = try ModelHandle(model: try DiffusionModel.load(path: path))
-        outModel.pointee = handle.retainedPointer()
+        let model = try Threads.withCap { () throws(LatentDiffError) in try DiffusionModel.load(path: path) }
+        outModel.pointee = try ModelHandle(model: model).retainedPointer()
+    }
+}
+
+@c public func ld_model_load_from_memory(
+    _ data: UnsafeRawPointer?, _ size: Int, _ outModel: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    withStatus("ld_model_load_from_memory") { () throws(LatentDiffError) in
+        let data = try required(data, "data")
+        let outModel = try required(outModel, "out_model")
+        guard size >= 0 else { throw .invalidArgument("size \(size) is negative") }
+        let bytes = UnsafeRawBufferPointer(start: data, count: size)
+        let model = try Threads.withCap { () throws(LatentDiffError) in try DiffusionModel.load(bytes: bytes) }
+        outModel.pointee = try ModelHandle(model: model).retainedPointer()
     }
 }
 
@@ -23,16 +36,19 @@ let maxCount: Int32 = 65536
     ModelHandle.release(model)
 }
 
-@c public func ld_model_info(_ model: OpaquePointer?, _ outDesc: UnsafeMutablePointer<ld_model_desc>?) -> Int32 {
+/// The 0.1.0 ld_model_desc: every field up to config_json.
+let modelDescMinimum = MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.timesteps)!
+
+@c public func ld_model_info_sized(
+    _ model: OpaquePointer?, _ outDesc: UnsafeMutablePointer<ld_model_desc>?, _ descSize: Int
+) -> Int32 {
     withStatus("ld_model_info") { () throws(LatentDiffError) in
         let handle = try ModelHandle.from(model)
         let outDesc = try required(outDesc, "out_desc")
-        guard outDesc.pointee.struct_size >= MemoryLayout<ld_model_desc>.size else {
-            throw .invalidArgument("out_desc->struct_size is \(outDesc.pointee.struct_size); set it to sizeof(ld_model_desc)")
-        }
+        try VersionedStruct.checkSize(descSize, minimum: modelDescMinimum, name: "ld_model_desc", what: "the size of *out_desc")
         let config = handle.model.config
         var desc = ld_model_desc()
-        desc.struct_size = outDesc.pointee.struct_size
+        desc.struct_size = min(descSize, MemoryLayout<ld_model_desc>.size)
         desc.image_channels = Int32(config.codec.imageShape[0])
         desc.image_height = Int32(config.codec.imageShape[1])
         desc.image_width = Int32(config.codec.imageShape[2])
@@ -47,15 +63,17 @@ let maxCount: Int32 = 65536
         desc.dataset = UnsafePointer(handle.dataset)
         desc.training_steps = Int64(config.denoiserSteps)
         desc.config_json = UnsafePointer(handle.configJSON)
-        outDesc.pointee = desc
+        desc.timesteps = Int32(config.timesteps)
+        desc.image_bytes = Int32(config.codec.imageCount)
+        VersionedStruct.write(desc, to: UnsafeMutableRawPointer(outDesc), callerSize: descSize)
     }
 }
 
-@c public func ld_sample_params_init(_ params: UnsafeMutablePointer<ld_sample_params>?) {
-    guard let params else { return }
+/// The library's defaults for ld_sample_params (struct_size set by the caller's init).
+var sampleParamsDefaults: ld_sample_params {
     var defaults = ld_sample_params()
     defaults.struct_size = MemoryLayout<ld_sample_params>.size
-    defaults.sampler = Int32(LD_SAMPLER_DPM_SOLVER)
+    defaults.sampler = Int32(LD_SAMPLER_DPM_SOLVER.rawValue)
     defaults.steps = 20
     defaults.eta = 0
     defaults.guidance = 1
@@ -65,7 +83,54 @@ let maxCount: Int32 = 65536
     defaults.progress = nil
     defaults.user_data = nil
     defaults.first_index = 0
-    params.pointee = defaults
+    return defaults
+}
+
+/// The 0.1.0 ld_sample_params: the whole struct (no field has been appended since).
+let sampleParamsMinimum = MemoryLayout<ld_sample_params>.size
+
+@c public func ld_sample_params_init_sized(_ params: UnsafeMutablePointer<ld_sample_params>?, _ size: Int) -> Int32 {
+    withStatus("ld_sample_params_init") { () throws(LatentDiffError) in
+        let params = try required(params, "params")
+        try VersionedStruct.checkSize(size, minimum: sampleParamsMinimum, name: "ld_sample_params", what: "the size of *params")
+        var defaults = sampleParamsDefaults
+        defaults.struct_size = size
+        VersionedStruct.write(defaults, to: UnsafeMutableRawPointer(params), callerSize: size)
+    }
+}
+
+/// The library's defaults for ld_codec_params.
+var codecParamsDefaults: ld_codec_params {
+    var defaults = ld_codec_params()
+    defaults.struct_size = MemoryLayout<ld_codec_params>.size
+    defaults.threads = 0
+    defaults.progress = nil
+    defaults.user_data = nil
+    return defaults
+}
+
+/// The first ld_codec_params (0.2.0): the whole struct.
+let codecParamsMinimum = MemoryLayout<ld_codec_params>.size
+
+@c public func ld_codec_params_init_sized(_ params: UnsafeMutablePointer<ld_codec_params>?, _ size: Int) -> Int32 {
+    withStatus("ld_codec_params_init") { () throws(LatentDiffError) in
+        let params = try required(params, "params")
+        try VersionedStruct.checkSize(size, minimum: codecParamsMinimum, name: "ld_codec_params", what: "the size of *params")
+        var defaults = codecParamsDefaults
+        defaults.struct_size = size
+        VersionedStruct.write(defaults, to: UnsafeMutableRawPointer(params), callerSize: size)
+    }
+}
+
+/// A progress callback from C: `report` calls it; a nonzero return cancels.
+struct Progress {
+    let callback: ld_progress_fn?
+    let userData: UnsafeMutableRawPointer?
+
+    func report(_ done: Int, _ total: Int) -> Bool {
+        guard let callback else { return true }
+        return callback(Int32(done), Int32(total), userData) == 0
+    }
 }
 
 /// The sampling request a C caller made, checked.
@@ -75,14 +140,13 @@ struct SampleRequest {
     let labels: [Int]
     let threads: Int
     let firstIndex: Int
-    let progress: ld_progress_fn?
-    let userData: UnsafeMutableRawPointer?
+    let progress: Progress
 
     init(_ params: UnsafePointer<ld_sample_params>?, count: Int32, model: DiffusionModel) throws(LatentDiffError) {
-        let params = try required(params, "params").pointee
-        guard params.struct_size >= MemoryLayout<ld_sample_params>.size else {
-            throw .invalidArgument("params->struct_size is \(params.struct_size); fill params with ld_sample_params_init")
-        }
+        let pointer = try required(params, "params")
+        let params = try VersionedStruct.read(
+            UnsafeRawPointer(pointer), callerSize: UnsafeRawPointer(pointer).load(as: Int.self), minimum: sampleParamsMinimum,
+            defaults: sampleParamsDefaults, name: "ld_sample_params", what: "params->struct_size")
         guard (1...maxCount).contains(count) else { throw .invalidArgument("count must be in 1...\(maxCount), not \(count)") }
         guard let kind = samplerKinds[params.sampler] else { throw .invalidArgument("unknown sampler \(params.sampler)") }
         settings = SamplerSettings(kind: kind, steps: Int(params.steps), eta: params.eta, guidance: params.guidance)
@@ -97,87 +161,117 @@ struct SampleRequest {
         } else {
             labels = [Int](repeating: -1, count: Int(count))
         }
-        guard (0...1024).contains(params.threads) else { throw .invalidArgument("threads must be in 0...1024, not \(params.threads)") }
-        threads = params.threads == 0 ? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) : Int(params.threads)
+        threads = try Threads.forCall(params.threads)
         guard params.first_index >= 0, params.first_index <= Int64(Int32.max) else {
             throw .invalidArgument("first_index must be in 0...\(Int32.max)")
         }
         firstIndex = Int(params.first_index)
         seed = params.seed
-        progress = params.progress
-        userData = params.user_data
+        progress = Progress(callback: params.progress, userData: params.user_data)
     }
+}
 
-    /// Progress for the sampler: calls the C callback; a nonzero return cancels.
-    func report(_ done: Int, _ total: Int) -> Bool {
-        guard let progress else { return true }
-        return progress(Int32(done), Int32(total), userData) == 0
+/// The ld_codec_params a C caller passed (NULL = the defaults), checked.
+struct CodecRequest {
+    let threads: Int
+    let progress: Progress
+
+    init(_ params: UnsafePointer<ld_codec_params>?) throws(LatentDiffError) {
+        var value = codecParamsDefaults
+        if let pointer = params {
+            value = try VersionedStruct.read(
+                UnsafeRawPointer(pointer), callerSize: UnsafeRawPointer(pointer).load(as: Int.self), minimum: codecParamsMinimum,
+                defaults: codecParamsDefaults, name: "ld_codec_params", what: "params->struct_size")
+        }
+        threads = try Threads.forCall(value.threads)
+        progress = Progress(callback: value.progress, userData: value.user_data)
     }
 }
 
 @c public func ld_sample_latents(
-    _ model: OpaquePointer?, _ params: UnsafePointer<ld_sample_params>?, _ count: Int32, _ outLatents: UnsafeMutablePointer<Float>?
+    _ model: OpaquePointer?, _ params: UnsafePointer<ld_sample_params>?, _ count: Int32,
+    _ outLatents: UnsafeMutablePointer<Float>?, _ outSize: Int
 ) -> Int32 {
     withStatus("ld_sample_latents") { () throws(LatentDiffError) in
         let model = try ModelHandle.from(model).model
         let request = try SampleRequest(params, count: count, model: model)
         let out = try required(outLatents, "out_latents")
-        let latents = try model.sampleLatents(
-            settings: request.settings, seed: request.seed, labels: request.labels, firstIndex: request.firstIndex,
-            threads: request.threads, progress: request.report)
+        try checkCapacity(outSize, needed: Int(count) * model.latentCount * 4, name: "out_latents",
+                          what: "\(count) latents of \(model.latentCount) floats")
+        let latents = try Parallel.withThreadLimit(request.threads) { () throws(LatentDiffError) in
+            try model.sampleLatents(
+                settings: request.settings, seed: request.seed, labels: request.labels, firstIndex: request.firstIndex,
+                threads: request.threads, progress: request.progress.report)
+        }
         out.update(from: latents, count: latents.count)
     }
 }
 
 @c public func ld_decode(
-    _ model: OpaquePointer?, _ latents: UnsafePointer<Float>?, _ count: Int32, _ outPixels: UnsafeMutablePointer<UInt8>?
+    _ model: OpaquePointer?, _ params: UnsafePointer<ld_codec_params>?, _ latents: UnsafePointer<Float>?, _ count: Int32,
+    _ outPixels: UnsafeMutablePointer<UInt8>?, _ outSize: Int
 ) -> Int32 {
     withStatus("ld_decode") { () throws(LatentDiffError) in
         let model = try ModelHandle.from(model).model
+        let request = try CodecRequest(params)
         let latents = try required(latents, "latents")
         let out = try required(outPixels, "out_pixels")
         guard (1...maxCount).contains(count) else { throw .invalidArgument("count must be in 1...\(maxCount), not \(count)") }
+        let imageBytes = model.config.codec.imageCount
+        try checkCapacity(outSize, needed: Int(count) * imageBytes, name: "out_pixels", what: "\(count) images of \(imageBytes) bytes")
         let values = Array(UnsafeBufferPointer(start: latents, count: Int(count) * model.latentCount))
-        let pixels = ImageConversion.pixels(from: try model.decode(values, threads: defaultThreads))
+        let images = try Parallel.withThreadLimit(request.threads) { () throws(LatentDiffError) in
+            try model.decode(values, threads: request.threads, progress: request.progress.report)
+        }
+        let pixels = ImageConversion.pixels(from: images)
         out.update(from: pixels, count: pixels.count)
     }
 }
 
 @c public func ld_encode(
-    _ model: OpaquePointer?, _ pixels: UnsafePointer<UInt8>?, _ count: Int32, _ outLatents: UnsafeMutablePointer<Float>?
+    _ model: OpaquePointer?, _ params: UnsafePointer<ld_codec_params>?, _ pixels: UnsafePointer<UInt8>?, _ count: Int32,
+    _ outLatents: UnsafeMutablePointer<Float>?, _ outSize: Int
 ) -> Int32 {
     withStatus("ld_encode") { () throws(LatentDiffError) in
         let model = try ModelHandle.from(model).model
+        let request = try CodecRequest(params)
         let pixels = try required(pixels, "pixels")
         let out = try required(outLatents, "out_latents")
         guard (1...maxCount).contains(count) else { throw .invalidArgument("count must be in 1...\(maxCount), not \(count)") }
+        try checkCapacity(outSize, needed: Int(count) * model.latentCount * 4, name: "out_latents",
+                          what: "\(count) latents of \(model.latentCount) floats")
         let shape = model.imageShape
-        let images = ImageConversion.images(from: pixels, count: Int(count), channels: shape[0], height: shape[1], width: shape[2])
-        let latents = model.encode(images, threads: defaultThreads)
+        let latents = try Parallel.withThreadLimit(request.threads) { () throws(LatentDiffError) in
+            let images = ImageConversion.images(from: pixels, count: Int(count), channels: shape[0], height: shape[1], width: shape[2])
+            return try model.encode(images, threads: request.threads, progress: request.progress.report)
+        }
         out.update(from: latents, count: latents.count)
     }
 }
 
 @c public func ld_generate(
-    _ model: OpaquePointer?, _ params: UnsafePointer<ld_sample_params>?, _ count: Int32, _ outPixels: UnsafeMutablePointer<UInt8>?
+    _ model: OpaquePointer?, _ params: UnsafePointer<ld_sample_params>?, _ count: Int32,
+    _ outPixels: UnsafeMutablePointer<UInt8>?, _ outSize: Int
 ) -> Int32 {
     withStatus("ld_generate") { () throws(LatentDiffError) in
         let model = try ModelHandle.from(model).model
         let request = try SampleRequest(params, count: count, model: model)
         let out = try required(outPixels, "out_pixels")
-        let generation = try Generation(
-            model: model, settings: request.settings, seed: request.seed, labels: request.labels,
-            firstIndex: request.firstIndex, threads: request.threads, progress: request.report)
+        let imageBytes = model.config.codec.imageCount
+        try checkCapacity(outSize, needed: Int(count) * imageBytes, name: "out_pixels", what: "\(count) images of \(imageBytes) bytes")
+        let generation = try Parallel.withThreadLimit(request.threads) { () throws(LatentDiffError) in
+            try Generation(
+                model: model, settings: request.settings, seed: request.seed, labels: request.labels,
+                firstIndex: request.firstIndex, threads: request.threads, progress: request.progress.report)
+        }
         out.update(from: generation.pixels, count: generation.pixels.count)
     }
 }
 
-/// Threads for decode/encode: one per CPU core.
-var defaultThreads: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
-
-/// The header's LD_SAMPLER_* values.
+/// The header's ld_sampler values.
 let samplerKinds: [Int32: SamplerSettings.Kind] = [
-    Int32(LD_SAMPLER_DPM_SOLVER): .dpmSolver, Int32(LD_SAMPLER_DDIM): .ddim, Int32(LD_SAMPLER_DDPM): .ddpm,
-    Int32(LD_SAMPLER_EULER): .euler, Int32(LD_SAMPLER_EULER_ANCESTRAL): .eulerAncestral, Int32(LD_SAMPLER_HEUN): .heun,
-    Int32(LD_SAMPLER_DPM_SOLVER_3M): .dpmSolver3M,
+    Int32(LD_SAMPLER_DPM_SOLVER.rawValue): .dpmSolver, Int32(LD_SAMPLER_DDIM.rawValue): .ddim,
+    Int32(LD_SAMPLER_DDPM.rawValue): .ddpm, Int32(LD_SAMPLER_EULER.rawValue): .euler,
+    Int32(LD_SAMPLER_EULER_ANCESTRAL.rawValue): .eulerAncestral, Int32(LD_SAMPLER_HEUN.rawValue): .heun,
+    Int32(LD_SAMPLER_DPM_SOLVER_3M.rawValue): .dpmSolver3M,
 ]

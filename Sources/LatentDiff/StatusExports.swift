@@ -1,3 +1,4 @@
+import CLatentDiffABI
 import LatentDiffKernels
 import LatentDiffPipeline
 
@@ -9,6 +10,30 @@ private let emptyText: StaticString = ""
 
 @c public func ld_version() -> UnsafePointer<CChar> {
     LatentDiffVersion.cString
+}
+
+@c public func ld_abi_version() -> Int32 {
+    Int32(LD_ABI_VERSION)
+}
+
+/// ld_sampler_name's names, indexed by the ld_sampler value: SamplerSettings.Kind's raw values
+/// (the command line's names).
+private let samplerNames: [StaticString] = ["dpm++", "ddim", "ddpm", "euler", "euler-a", "heun", "dpm++3m"]
+
+@c public func ld_sampler_name(_ sampler: UInt32) -> UnsafePointer<CChar>? {
+    guard Int(sampler) < samplerNames.count else { return nil }
+    return UnsafeRawPointer(samplerNames[Int(sampler)].utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c public func ld_sampler_from_name(_ name: UnsafePointer<CChar>?, _ outSampler: UnsafeMutablePointer<UInt32>?) -> Int32 {
+    withStatus("ld_sampler_from_name") { () throws(LatentDiffError) in
+        let name = String(cString: try required(name, "name"))
+        let out = try required(outSampler, "out_sampler")
+        guard let index = samplerNames.firstIndex(where: { $0.description == name }) else {
+            throw .invalidArgument("unknown sampler '\(name)': \(samplerNames.map(\.description).joined(separator: ", "))")
+        }
+        out.pointee = UInt32(index)
+    }
 }
 
 @c public func ld_status_string(_ status: Int32) -> UnsafePointer<CChar> {

@@ -34,14 +34,24 @@ public final class DiffusionModel: @unchecked Sendable {
     }
 
     public static func load(path: String) throws(LatentDiffError) -> DiffusionModel {
-        let file = try ModelFile.read(path: path)
+        try build(try ModelFile.read(path: path), name: "'\(path)'")
+    }
+
+    /// Loads a model file's bytes held in memory, with the parser and checks of `load(path:)`.
+    /// `bytes` is only read during the call.
+    public static func load(bytes: UnsafeRawBufferPointer) throws(LatentDiffError) -> DiffusionModel {
+        try build(try ModelFile.decode(bytes, source: "<memory>"), name: "<memory>")
+    }
+
+    /// The model over a file's contents, read from a file or memory; `name` names the source.
+    private static func build(_ file: ModelFile, name: String) throws(LatentDiffError) -> DiffusionModel {
         guard file.metadataValue(ModelFile.trainingStateKey) == nil else {
-            throw .format("'\(path)' is a training checkpoint: continue it with --resume, or load the model file training writes")
+            throw .format("\(name) is a training checkpoint: continue it with --resume, or load the model file training writes")
         }
         do {
             return try DiffusionModel(file: file)
         } catch {
-            throw LatentDiffError(error.status, "'\(path)': \(error.message)")
+            throw LatentDiffError(error.status, "\(name): \(error.message)")
         }
     }
 
@@ -83,9 +93,16 @@ extension DiffusionModel {
     /// Most images the codec decodes or encodes in one call.
     static let codingBatchLimit = 32
 
+    /// Images a group of `threads` threads codes between two progress reports.
+    static func progressGroup(threads: Int) -> Int { max(1, threads) * codingBatchLimit }
+
     /// Decodes `count` latents (codec units, concatenated) to images (count, C, H, W) in [-1, 1],
     /// in batches whose images' pixels do not depend on their neighbours (inference is per sample).
-    public func decode(_ latents: [Float], threads: Int) throws(LatentDiffError) -> Tensor {
+    /// `progress(done, count)` is called on the calling thread after every group of images; a
+    /// false return cancels (`.cancelled`).
+    public func decode(
+        _ latents: [Float], threads: Int, progress: (Int, Int) -> Bool = { _, _ in true }
+    ) throws(LatentDiffError) -> Tensor {
         let size = latentCount, imageSize = config.codec.imageCount
         guard latents.count % size == 0, !latents.isEmpty else {
             throw .invalidArgument("\(latents.count) values are not a whole number of latents of \(size)")
@@ -95,7 +112,7 @@ extension DiffusionModel {
             throw .init(.numeric, "latent \(i / size) holds NaN or infinity")
         }
         let images = Tensor(zeros: [count] + imageShape)
-        Parallel.forEachBatch(count, threads: threads, largest: Self.codingBatchLimit) { batch in
+        try Self.inGroups(count, threads: threads, progress: progress) { batch in
             let latent = Tensor(zeros: [batch.count] + latentShape)
             for i in 0..<(batch.count * size) { latent.data[i] = latents[batch.lowerBound * size + i] }
             let image = codec.decode(latent)
@@ -106,12 +123,14 @@ extension DiffusionModel {
         return images
     }
 
-    /// Encodes `count` images (count, C, H, W) in [-1, 1] to latents in codec units, in batches as
-    /// `decode`.
-    public func encode(_ images: Tensor, threads: Int) -> [Float] {
+    /// Encodes `count` images (count, C, H, W) in [-1, 1] to latents in codec units, in batches and
+    /// with progress as `decode`.
+    public func encode(
+        _ images: Tensor, threads: Int, progress: (Int, Int) -> Bool = { _, _ in true }
+    ) throws(LatentDiffError) -> [Float] {
         let count = images.shape[0], size = latentCount, imageSize = config.codec.imageCount
         let latents = Tensor(zeros: [count] + latentShape)
-        Parallel.forEachBatch(count, threads: threads, largest: Self.codingBatchLimit) { batch in
+        try Self.inGroups(count, threads: threads, progress: progress) { batch in
             let image = Tensor(zeros: [batch.count] + imageShape)
             image.data.update(from: images.data + batch.lowerBound * imageSize, count: batch.count * imageSize)
             let latent = codec.encode(image)
@@ -120,5 +139,23 @@ extension DiffusionModel {
             }
         }
         return latents.values
+    }
+
+    /// `body(batch)` over batches covering 0..<count, a group of `progressGroup` items at a time
+    /// spread over `threads` threads, with `progress(done, count)` on the calling thread after
+    /// each group.
+    static func inGroups(
+        _ count: Int, threads: Int, progress: (Int, Int) -> Bool, _ body: (Range<Int>) -> Void
+    ) throws(LatentDiffError) {
+        let group = progressGroup(threads: threads)
+        var start = 0
+        while start < count {
+            let end = min(count, start + group), offset = start
+            Parallel.forEachBatch(end - start, threads: threads, largest: codingBatchLimit) { batch in
+                body((batch.lowerBound + offset)..<(batch.upperBound + offset))
+            }
+            start = end
+            guard progress(start, count) else { throw .cancelled() }
+        }
     }
 }

@@ -34,18 +34,28 @@ public struct ModelFile {
     /// Reads and validates `path`: a well-formed safetensors file with a configuration this
     /// version understands. Tensor names and shapes are checked when models are built over them.
     public static func read(path: String) throws(LatentDiffError) -> ModelFile {
-        let file = try SafeTensorsFile.read(path: path)
-        guard let text = file.metadataValue(forKey: configKey) else {
-            throw .format("'\(path)' is not a LatentDiff model: no '\(configKey)' configuration in its metadata")
+        try ModelFile(try SafeTensorsFile.read(path: path), name: "'\(path)'")
+    }
+
+    /// Parses and validates a model file's bytes held in memory, as `read(path:)` a file (the
+    /// same safetensors parser, reading from the buffer instead of the file); `source` names it
+    /// in error messages.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, source: String) throws(LatentDiffError) -> ModelFile {
+        try ModelFile(try SafeTensorsFile.decode(bytes, source: source), name: source)
+    }
+
+    private init(_ file: SafeTensorsFile, name: String) throws(LatentDiffError) {
+        guard let text = file.metadataValue(forKey: Self.configKey) else {
+            throw .format("\(name) is not a LatentDiff model: no '\(Self.configKey)' configuration in its metadata")
         }
         let config: ModelConfig
         do throws(LatentDiffError) {
             config = try ModelConfig(json: try JSON.parse(text))
         } catch {
-            throw .format("'\(path)': \(error.message)")
+            throw .format("\(name): \(error.message)")
         }
         let tensors = file.tensors.map { ($0.name, Tensor(shape: $0.shape, values: $0.values)) }
-        return ModelFile(config: config, tensors: tensors, extraMetadata: file.metadata.filter { $0.key != configKey })
+        self.init(config: config, tensors: tensors, extraMetadata: file.metadata.filter { $0.key != Self.configKey })
     }
 
     /// Writes the file atomically.

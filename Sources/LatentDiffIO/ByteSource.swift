@@ -27,6 +27,22 @@ struct MemorySource: ByteSource {
     }
 }
 
+/// Bytes in a caller's buffer, valid while the source is in use.
+struct BufferSource: ByteSource {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    var size: Int { bytes.count }
+
+    mutating func next(_ count: Int) throws(LatentDiffError) -> [UInt8] {
+        guard count >= 0, count <= bytes.count - position else {
+            throw LatentDiffError(.internalError, "read past the end of \(bytes.count) bytes")
+        }
+        defer { position += count }
+        return Array(bytes[position..<(position + count)])
+    }
+}
+
 /// A regular file, read piece by piece.
 final class FileSource: ByteSource {
     let path: String

@@ -93,6 +93,13 @@ extension SafeTensorsFile {
         return try parse(&source, name: path)
     }
 
+    /// Parses a whole file's bytes in a caller's buffer (read only during the call), as `read`
+    /// parses a file. `source` names the buffer in error messages.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, source: String) throws(LatentDiffError) -> SafeTensorsFile {
+        var memory = BufferSource(bytes: bytes)
+        return try parse(&memory, name: source)
+    }
+
     /// Parses a whole file's bytes. `source` names the file in error messages.
     public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws(LatentDiffError) -> SafeTensorsFile {
         var memory = MemorySource(bytes: bytes)

@@ -1,6 +1,6 @@
 /// The library version; keep in step with LD_VERSION_* in include/latentdiff.h.
 public enum LatentDiffVersion {
-    private static let literal: StaticString = "0.1.0"
+    private static let literal: StaticString = "0.2.0"
 
     public static var string: String { literal.description }
 

@@ -8,10 +8,29 @@ import Glibc
 /// The ld_* functions called exactly as C calls them: raw pointers, status codes, ld_last_error.
 @Suite struct CEntryPointTests {
     @Test func versionAndStatusNames() {
-        #expect(String(cString: ld_version()) == "0.1.0")
+        #expect(String(cString: ld_version()) == "0.2.0")
+        #expect(ld_abi_version() == 1)
         #expect(String(cString: ld_status_string(0)) == "LD_OK")
         #expect(String(cString: ld_status_string(-3)) == "LD_ERR_FORMAT")
         #expect(String(cString: ld_status_string(12345)) == "LD_ERR_UNKNOWN")
+    }
+
+    @Test func samplerNamesRoundTrip() {
+        let names = ["dpm++", "ddim", "ddpm", "euler", "euler-a", "heun", "dpm++3m"]
+        for (value, name) in names.enumerated() {
+            #expect(ld_sampler_name(UInt32(value)).map { String(cString: $0) } == name)
+            var sampler: UInt32 = 99
+            #expect(ld_sampler_from_name(name, &sampler) == 0)
+            #expect(sampler == UInt32(value))
+        }
+        #expect(ld_sampler_name(7) == nil)
+        #expect(ld_sampler_name(UInt32(bitPattern: -1)) == nil)
+        var sampler: UInt32 = 99
+        #expect(ld_sampler_from_name("DPM++", &sampler) == -1)
+        #expect(String(cString: ld_last_error()).contains("unknown sampler 'DPM++'"))
+        #expect(ld_sampler_from_name(nil, &sampler) == -1)
+        #expect(ld_sampler_from_name("ddim", nil) == -1)
+        #expect(sampler == 99, "untouched on failure")
     }
 
     @Test func pngRoundTripThroughTheABI() {

@@ -17,16 +17,16 @@ func fixture(_ name: String) -> String {
 @Suite struct DatasetEntryPointTests {
     @Test(arguments: [("mnist", LD_SPLIT_TRAIN, 300), ("mnist", LD_SPLIT_TEST, 100),
                       ("cifar10", LD_SPLIT_TRAIN, 300), ("cifar10", LD_SPLIT_TEST, 100)])
-    func countsTheFixtures(kind: String, split: Int, expected: Int64) {
+    func countsTheFixtures(kind: String, split: ld_split, expected: Int64) {
         var count: Int64 = -1
-        #expect(LatentDiff.ld_dataset_check(fixture(kind), kind, Int32(split), &count) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
+        #expect(LatentDiff.ld_dataset_check(fixture(kind), kind, split.rawValue, &count) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
         #expect(count == expected)
-        #expect(LatentDiff.ld_dataset_check(fixture(kind), kind, Int32(split), nil) == 0, "out_count may be NULL")
+        #expect(LatentDiff.ld_dataset_check(fixture(kind), kind, split.rawValue, nil) == 0, "out_count may be NULL")
     }
 
     @Test func badCallsAndDirectoriesReturnStatusCodes() throws {
         var count: Int64 = -1
-        let cases: [(String?, String?, Int32, Int32, String)] = [
+        let cases: [(String?, String?, UInt32, Int32, String)] = [
             (nil, "mnist", 0, -1, "directory is NULL"),
             (fixture("mnist"), nil, 0, -1, "kind is NULL"),
             (fixture("mnist"), "svhn", 0, -1, "unknown data set kind 'svhn'"),

@@ -50,10 +50,10 @@ def _version():
 
 
 def _library():
-    path = os.environ.get("LATENTDIFF_WHEEL_LIBRARY") or os.path.join(ROOT, "dist", "lib", "libLatentDiff.so")
+    path = os.environ.get("LATENTDIFF_WHEEL_LIBRARY") or os.path.join(ROOT, "dist", "lib", "libLatentDiff.so.0")
     if not os.path.isfile(path):
         raise BuildError(f"{path} not found: run scripts/dist.sh first (or set LATENTDIFF_WHEEL_LIBRARY "
-                         "to a libLatentDiff.so)")
+                         "to a libLatentDiff.so.0)")
     return path
 
 
@@ -117,7 +117,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         for entry in sorted(os.listdir(package)):
             if entry.endswith(".py") or entry == "py.typed":
                 wheel.add(f"{name}/{entry}", _read(os.path.join(package, entry)))
-        wheel.add(f"{name}/libLatentDiff.so", _read(library), 0o755)
+        # Under its SONAME, as the dynamic loader would look for it.
+        wheel.add(f"{name}/libLatentDiff.so.0", _read(library), 0o755)
         wheel.add(f"{dist_info}/METADATA", _metadata(project, version).encode())
         wheel.add(f"{dist_info}/WHEEL", (f"Wheel-Version: 1.0\nGenerator: latentdiff_build\nRoot-Is-Purelib: false\n"
                                          f"Tag: {_tag()}\n").encode())

@@ -43,13 +43,66 @@ def test_version():
     assert latentdiff.__version__ == latentdiff.version() == expected
 
 
+def test_abi_and_sampler_names():
+    assert latentdiff.abi_version() == latentdiff.ABI_VERSION == 1
+    names = ["dpm++", "ddim", "ddpm", "euler", "euler-a", "heun", "dpm++3m"]
+    assert list(latentdiff.SAMPLERS) == names and list(latentdiff.SAMPLERS.values()) == list(range(7))
+    for value, name in enumerate(names):
+        assert latentdiff.sampler_name(value) == name
+        assert latentdiff.sampler_from_name(name) == value
+    assert latentdiff.sampler_name(7) is None and latentdiff.sampler_name(-1) is None
+    error = expect(ValueError, latentdiff.sampler_from_name, "DDIM")
+    assert "unknown sampler 'DDIM'" in error.message
+
+
+def test_max_threads():
+    expect(ValueError, latentdiff.set_max_threads, -1)
+    expect(ValueError, latentdiff.set_max_threads, 1025)
+    latentdiff.set_max_threads(1)
+    try:
+        assert latentdiff.max_threads() == 1
+        with latentdiff.Model(MODEL) as model:
+            capped = model.generate(2, seed=3, steps=3, threads=8, labels=labels_for(model, 2))
+        latentdiff.set_max_threads(0)
+        assert latentdiff.max_threads() >= 1
+        with latentdiff.Model(MODEL) as model:
+            assert np.array_equal(model.generate(2, seed=3, steps=3, threads=2, labels=labels_for(model, 2)), capped)
+    finally:
+        latentdiff.set_max_threads(0)
+
+
+def test_from_bytes_equals_the_file():
+    data = open(MODEL, "rb").read()
+    with latentdiff.Model.from_bytes(data) as from_memory, latentdiff.Model(MODEL) as from_file:
+        assert from_memory.path == "<memory>"
+        assert from_memory.latent_shape == from_file.latent_shape
+        labels = labels_for(from_file, 2)
+        assert np.array_equal(from_memory.generate(2, seed=4, steps=3, labels=labels),
+                              from_file.generate(2, seed=4, steps=3, labels=labels))
+    with latentdiff.Model.from_bytes(bytearray(data)) as copy:
+        assert copy.timesteps > 0
+    error = expect(ValueError, latentdiff.Model.from_bytes, data[:100])
+    assert error.name == "LD_ERR_FORMAT" and "<memory>" in error.message
+
+
+def test_decode_encode_progress_and_cancel():
+    with latentdiff.Model(MODEL) as model:
+        latents = model.sample(3, seed=1, steps=3, labels=labels_for(model, 3))
+        seen = []
+        images = model.decode(latents, threads=1, progress=lambda done, total: seen.append((done, total)))
+        assert seen and seen[-1] == (3, 3), seen
+        assert np.array_equal(images, model.decode(latents, threads=2))
+        expect(latentdiff.Cancelled, model.encode, images, progress=lambda done, total: True)
+        assert model.encode(images, threads=1).shape == latents.shape
+
+
 def test_installed_package():
     if os.environ.get("LATENTDIFF_TEST_INSTALLED") != "1":
         raise unittest.SkipTest("checks the installed wheel (LATENTDIFF_TEST_INSTALLED=1)")
     package = os.path.dirname(os.path.abspath(latentdiff.__file__))
     assert not package.startswith(ROOT + os.sep), f"imported the source tree's module: {package}"
     assert "site-packages" in package, package
-    assert latentdiff.library_path == os.path.join(package, "libLatentDiff.so"), latentdiff.library_path
+    assert latentdiff.library_path == os.path.join(package, "libLatentDiff.so.0"), latentdiff.library_path
     assert os.path.isfile(os.path.join(package, "py.typed"))
 
 

@@ -52,6 +52,9 @@ pub mod ffi {
         pub dataset: *const c_char,
         pub training_steps: i64,
         pub config_json: *const c_char,
+        // 0.2.0
+        pub timesteps: i32,
+        pub image_bytes: i32,
     }
 
     pub type ld_progress_fn = Option<unsafe extern "C" fn(step: i32, total: i32, user_data: *mut c_void) -> i32>;
@@ -71,8 +74,28 @@ pub mod ffi {
         pub first_index: i64,
     }
 
+    #[repr(C)]
+    pub struct ld_codec_params {
+        pub struct_size: usize,
+        pub threads: i32,
+        pub progress: ld_progress_fn,
+        pub user_data: *mut c_void,
+    }
+
+    /// The header's LD_ABI_VERSION: the ABI these declarations describe.
+    pub const LD_ABI_VERSION: i32 = 1;
+
+    // The header's static inline wrappers (ld_model_info, ld_sample_params_init,
+    // ld_codec_params_init) are not symbols of the library: call the *_sized functions with
+    // size_of the struct, as the wrappers do.
     extern "C" {
         pub fn ld_version() -> *const c_char;
+        pub fn ld_abi_version() -> i32;
+        pub fn ld_sampler_name(sampler: i32) -> *const c_char;
+        pub fn ld_sampler_from_name(name: *const c_char, out_sampler: *mut i32) -> ld_status;
+        pub fn ld_set_max_threads(max_threads: i32) -> ld_status;
+        pub fn ld_max_threads() -> i32;
+        pub fn ld_model_load_from_memory(data: *const c_void, size: usize, out_model: *mut *mut ld_model) -> ld_status;
         pub fn ld_status_string(status: ld_status) -> *const c_char;
         pub fn ld_last_error() -> *const c_char;
         pub fn ld_write_png(path: *const c_char, pixels: *const u8, width: i32, height: i32, channels: i32) -> ld_status;
@@ -97,21 +120,38 @@ pub mod ffi {
         pub fn ld_dataset_check(directory: *const c_char, kind: *const c_char, split: i32, out_count: *mut i64) -> ld_status;
         pub fn ld_model_load(path: *const c_char, out_model: *mut *mut ld_model) -> ld_status;
         pub fn ld_model_free(model: *mut ld_model);
-        pub fn ld_model_info(model: *const ld_model, out_desc: *mut ld_model_desc) -> ld_status;
-        pub fn ld_sample_params_init(params: *mut ld_sample_params);
+        pub fn ld_model_info_sized(model: *const ld_model, out_desc: *mut ld_model_desc, desc_size: usize) -> ld_status;
+        pub fn ld_sample_params_init_sized(params: *mut ld_sample_params, params_size: usize) -> ld_status;
+        pub fn ld_codec_params_init_sized(params: *mut ld_codec_params, params_size: usize) -> ld_status;
         pub fn ld_sample_latents(
             model: *const ld_model,
             params: *const ld_sample_params,
             count: i32,
             out_latents: *mut f32,
+            out_size: usize,
         ) -> ld_status;
-        pub fn ld_decode(model: *const ld_model, latents: *const f32, count: i32, out_pixels: *mut u8) -> ld_status;
-        pub fn ld_encode(model: *const ld_model, pixels: *const u8, count: i32, out_latents: *mut f32) -> ld_status;
+        pub fn ld_decode(
+            model: *const ld_model,
+            params: *const ld_codec_params,
+            latents: *const f32,
+            count: i32,
+            out_pixels: *mut u8,
+            out_size: usize,
+        ) -> ld_status;
+        pub fn ld_encode(
+            model: *const ld_model,
+            params: *const ld_codec_params,
+            pixels: *const u8,
+            count: i32,
+            out_latents: *mut f32,
+            out_size: usize,
+        ) -> ld_status;
         pub fn ld_generate(
             model: *const ld_model,
             params: *const ld_sample_params,
             count: i32,
             out_pixels: *mut u8,
+            out_size: usize,
         ) -> ld_status;
     }
 }
@@ -275,6 +315,8 @@ pub struct ModelInfo {
     pub training_steps: i64,
     /// The full configuration (JSON).
     pub config_json: String,
+    /// T of the noise schedule: steps are 1..T.
+    pub timesteps: usize,
 }
 
 impl ModelInfo {
@@ -324,6 +366,50 @@ impl Sampler {
     pub fn from_code(code: i32) -> Sampler {
         usize::try_from(code).ok().and_then(|i| Sampler::ALL.get(i).copied()).unwrap_or(Sampler::DpmSolver)
     }
+
+    /// The library's name for the sampler (`ld_sampler_name`): "dpm++", "ddim", "ddpm", "euler",
+    /// "euler-a", "heun" or "dpm++3m", as the command line spells them.
+    pub fn name(self) -> String {
+        let name = unsafe { ffi::ld_sampler_name(self.code()) };
+        if name.is_null() {
+            String::new()
+        } else {
+            unsafe { string(name) }
+        }
+    }
+
+    /// The sampler of a name (`ld_sampler_from_name`); an unknown name is
+    /// [`Status::InvalidArgument`] with the known names in the message.
+    pub fn from_name(name: &str) -> Result<Sampler> {
+        let name = CString::new(name).map_err(|_| Error::invalid("a sampler name holds a NUL byte"))?;
+        let mut code = 0i32;
+        check(unsafe { ffi::ld_sampler_from_name(name.as_ptr(), &mut code) })?;
+        Ok(Sampler::from_code(code))
+    }
+}
+
+/// The ABI generation of the loaded library (`ld_abi_version`); this crate speaks
+/// [`ffi::LD_ABI_VERSION`].
+pub fn abi_version() -> i32 {
+    unsafe { ffi::ld_abi_version() }
+}
+
+/// Caps the threads of every call in the process (`ld_set_max_threads`): 1..1024, or 0 for one
+/// per core (the default). A call's `threads` (0 = the cap) is then at most the cap.
+pub fn set_max_threads(count: i32) -> Result<()> {
+    check(unsafe { ffi::ld_set_max_threads(count) })
+}
+
+/// The cap in force (`ld_max_threads`), at least 1.
+pub fn max_threads() -> i32 {
+    unsafe { ffi::ld_max_threads() }
+}
+
+/// Threads for [`Model::decode_with`] and [`Model::encode_with`] (`ld_codec_params`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CodecParams {
+    /// Threads for this call; 0 = the cap of [`set_max_threads`].
+    pub threads: i32,
 }
 
 /// The parameters of a sampling call (`ld_sample_params`). `Default` gives the library's defaults
@@ -341,7 +427,7 @@ pub struct SampleParams<'a> {
     pub seed: u64,
     /// One class label per sample (-1 = none), or None for unconditional sampling.
     pub labels: Option<&'a [i32]>,
-    /// Worker threads; 0 = one per core.
+    /// Threads for this call; 0 = the cap of [`set_max_threads`] (one per core by default).
     pub threads: i32,
     /// Index of the first sample (for splitting a run).
     pub first_index: i64,
@@ -377,7 +463,7 @@ fn defaults() -> ffi::ld_sample_params {
         user_data: ptr::null_mut(),
         first_index: 0,
     };
-    unsafe { ffi::ld_sample_params_init(&mut params) };
+    unsafe { ffi::ld_sample_params_init_sized(&mut params, std::mem::size_of::<ffi::ld_sample_params>()) };
     params
 }
 
@@ -435,9 +521,21 @@ impl Model {
         let path = c_path(path.as_ref())?;
         let mut raw: *mut ffi::ld_model = ptr::null_mut();
         check(unsafe { ffi::ld_model_load(path.as_ptr(), &mut raw) })?;
-        let raw = NonNull::new(raw).ok_or_else(|| Error::new(Status::Internal, "ld_model_load returned no model"))?;
+        Model::open(raw)
+    }
+
+    /// Loads a model from a model file's bytes (`ld_model_load_from_memory`), with the same
+    /// checks as a file. The model keeps its own copy: `data` may be dropped afterwards.
+    pub fn from_bytes(data: &[u8]) -> Result<Model> {
+        let mut raw: *mut ffi::ld_model = ptr::null_mut();
+        check(unsafe { ffi::ld_model_load_from_memory(data.as_ptr() as *const c_void, data.len(), &mut raw) })?;
+        Model::open(raw)
+    }
+
+    fn open(raw: *mut ffi::ld_model) -> Result<Model> {
+        let raw = NonNull::new(raw).ok_or_else(|| Error::new(Status::Internal, "the library returned no model"))?;
         let mut desc = ffi::ld_model_desc {
-            struct_size: std::mem::size_of::<ffi::ld_model_desc>(),
+            struct_size: 0,
             image_width: 0,
             image_height: 0,
             image_channels: 0,
@@ -449,8 +547,11 @@ impl Model {
             dataset: ptr::null(),
             training_steps: 0,
             config_json: ptr::null(),
+            timesteps: 0,
+            image_bytes: 0,
         };
-        if let Err(error) = check(unsafe { ffi::ld_model_info(raw.as_ptr(), &mut desc) }) {
+        let size = std::mem::size_of::<ffi::ld_model_desc>();
+        if let Err(error) = check(unsafe { ffi::ld_model_info_sized(raw.as_ptr(), &mut desc, size) }) {
             unsafe { ffi::ld_model_free(raw.as_ptr()) };
             return Err(error);
         }
@@ -467,6 +568,7 @@ impl Model {
                 dataset: string(desc.dataset),
                 training_steps: desc.training_steps,
                 config_json: string(desc.config_json),
+                timesteps: desc.timesteps.max(0) as usize,
             }
         };
         Ok(Model { raw, info })
@@ -502,17 +604,18 @@ impl Model {
         params: &SampleParams,
         progress: Option<Progress>,
         out: &mut [T],
-        call: unsafe extern "C" fn(*const ffi::ld_model, *const ffi::ld_sample_params, i32, *mut T) -> ffi::ld_status,
+        call: unsafe extern "C" fn(*const ffi::ld_model, *const ffi::ld_sample_params, i32, *mut T, usize) -> ffi::ld_status,
     ) -> Result<()> {
         let n = c_count(count)?;
         let mut raw = self.params(count, params)?;
+        let bytes = std::mem::size_of_val(out);
         let status = match progress {
-            None => unsafe { call(self.raw.as_ptr(), &raw, n, out.as_mut_ptr()) },
+            None => unsafe { call(self.raw.as_ptr(), &raw, n, out.as_mut_ptr(), bytes) },
             Some(callback) => {
                 let mut state = ProgressState { callback, panic: None };
                 raw.progress = Some(trampoline);
                 raw.user_data = &mut state as *mut ProgressState as *mut c_void;
-                let status = unsafe { call(self.raw.as_ptr(), &raw, n, out.as_mut_ptr()) };
+                let status = unsafe { call(self.raw.as_ptr(), &raw, n, out.as_mut_ptr(), bytes) };
                 if let Some(payload) = state.panic.take() {
                     panic::resume_unwind(payload);
                 }
@@ -548,26 +651,67 @@ impl Model {
 
     /// Decodes latents (a whole number of `latent_size` floats) into 8-bit images.
     pub fn decode(&self, latents: &[f32]) -> Result<Vec<u8>> {
+        self.decode_with(latents, &CodecParams::default(), None)
+    }
+
+    /// [`Model::decode`] with a thread count and a progress callback (images done, total).
+    pub fn decode_with(&self, latents: &[f32], params: &CodecParams, progress: Option<Progress>) -> Result<Vec<u8>> {
         let size = self.info.latent_size;
         if latents.is_empty() || latents.len() % size != 0 {
             return Err(Error::invalid(format!("{} floats are not a whole number of latents of {size}", latents.len())));
         }
         let count = c_count(latents.len() / size)?;
         let mut out = vec![0u8; count as usize * self.info.image_bytes()];
-        check(unsafe { ffi::ld_decode(self.raw.as_ptr(), latents.as_ptr(), count, out.as_mut_ptr()) })?;
+        let bytes = out.len();
+        self.run_codec(params, progress, |raw, codec| unsafe {
+            ffi::ld_decode(raw, codec, latents.as_ptr(), count, out.as_mut_ptr(), bytes)
+        })?;
         Ok(out)
     }
 
     /// Encodes 8-bit images (a whole number of `image_bytes`) into latents.
     pub fn encode(&self, pixels: &[u8]) -> Result<Vec<f32>> {
+        self.encode_with(pixels, &CodecParams::default(), None)
+    }
+
+    /// [`Model::encode`] with a thread count and a progress callback (images done, total).
+    pub fn encode_with(&self, pixels: &[u8], params: &CodecParams, progress: Option<Progress>) -> Result<Vec<f32>> {
         let size = self.info.image_bytes();
         if pixels.is_empty() || pixels.len() % size != 0 {
             return Err(Error::invalid(format!("{} bytes are not a whole number of images of {size} bytes", pixels.len())));
         }
         let count = c_count(pixels.len() / size)?;
         let mut out = vec![0f32; count as usize * self.info.latent_size];
-        check(unsafe { ffi::ld_encode(self.raw.as_ptr(), pixels.as_ptr(), count, out.as_mut_ptr()) })?;
+        let bytes = std::mem::size_of_val(&out[..]);
+        self.run_codec(params, progress, |raw, codec| unsafe {
+            ffi::ld_encode(raw, codec, pixels.as_ptr(), count, out.as_mut_ptr(), bytes)
+        })?;
         Ok(out)
+    }
+
+    /// Runs a decode or encode call with its `ld_codec_params`; a panic in the progress callback
+    /// cancels the call and is resumed after it.
+    fn run_codec<F>(&self, params: &CodecParams, progress: Option<Progress>, call: F) -> Result<()>
+    where
+        F: FnOnce(*const ffi::ld_model, *const ffi::ld_codec_params) -> ffi::ld_status,
+    {
+        let mut raw = ffi::ld_codec_params { struct_size: 0, threads: 0, progress: None, user_data: ptr::null_mut() };
+        check(unsafe { ffi::ld_codec_params_init_sized(&mut raw, std::mem::size_of::<ffi::ld_codec_params>()) })?;
+        raw.threads = params.threads;
+        let status = match progress {
+            None => call(self.raw.as_ptr(), &raw),
+            Some(callback) => {
+                let mut state = ProgressState { callback, panic: None };
+                raw.progress = Some(trampoline);
+                raw.user_data = &mut state as *mut ProgressState as *mut c_void;
+                let status = call(self.raw.as_ptr(), &raw);
+                if let Some(payload) = state.panic.take() {
+                    panic::resume_unwind(payload);
+                }
+                status
+            }
+        };
+        check(status)
     }
 }
 

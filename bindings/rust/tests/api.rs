@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 use std::panic;
 use std::path::PathBuf;
 
-use latentdiff::{Model, SampleParams, Sampler, Split, Status};
+use latentdiff::{CodecParams, Model, SampleParams, Sampler, Split, Status};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -167,4 +167,52 @@ fn shipped_model_generates_each_class() {
     let labels = [3, 8];
     let params = SampleParams { seed: 42, guidance: 2.0, steps: 10, labels: Some(&labels), ..SampleParams::default() };
     assert_eq!(model.generate(2, &params).unwrap().len(), 2 * 28 * 28);
+}
+
+#[test]
+fn abi_version_and_sampler_names() {
+    assert_eq!(latentdiff::abi_version(), latentdiff::ffi::LD_ABI_VERSION);
+    let names = ["dpm++", "ddim", "ddpm", "euler", "euler-a", "heun", "dpm++3m"];
+    for (sampler, name) in Sampler::ALL.iter().zip(names.iter()) {
+        assert_eq!(sampler.name(), *name);
+        assert_eq!(Sampler::from_name(name).unwrap(), *sampler);
+    }
+    let error = Sampler::from_name("DDIM").unwrap_err();
+    assert_eq!(error.status(), Status::InvalidArgument);
+    assert!(error.message().contains("unknown sampler 'DDIM'"), "{}", error.message());
+}
+
+#[test]
+fn from_bytes_equals_the_file() {
+    let path = root().join("Tests/Fixtures/models/tiny-mnist.safetensors");
+    let data = std::fs::read(&path).unwrap();
+    let from_memory = Model::from_bytes(&data).unwrap();
+    drop(data);
+    let params = SampleParams { steps: 3, seed: 8, ..SampleParams::default() };
+    assert_eq!(from_memory.generate(2, &params).unwrap(), tiny().generate(2, &params).unwrap());
+    assert!(from_memory.info().timesteps > 0);
+    let error = Model::from_bytes(&[0u8; 16]).unwrap_err();
+    assert_eq!(error.status(), Status::Format);
+    assert!(error.message().contains("<memory>"), "{}", error.message());
+}
+
+#[test]
+fn codec_threads_progress_and_cancel() {
+    let model = tiny();
+    let params = SampleParams { steps: 3, seed: 2, ..SampleParams::default() };
+    let latents = model.sample(3, &params).unwrap();
+    let mut seen = Vec::new();
+    let one = CodecParams { threads: 1 };
+    let pixels = model
+        .decode_with(&latents, &one, Some(&mut |done, total| {
+            seen.push((done, total));
+            ControlFlow::Continue(())
+        }))
+        .unwrap();
+    assert_eq!(seen.last(), Some(&(3, 3)));
+    assert_eq!(pixels, model.decode_with(&latents, &CodecParams { threads: 2 }, None).unwrap());
+    let error = model.encode_with(&pixels, &one, Some(&mut |_, _| ControlFlow::Break(()))).unwrap_err();
+    assert_eq!(error.status(), Status::Cancelled);
+    assert!(latentdiff::set_max_threads(-1).is_err());
+    assert!(latentdiff::max_threads() >= 1);
 }

@@ -30,14 +30,13 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
-    "__version__", "version", "library_path", "Model", "load", "SAMPLERS",
+    "__version__", "version", "abi_version", "library_path", "Model", "load", "SAMPLERS",
+    "sampler_name", "sampler_from_name", "set_max_threads", "max_threads",
     "LatentDiffError", "InvalidArgument", "IOFailure", "FormatError", "OutOfMemory", "Unsupported",
     "Cancelled", "InternalError", "NumericError",
     "write_png", "write_grid_png", "read_png", "check_dataset",
 ]
 
-#: Sampler names and their ``LD_SAMPLER_*`` values.
-SAMPLERS: Dict[str, int] = {"dpm++": 0, "ddim": 1, "ddpm": 2, "euler": 3, "euler-a": 4, "heun": 5, "dpm++3m": 6}
 #: The most images or latents one call takes (the library's limit).
 MAX_COUNT = 65536
 
@@ -125,7 +124,8 @@ class _ModelDesc(ctypes.Structure):
                 ("latent_rank", ctypes.c_int32), ("latent_shape", ctypes.c_int32 * 4),
                 ("latent_size", ctypes.c_int32), ("class_count", ctypes.c_int32),
                 ("codec_kind", ctypes.c_char_p), ("dataset", ctypes.c_char_p),
-                ("training_steps", ctypes.c_int64), ("config_json", ctypes.c_char_p)]
+                ("training_steps", ctypes.c_int64), ("config_json", ctypes.c_char_p),
+                ("timesteps", ctypes.c_int32), ("image_bytes", ctypes.c_int32)]
 
 
 class _SampleParams(ctypes.Structure):
@@ -135,6 +135,11 @@ class _SampleParams(ctypes.Structure):
                 ("progress", _PROGRESS), ("user_data", ctypes.c_void_p), ("first_index", ctypes.c_int64)]
 
 
+class _CodecParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("threads", ctypes.c_int32), ("progress", _PROGRESS),
+                ("user_data", ctypes.c_void_p)]
+
+
 def _library_candidates() -> Sequence[str]:
     override = os.environ.get("LATENTDIFF_LIBRARY")
     if override:
@@ -142,8 +147,8 @@ def _library_candidates() -> Sequence[str]:
     here = os.path.dirname(os.path.abspath(__file__))
     # Inside a source checkout (bindings/python/src/latentdiff): the repository's builds.
     root = os.path.abspath(os.path.join(here, "..", "..", "..", ".."))
-    return [os.path.join(here, "libLatentDiff.so"),
-            os.path.join(root, "dist", "lib", "libLatentDiff.so"),
+    return [os.path.join(here, "libLatentDiff.so.0"),
+            os.path.join(root, "dist", "lib", "libLatentDiff.so.0"),
             os.path.join(root, ".build", "release", "libLatentDiff.so"),
             os.path.join(root, ".build", "debug", "libLatentDiff.so")]
 
@@ -156,28 +161,38 @@ def _load_library() -> Tuple[ctypes.CDLL, str]:
     if os.environ.get("LATENTDIFF_LIBRARY"):
         raise OSError(f"LATENTDIFF_LIBRARY names '{candidates[0]}', which does not exist")
     try:
-        return ctypes.CDLL("libLatentDiff.so"), "libLatentDiff.so"
+        return ctypes.CDLL("libLatentDiff.so.0"), "libLatentDiff.so.0"
     except OSError as error:
         searched = ", ".join(candidates)
-        raise OSError(f"libLatentDiff.so not found: searched {searched} and the system loader's path "
+        raise OSError(f"libLatentDiff.so.0 not found: searched {searched} and the system loader's path "
                       f"({error}); set LATENTDIFF_LIBRARY to its path") from None
 
 
 _lib, library_path = _load_library()
 _u8p, _f32p, _i32p = ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)
-_i32 = ctypes.c_int32
+_i32, _size = ctypes.c_int32, ctypes.c_size_t
+# The header's static inline wrappers (ld_model_info, ld_sample_params_init, ...) pass sizeof of
+# the caller's struct to the exported *_sized functions: here that is ctypes.sizeof of the
+# Structure, which mirrors this package's version of the header.
 for _name, _restype, _argtypes in [
     ("ld_version", ctypes.c_char_p, []),
+    ("ld_abi_version", _i32, []),
     ("ld_status_string", ctypes.c_char_p, [_i32]),
     ("ld_last_error", ctypes.c_char_p, []),
+    ("ld_sampler_name", ctypes.c_char_p, [_i32]),
+    ("ld_sampler_from_name", _i32, [ctypes.c_char_p, _i32p]),
+    ("ld_set_max_threads", _i32, [_i32]),
+    ("ld_max_threads", _i32, []),
     ("ld_model_load", _i32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
+    ("ld_model_load_from_memory", _i32, [ctypes.c_char_p, _size, ctypes.POINTER(ctypes.c_void_p)]),
     ("ld_model_free", None, [ctypes.c_void_p]),
-    ("ld_model_info", _i32, [ctypes.c_void_p, ctypes.POINTER(_ModelDesc)]),
-    ("ld_sample_params_init", None, [ctypes.POINTER(_SampleParams)]),
-    ("ld_sample_latents", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _i32, _f32p]),
-    ("ld_decode", _i32, [ctypes.c_void_p, _f32p, _i32, _u8p]),
-    ("ld_encode", _i32, [ctypes.c_void_p, _u8p, _i32, _f32p]),
-    ("ld_generate", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _i32, _u8p]),
+    ("ld_model_info_sized", _i32, [ctypes.c_void_p, ctypes.POINTER(_ModelDesc), _size]),
+    ("ld_sample_params_init_sized", _i32, [ctypes.POINTER(_SampleParams), _size]),
+    ("ld_codec_params_init_sized", _i32, [ctypes.POINTER(_CodecParams), _size]),
+    ("ld_sample_latents", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _i32, _f32p, _size]),
+    ("ld_decode", _i32, [ctypes.c_void_p, ctypes.POINTER(_CodecParams), _f32p, _i32, _u8p, _size]),
+    ("ld_encode", _i32, [ctypes.c_void_p, ctypes.POINTER(_CodecParams), _u8p, _i32, _f32p, _size]),
+    ("ld_generate", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _i32, _u8p, _size]),
     ("ld_write_png", _i32, [ctypes.c_char_p, _u8p, _i32, _i32, _i32]),
     ("ld_write_grid_png", _i32, [ctypes.c_char_p, _u8p, _i32, _i32, _i32, _i32, _i32]),
     ("ld_read_png", _i32, [ctypes.c_char_p, _i32, ctypes.POINTER(_u8p), _i32p, _i32p, _i32p]),
@@ -195,6 +210,55 @@ def version() -> str:
 
 #: The loaded library's version (``ld_version()``).
 __version__: str = version()
+
+#: The ABI generation this package speaks (the header's ``LD_ABI_VERSION``).
+ABI_VERSION = 1
+
+
+def abi_version() -> int:
+    """The loaded library's ``LD_ABI_VERSION`` (``ld_abi_version()``)."""
+    return int(_lib.ld_abi_version())
+
+
+if abi_version() != ABI_VERSION:
+    raise ImportError(f"{library_path} speaks ABI {abi_version()}; this package needs ABI {ABI_VERSION}")
+
+
+def sampler_name(value: int) -> Optional[str]:
+    """The name of the ``ld_sampler`` value ``value`` (``"dpm++"``, ``"ddim"``, ...), or None for a
+    value the library does not know (``ld_sampler_name``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not -2 ** 31 <= value < 2 ** 31:
+        return None
+    name = _lib.ld_sampler_name(int(value))
+    return name.decode() if name is not None else None
+
+
+def sampler_from_name(name: str) -> int:
+    """The ``ld_sampler`` value of a sampler name (``ld_sampler_from_name``); raises
+    :class:`InvalidArgument` for an unknown name."""
+    value = ctypes.c_int32()
+    _check(_lib.ld_sampler_from_name(name.encode(), ctypes.byref(value)))
+    return value.value
+
+
+def set_max_threads(count: int) -> None:
+    """Caps the threads of every call in this process (``ld_set_max_threads``): 1..1024, or 0 for
+    one per core (the default). A call's ``threads`` argument (0 = the cap) is then limited to it."""
+    _check(_lib.ld_set_max_threads(count))
+
+
+def max_threads() -> int:
+    """The cap in force (``ld_max_threads``), at least 1."""
+    return int(_lib.ld_max_threads())
+
+
+#: Sampler names and their ``ld_sampler`` values, as the library names them.
+SAMPLERS: Dict[str, int] = {}
+for _value in range(64):
+    _sampler = sampler_name(_value)
+    if _sampler is None:
+        break
+    SAMPLERS[_sampler] = _value
 
 
 # ---- Arrays ---------------------------------------------------------------------------------
@@ -263,7 +327,7 @@ class _Call:
 
 
 class Model:
-    """A loaded model file (``ld_model_load``).
+    """A loaded model file (``ld_model_load``), or a model file's bytes (:meth:`from_bytes`).
 
     Any number of threads may call :meth:`sample`, :meth:`generate`, :meth:`decode` and
     :meth:`encode` on one model at once (the library releases the GIL for the call's duration).
@@ -279,22 +343,37 @@ class Model:
     latent_shape: Tuple[int, ...]
 
     def __init__(self, path: PathLike) -> None:
+        handle = ctypes.c_void_p()
         self._handle: Optional[ctypes.c_void_p] = None
+        _check(_lib.ld_model_load(os.fsencode(path), ctypes.byref(handle)))
+        self._open(handle, os.fsdecode(path))
+
+    @classmethod
+    def from_bytes(cls, data: Union[bytes, bytearray, memoryview]) -> "Model":
+        """Loads a model from a model file's bytes (``ld_model_load_from_memory``), with the same
+        checks as a file; the model keeps its own copy, ``data`` may be dropped afterwards.
+        ``path`` is ``"<memory>"``."""
+        buffer = data if isinstance(data, bytes) else bytes(memoryview(data).cast("B"))
+        handle = ctypes.c_void_p()
+        _check(_lib.ld_model_load_from_memory(buffer, len(buffer), ctypes.byref(handle)))
+        model = cls.__new__(cls)
+        model._handle = None
+        model._open(handle, "<memory>")
+        return model
+
+    def _open(self, handle: ctypes.c_void_p, path: str) -> None:
         self._state = threading.Condition()
         self._in_flight = 0
         self._closing = False
         self._local = threading.local()
-        handle = ctypes.c_void_p()
-        _check(_lib.ld_model_load(os.fsencode(path), ctypes.byref(handle)))
         self._handle = handle
         desc = _ModelDesc()
-        desc.struct_size = ctypes.sizeof(_ModelDesc)
         try:
-            _check(_lib.ld_model_info(handle, ctypes.byref(desc)))
+            _check(_lib.ld_model_info_sized(handle, ctypes.byref(desc), ctypes.sizeof(desc)))
         except BaseException:
             self.close()
             raise
-        self.path = os.fsdecode(path)
+        self.path = path
         self.image_shape = (desc.image_height, desc.image_width, desc.image_channels)
         self.latent_shape = tuple(desc.latent_shape[:desc.latent_rank])
         self.latent_size: int = desc.latent_size
@@ -303,6 +382,7 @@ class Model:
         self.dataset: str = desc.dataset.decode()
         self.training_steps: int = desc.training_steps
         self.config_json: str = desc.config_json.decode()
+        self.timesteps: int = desc.timesteps
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{self.codec_kind}, images {self.image_shape}, latent {self.latent_shape}"
@@ -362,7 +442,7 @@ class Model:
         if sampler not in SAMPLERS:
             raise _invalid(f"unknown sampler {sampler!r}: one of {', '.join(SAMPLERS)}")
         params = _SampleParams()
-        _lib.ld_sample_params_init(ctypes.byref(params))
+        _check(_lib.ld_sample_params_init_sized(ctypes.byref(params), ctypes.sizeof(params)))
         params.sampler, params.steps, params.eta, params.guidance = SAMPLERS[sampler], steps, eta, guidance
         params.threads, params.first_index = threads, first_index
         if not 0 <= seed < 2 ** 64:
@@ -383,19 +463,29 @@ class Model:
         params.progress = call.callback
         return params, array
 
+    def _codec_params(self, threads: int, call: _Call) -> _CodecParams:
+        params = _CodecParams()
+        _check(_lib.ld_codec_params_init_sized(ctypes.byref(params), ctypes.sizeof(params)))
+        params.threads = threads
+        params.progress = call.callback
+        return params
+
     def _run(self, function: Callable[..., int], count: int, out: np.ndarray, kind: type, call: _Call,
-             params: Optional[_SampleParams] = None, source: Optional[ctypes._Pointer] = None) -> None:  # type: ignore[name-defined]
+             params: Union[_SampleParams, _CodecParams],
+             source: Optional[ctypes._Pointer] = None) -> None:  # type: ignore[name-defined]
         handle = self._begin()
         # On the main thread with Python's own SIGINT handler, Ctrl-C during the call cancels it
         # at the next step (through the progress callback) and is raised once the call returns.
-        watch = (params is not None and threading.current_thread() is threading.main_thread()
+        watch = (threading.current_thread() is threading.main_thread()
                  and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
         try:
             if watch:
                 signal.signal(signal.SIGINT, call.interrupt)
             try:
-                first = ctypes.byref(params) if params is not None else source
-                status = function(handle, first, count, _pointer(out, kind))
+                if source is None:  # sample, generate: (model, params, count, out, out_size)
+                    status = function(handle, ctypes.byref(params), count, _pointer(out, kind), out.nbytes)
+                else:  # decode, encode: (model, params, source, count, out, out_size)
+                    status = function(handle, ctypes.byref(params), source, count, _pointer(out, kind), out.nbytes)
             finally:
                 if watch:
                     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -415,7 +505,7 @@ class Model:
 
         ``labels``: ``count`` class labels (-1 = none) for a conditional model, or None.
         ``sampler``: one of ``SAMPLERS`` (docs/samplers.md). ``guidance``: classifier-free guidance scale.
-        ``threads``: 0 = one per core. Sample i depends only on (seed, first_index + i, labels[i]).
+        ``threads``: 0 = the cap of :func:`set_max_threads` (one per core by default), else at most the cap. Sample i depends only on (seed, first_index + i, labels[i]).
         ``progress(step, total)`` is called after every step; a true return cancels the call
         (raising :class:`Cancelled`), and an exception it raises (KeyboardInterrupt included)
         cancels it and is re-raised. ``out``: an array of the result's shape to write into.
@@ -442,9 +532,11 @@ class Model:
         del keep
         return result
 
-    def decode(self, latents: npt.ArrayLike, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+    def decode(self, latents: npt.ArrayLike, *, threads: int = 0, progress: Optional[Progress] = None,
+               out: Optional[np.ndarray] = None) -> np.ndarray:
         """Decodes latents of shape ``(N, *latent_shape)`` (float32; other float types are
-        converted) into ``(N, H, W, C)`` uint8 images (``ld_decode``)."""
+        converted) into ``(N, H, W, C)`` uint8 images (``ld_decode``). ``threads`` and
+        ``progress(images_done, total)`` as in :meth:`sample`."""
         array = np.asarray(latents)
         if array.dtype.kind != "f":
             raise _invalid(f"latents must be floating point, not {array.dtype.name}")
@@ -453,18 +545,24 @@ class Model:
         count = _count(array.shape[0])
         array = np.ascontiguousarray(array, dtype=np.float32)
         result = _output(out, (count,) + self.image_shape, np.uint8, f"{count} images")
-        self._run(_lib.ld_decode, count, result, ctypes.c_uint8, _Call(None), source=_pointer(array, ctypes.c_float))
+        call = _Call(progress)
+        self._run(_lib.ld_decode, count, result, ctypes.c_uint8, call, self._codec_params(threads, call),
+                  source=_pointer(array, ctypes.c_float))
         return result
 
-    def encode(self, images: npt.ArrayLike, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+    def encode(self, images: npt.ArrayLike, *, threads: int = 0, progress: Optional[Progress] = None,
+               out: Optional[np.ndarray] = None) -> np.ndarray:
         """Encodes ``(N, H, W, C)`` uint8 images into float32 latents of shape
-        ``(N, *latent_shape)`` (``ld_encode``; a VAE codec gives its posterior mean)."""
+        ``(N, *latent_shape)`` (``ld_encode``; a VAE codec gives its posterior mean). ``threads``
+        and ``progress(images_done, total)`` as in :meth:`sample`."""
         array = _images(images, "images")
         if array.shape[1:] != self.image_shape:
             raise _invalid(f"images must have shape (N, {', '.join(map(str, self.image_shape))}), not {array.shape}")
         count = _count(array.shape[0])
         result = _output(out, (count,) + self.latent_shape, np.float32, f"{count} latents")
-        self._run(_lib.ld_encode, count, result, ctypes.c_float, _Call(None), source=_pointer(array, ctypes.c_uint8))
+        call = _Call(progress)
+        self._run(_lib.ld_encode, count, result, ctypes.c_float, call, self._codec_params(threads, call),
+                  source=_pointer(array, ctypes.c_uint8))
         return result
 
 

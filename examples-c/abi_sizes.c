@@ -1,0 +1,199 @@
+/* The versioned-struct rule and the buffer capacities of the 0.2.0 ABI, tested from C:
+ *   - structs of an older size (the 0.1.0 ld_model_desc, declared here as 0.1.0 declared it) are
+ *     filled up to their size and no further; smaller than the first version is refused;
+ *   - structs of a newer size (the library's struct followed by a field it does not know) are
+ *     accepted with a zero tail and refused with LD_ERR_UNSUPPORTED when the tail is not zero;
+ *   - every function that writes into a caller's buffer refuses one byte too few, writing nothing.
+ *   ./abi_sizes [MODEL] */
+#include "check.h"
+
+#include <stdlib.h>
+
+/* ld_model_desc as 0.1.0 declared it. */
+typedef struct {
+    size_t struct_size;
+    int32_t image_width, image_height, image_channels, latent_rank, latent_shape[4], latent_size, class_count;
+    const char *codec_kind, *dataset;
+    int64_t training_steps;
+    const char *config_json;
+} model_desc_0_1_0;
+
+/* What a newer header might declare: the library's structs with one more field. */
+typedef struct {
+    ld_model_desc desc;
+    int64_t newer_field;
+} model_desc_newer;
+
+typedef struct {
+    ld_sample_params params;
+    int64_t newer_field;
+} sample_params_newer;
+
+typedef struct {
+    ld_codec_params params;
+    int64_t newer_field;
+} codec_params_newer;
+
+static int all_bytes(const void *p, size_t n, uint8_t value) {
+    const uint8_t *bytes = p;
+    for (size_t i = 0; i < n; i++)
+        if (bytes[i] != value) return 0;
+    return 1;
+}
+
+static void expect_message(const char *words) {
+    CHECK(strstr(ld_last_error(), words) != NULL, "message '%s' lacks '%s'", ld_last_error(), words);
+}
+
+static void model_desc_sizes(const ld_model *model, const ld_model_desc *full) {
+    /* Older: the 0.1.0 fields, and not a byte past them. */
+    struct {
+        model_desc_0_1_0 old;
+        uint8_t guard[32];
+    } older;
+    memset(&older, 0xAB, sizeof older);
+    expect_status(ld_model_info_sized(model, (ld_model_desc *)&older.old, sizeof older.old), LD_OK, "info: 0.1.0 size");
+    CHECK(older.old.struct_size == sizeof older.old, "struct_size %zu, expected the %zu bytes filled",
+          older.old.struct_size, sizeof older.old);
+    CHECK(older.old.latent_size == full->latent_size && older.old.image_width == full->image_width &&
+              older.old.class_count == full->class_count && older.old.config_json == full->config_json,
+          "0.1.0 fields differ from the full description");
+    CHECK(all_bytes(older.guard, sizeof older.guard, 0xAB), "ld_model_info wrote past a 0.1.0 struct");
+    expect_status(ld_model_info_sized(model, (ld_model_desc *)&older.old, sizeof older.old - 8),
+                  LD_ERR_INVALID_ARGUMENT, "info: smaller than 0.1.0");
+
+    /* Newer: filled, the unknown tail zeroed, struct_size = what the library filled. */
+    model_desc_newer newer;
+    memset(&newer, 0xEE, sizeof newer);
+    expect_status(ld_model_info_sized(model, &newer.desc, sizeof newer), LD_OK, "info: newer size");
+    CHECK(newer.newer_field == 0, "the unknown tail of an output struct is not zeroed");
+    CHECK(newer.desc.struct_size == sizeof(ld_model_desc), "struct_size %zu", newer.desc.struct_size);
+    CHECK(newer.desc.timesteps == full->timesteps && newer.desc.image_bytes == full->image_bytes, "0.2.0 fields");
+    CHECK(full->image_bytes == full->image_width * full->image_height * full->image_channels, "image_bytes");
+    CHECK(full->timesteps > 0, "timesteps %d", full->timesteps);
+}
+
+static void sample_params_sizes(const ld_model *model, const ld_model_desc *desc) {
+    size_t bytes = (size_t)desc->latent_size * sizeof(float);
+    float *reference = malloc(bytes), *latents = malloc(bytes);
+    uint8_t *pixels = malloc((size_t)desc->image_bytes);
+    ld_sample_params plain;
+    ld_sample_params_init(&plain);
+    CHECK(plain.struct_size == sizeof plain && plain.steps == 20 && plain.guidance == 1.0f &&
+              plain.sampler == LD_SAMPLER_DPM_SOLVER, "defaults");
+    plain.steps = 3;
+    expect_status(ld_sample_latents(model, &plain, 1, reference, bytes), LD_OK, "sample: own size");
+
+    sample_params_newer newer;
+    memset(&newer, 0xCD, sizeof newer);
+    expect_status(ld_sample_params_init_sized(&newer.params, sizeof newer), LD_OK, "params init: newer size");
+    CHECK(newer.params.struct_size == sizeof newer && newer.newer_field == 0, "init zeroes the newer tail");
+    newer.params.steps = 3;
+    expect_status(ld_sample_latents(model, &newer.params, 1, latents, bytes), LD_OK, "sample: newer size, zero tail");
+    CHECK(memcmp(latents, reference, bytes) == 0, "a zero tail changed the result");
+    newer.newer_field = 1;
+    expect_status(ld_sample_latents(model, &newer.params, 1, latents, bytes), LD_ERR_UNSUPPORTED,
+                  "sample: newer size, non-zero tail");
+    char offset[32];
+    snprintf(offset, sizeof offset, "offset %zu", sizeof(ld_sample_params));
+    expect_message(offset);
+    expect_status(ld_generate(model, &newer.params, 1, pixels, (size_t)desc->image_bytes), LD_ERR_UNSUPPORTED,
+                  "generate: newer size, non-zero tail");
+
+    ld_sample_params older = plain;
+    older.struct_size = sizeof older - sizeof older.first_index; /* below the first version */
+    expect_status(ld_sample_latents(model, &older, 1, latents, bytes), LD_ERR_INVALID_ARGUMENT, "sample: too small");
+    expect_status(ld_sample_params_init_sized(&older, 16), LD_ERR_INVALID_ARGUMENT, "params init: 16 bytes");
+    older.struct_size = (size_t)1 << 40;
+    expect_status(ld_sample_latents(model, &older, 1, latents, bytes), LD_ERR_INVALID_ARGUMENT, "sample: 1 TiB struct");
+
+    codec_params_newer codec;
+    memset(&codec, 0xCD, sizeof codec);
+    expect_status(ld_codec_params_init_sized(&codec.params, sizeof codec), LD_OK, "codec init: newer size");
+    CHECK(codec.params.threads == 0 && codec.params.progress == NULL && codec.newer_field == 0, "codec defaults");
+    size_t image_bytes = (size_t)desc->image_bytes;
+    expect_status(ld_decode(model, &codec.params, reference, 1, pixels, image_bytes), LD_OK, "decode: newer, zero tail");
+    codec.newer_field = -1;
+    expect_status(ld_decode(model, &codec.params, reference, 1, pixels, image_bytes), LD_ERR_UNSUPPORTED,
+                  "decode: newer, non-zero tail");
+    expect_status(ld_encode(model, &codec.params, pixels, 1, latents, bytes), LD_ERR_UNSUPPORTED,
+                  "encode: newer, non-zero tail");
+    free(pixels);
+    free(latents);
+    free(reference);
+}
+
+static void short_buffers(const ld_model *model, const ld_model_desc *desc) {
+    enum { COUNT = 3 };
+    size_t latent_bytes = (size_t)COUNT * desc->latent_size * sizeof(float);
+    size_t pixel_bytes = (size_t)COUNT * desc->image_bytes;
+    float *latents = malloc(latent_bytes);
+    uint8_t *pixels = malloc(pixel_bytes);
+    ld_sample_params params;
+    ld_sample_params_init(&params);
+    params.steps = 2;
+    char needed[64];
+
+    memset(latents, 0x5A, latent_bytes);
+    snprintf(needed, sizeof needed, "need %zu bytes", latent_bytes);
+    expect_status(ld_sample_latents(model, &params, COUNT, latents, latent_bytes - 1), LD_ERR_INVALID_ARGUMENT,
+                  "sample: 1 byte short");
+    expect_message(needed);
+    CHECK(all_bytes(latents, latent_bytes, 0x5A), "sample wrote into a short buffer");
+    expect_status(ld_sample_latents(model, &params, COUNT, latents, latent_bytes), LD_OK, "sample: exact size");
+
+    memset(pixels, 0x5A, pixel_bytes);
+    snprintf(needed, sizeof needed, "need %zu bytes", pixel_bytes);
+    expect_status(ld_decode(model, NULL, latents, COUNT, pixels, pixel_bytes - 1), LD_ERR_INVALID_ARGUMENT,
+                  "decode: 1 byte short");
+    expect_message(needed);
+    expect_status(ld_generate(model, &params, COUNT, pixels, pixel_bytes - 1), LD_ERR_INVALID_ARGUMENT,
+                  "generate: 1 byte short");
+    expect_message(needed);
+    expect_status(ld_generate(model, &params, COUNT, pixels, 0), LD_ERR_INVALID_ARGUMENT, "generate: 0 bytes");
+    CHECK(all_bytes(pixels, pixel_bytes, 0x5A), "decode or generate wrote into a short buffer");
+    expect_status(ld_decode(model, NULL, latents, COUNT, pixels, pixel_bytes), LD_OK, "decode: exact size");
+
+    float *encoded = malloc(latent_bytes);
+    memset(encoded, 0x5A, latent_bytes);
+    snprintf(needed, sizeof needed, "need %zu bytes", latent_bytes);
+    expect_status(ld_encode(model, NULL, pixels, COUNT, encoded, latent_bytes - 1), LD_ERR_INVALID_ARGUMENT,
+                  "encode: 1 byte short");
+    expect_message(needed);
+    CHECK(all_bytes(encoded, latent_bytes, 0x5A), "encode wrote into a short buffer");
+    expect_status(ld_encode(model, NULL, pixels, COUNT, encoded, latent_bytes), LD_OK, "encode: exact size");
+    free(encoded);
+    free(pixels);
+    free(latents);
+}
+
+static void versions_and_names(void) {
+    CHECK(ld_abi_version() == LD_ABI_VERSION, "ABI %d, header %d", ld_abi_version(), LD_ABI_VERSION);
+    CHECK(strcmp(ld_version(), LD_VERSION_STRING) == 0, "library %s, header %s", ld_version(), LD_VERSION_STRING);
+    static const char *names[] = {"dpm++", "ddim", "ddpm", "euler", "euler-a", "heun", "dpm++3m"};
+    for (int i = 0; i < 7; i++) {
+        const char *name = ld_sampler_name((ld_sampler)i);
+        CHECK(name && strcmp(name, names[i]) == 0, "sampler %d is '%s'", i, name ? name : "(null)");
+        ld_sampler sampler = (ld_sampler)99;
+        expect_status(ld_sampler_from_name(names[i], &sampler), LD_OK, names[i]);
+        CHECK(sampler == (ld_sampler)i, "'%s' is %d", names[i], (int)sampler);
+    }
+    CHECK(ld_sampler_name((ld_sampler)7) == NULL && ld_sampler_name((ld_sampler)-1) == NULL, "names for bad values");
+    expect_status(ld_set_max_threads(1), LD_OK, "max threads 1");
+    CHECK(ld_max_threads() == 1, "cap %d", ld_max_threads());
+    expect_status(ld_set_max_threads(0), LD_OK, "max threads 0");
+    CHECK(ld_max_threads() >= 1, "cap %d", ld_max_threads());
+}
+
+int main(int argc, char **argv) {
+    versions_and_names();
+    ld_model_desc desc;
+    ld_model *model = load_model(argc, argv, &desc);
+    if (!model) return 1;
+    CHECK(desc.struct_size == sizeof desc, "struct_size %zu", desc.struct_size);
+    model_desc_sizes(model, &desc);
+    sample_params_sizes(model, &desc);
+    short_buffers(model, &desc);
+    ld_model_free(model);
+    return finish("abi_sizes");
+}
