@@ -66,9 +66,9 @@ public struct Evaluation {
         guard classifier.config.dataset == model.config.dataset, classifier.config.imageShape == model.imageShape else {
             throw LatentDiffError.invalidArgument("the classifier is for \(classifier.config.dataset), the model for \(model.config.dataset)")
         }
-        let kind = try Dataset.Kind.named(model.config.dataset, by: "the model")
+        let kind = Dataset.Kind.named(model.config.dataset, imageShape: model.config.codec.imageShape)
         log("classifier: \(classifierPath) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
-        let test = try Dataset.load(kind, directory: dataDirectory, split: .test)
+        let test = try Dataset.load(kind, directory: dataDirectory, split: .test, log: log)
         let train = try Dataset.load(kind, directory: dataDirectory, split: .train)
         let d = classifier.config.features, classes = classifier.config.classCount
 
