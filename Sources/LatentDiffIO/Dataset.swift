@@ -67,8 +67,9 @@ public struct Dataset: Sendable {
     /// The byte offset of image `index` (in 0..<count) in the store.
     @inline(__always) func offset(of index: Int) -> Int { (records?[index] ?? index) * imageSize }
 
-    /// All images as floats (N, C, H, W), b / 127.5 - 1: for the small sets evaluation needs at once.
-    public var pixels: [Float] {
+    /// All images as floats (N, C, H, W), b / 127.5 - 1: a new array of N C H W floats each
+    /// call, for the small sets evaluation needs at once (batches convert only their images).
+    public func allPixels() -> [Float] {
         let size = imageSize
         return [Float](unsafeUninitializedCapacity: count * size) { out, initialized in
             for i in 0..<count {

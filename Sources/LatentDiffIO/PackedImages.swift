@@ -129,7 +129,8 @@ public struct PackedImages: Sendable {
         let version = word(start, 8), headerLength = Int(word(start, 12))
         guard version == Self.version else { throw bad("format version \(version), this build reads \(Self.version)") }
         guard headerLength <= maxHeaderBytes else { throw bad("a header of \(headerLength) bytes") }
-        let header = try JSON.parse(try readBytes(headerLength, at: 16))
+        let header: JSON
+        do throws(LatentDiffError) { header = try JSON.parse(try readBytes(headerLength, at: 16)) } catch { throw bad(error.message) }
         let context = "the image cache '\(path)'"
         let count = try header.int("count", in: context), channels = try header.int("channels", in: context)
         let size = try header.int("size", in: context), requestedSize = try header.int("requested_size", in: context)

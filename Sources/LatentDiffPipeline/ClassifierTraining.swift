@@ -60,7 +60,7 @@ public struct ClassifierTrainingJob {
 @discardableResult
 public func testAccuracy(_ classifier: Classifier, test: Dataset, log: (String) -> Void = { print($0) }) throws -> Double {
     func accuracy(mirrorAverage: Bool) throws -> (fraction: Double, correct: Int) {
-        agreement(try classify(classifier, pixels: test.pixels, count: test.count, mirrorAverage: mirrorAverage).predictions, test.labels)
+        agreement(try classify(classifier, pixels: test.allPixels(), count: test.count, mirrorAverage: mirrorAverage).predictions, test.labels)
     }
     let result = try accuracy(mirrorAverage: classifier.config.mirrorAverage)
     var line = "test accuracy: \(format(result.fraction * 100, digits: 2))% (\(result.correct)/\(test.count))"

@@ -56,7 +56,7 @@ public struct CodecTrainingJob {
         case .identity:
             throw LatentDiffError.invalidArgument("the identity codec needs no training; use `latentdiff train --codec identity`")
         case .pca:
-            let (pca, explained) = try PCACodec.fit(config: config.codec, images: train.pixels, count: train.count)
+            let (pca, explained) = try PCACodec.fit(config: config.codec, images: train.allPixels(), count: train.count)
             log("PCA: \(config.codec.latentSize) components explain \(format(explained * 100, digits: 2))% of the variance")
             config.setMetric("explained_variance", explained)
             trained = pca

@@ -87,7 +87,7 @@ public struct Evaluation {
         let generatedImages = ImageConversion.images(
             from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
         let generated = try classify(classifier, pixels: generatedImages.values, count: labels.count)
-        let testFeatures = try classify(classifier, pixels: test.pixels, count: test.count).features
+        let testFeatures = try classify(classifier, pixels: test.allPixels(), count: test.count).features
         let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
         let floorImages = try train.batch(indices: floorIndices)
         let floorFeatures = try classify(classifier, pixels: floorImages.pixels, count: floorIndices.count).features
