@@ -8,8 +8,8 @@ extension Background: ExpressibleByArgument {}
 /// (default: MNIST when DIR holds MNIST's images, CIFAR-10 when it holds a CIFAR-10 batch, else
 /// a folder of images) and a folder's settings.
 public struct DataOptions: ParsableArguments {
-    @Option(help: "mnist, cifar10 or folder (default: detected from --data).") public var dataset: String?
-    @Option(help: "Directory with the data set's files, or a folder of PNG/JPEG images.") public var data: String
+    @Option(help: "mnist, cifar10, folder or pack (default: detected from --data).") public var dataset: String?
+    @Option(help: "Directory with the data set's files, a folder of PNG/JPEG images, or a packed cache file.") public var data: String
     @Option(help: "Folder: side of the square images (default: the most common smaller side, at most 64).") public var size: Int?
     @Option(help: "Folder: 1 (gray) or 3 (RGB).") public var channels = 3
     @Option(help: "Folder: what alpha is composited over: white, black or gray.") public var background: Background = .white
