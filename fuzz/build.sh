@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the fuzz targets fuzz/build/fuzz_{model,png,dataset}: libLatentDiff.so compiled with
+# Builds the fuzz targets fuzz/build/fuzz_{model,png,dataset,folder,pack}: libLatentDiff.so compiled with
 # AddressSanitizer and libFuzzer's coverage instrumentation (edges and comparisons, so the fuzzer
 # sees inside the Swift code) in its own scratch path, and each C harness linked against it with
 # clang -fsanitize=fuzzer,address. CLANG overrides the compiler (default: the Swift toolchain's
@@ -12,7 +12,7 @@ swift build -c release --product LatentDiff --scratch-path .build-fuzz \
     -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 lib="$root/.build-fuzz/release"
 mkdir -p fuzz/build
-for target in model png dataset; do
+for target in model png dataset folder pack; do
     "$clang" -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address -fuse-ld=lld -Iinclude \
         "fuzz/fuzz_$target.c" -o "fuzz/build/fuzz_$target" -L"$lib" -lLatentDiff -Wl,-rpath,"$lib"
 done

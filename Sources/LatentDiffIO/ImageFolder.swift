@@ -44,7 +44,8 @@ public enum ImageFolder {
         let scan = try FolderScan(root: directory)
         for problem in scan.problems { log(problem) }
         guard !scan.images.isEmpty else {
-            throw .format("no images in '\(directory)': it holds no .png, .jpg or .jpeg files (\(scan.otherFiles) other files)")
+            let unreadable = scan.problems.isEmpty ? "" : ", \(scan.problems.count) unreadable or repeated entries"
+            throw .format("no images in '\(directory)': it holds no .png, .jpg or .jpeg files (\(scan.otherFiles) other files\(unreadable))")
         }
         guard (settings.channels == 1 || settings.channels == 3) else {
             throw .invalidArgument("channels must be 1 or 3, not \(settings.channels)")

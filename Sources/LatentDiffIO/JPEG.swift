@@ -5,6 +5,11 @@ import LatentDiffKernels
 /// A warning (e.g. "premature end of JPEG file": a truncated file whose missing rows libjpeg would
 /// fill with gray) counts as an error: a damaged image is refused, not half-read.
 public enum JPEG {
+    /// The most pixels a JPEG may state per byte of file: 4096. Real photographs hold well under
+    /// 10 pixels per byte, a flat colour a few hundred; a header announcing more describes an image
+    /// the file cannot hold, refused before the pixels are allocated.
+    public static let maxPixelsPerByte = 4096
+
     /// The width and height a JPEG's header states, without decoding it.
     public static func size(bytes: [UInt8], name: String) throws(LatentDiffError) -> (width: Int, height: Int) {
         let header = try withDecoder(name: name) { (handle) throws(LatentDiffError) in try readHeader(handle, bytes, name: name) }
@@ -22,6 +27,9 @@ public enum JPEG {
             let (width, height) = try readHeader(handle, bytes, name: name)
             guard width > 0, height > 0, width <= maxPixels / height else {
                 throw .format("'\(name)': its header states \(width)x\(height) = \(width * height) pixels, over the limit of \(maxPixels >> 20) Mpx")
+            }
+            guard (width * height - 1) / maxPixelsPerByte < bytes.count else {
+                throw .format("'\(name)' is a damaged JPEG: a \(width)x\(height) image cannot fit in its \(bytes.count) bytes")
             }
             var pixels = [UInt8](repeating: 0, count: width * height * channels)
             let format = channels == 1 ? TJPF_GRAY : TJPF_RGB
