@@ -117,7 +117,8 @@ public struct FolderScan: Sendable {
     /// file when it cannot be read.
     public func read(_ entry: FolderEntry) throws(LatentDiffError) -> [UInt8] {
         let name = displayPath(entry.relativePath)
-        let fd = open(cPath(entry.relativePath), O_RDONLY)
+        // O_NONBLOCK: a FIFO put where the scan saw a file must not block the open (fstat refuses it).
+        let fd = open(cPath(entry.relativePath), O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { throw .io("cannot read '\(name)': \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
