@@ -39,7 +39,7 @@ public enum ImageFolder {
     /// Reads the folder (or its cache) and returns all its images; `log` gets one line per
     /// skipped image or folder and one summary line.
     public static func pack(
-        directory: String, settings: ImageFolderSettings, log: (String) -> Void
+        directory: String, settings: ImageFolderSettings, log: (String) -> Void, chunk: Int = 512
     ) throws(LatentDiffError) -> PackedImages {
         let scan = try FolderScan(root: directory)
         for problem in scan.problems { log(problem) }
@@ -83,13 +83,16 @@ public enum ImageFolder {
             size = requested
         } else {
             var sides: [Int: Int] = [:]
-            for (index, entry) in entries.enumerated() {
-                do throws(LatentDiffError) {
-                    let (w, h) = try ImagePreparation.headerSize(
-                        bytes: try scan.read(entry), type: entry.type, name: scan.displayPath(entry.relativePath))
-                    sides[min(w, h), default: 0] += 1
-                } catch {
-                    report(index, error)
+            let headers = inOrder(entries.count) { (index) throws(LatentDiffError) -> Int in
+                let entry = entries[index]
+                let (w, h) = try ImagePreparation.headerSize(
+                    bytes: try scan.read(entry), type: entry.type, name: scan.displayPath(entry.relativePath))
+                return min(w, h)
+            }
+            for (index, header) in headers.enumerated() {
+                switch header {
+                case .success(let side): sides[side, default: 0] += 1
+                case .failure(let error): report(index, error)
                 }
             }
             size = defaultSize(sides)
@@ -99,12 +102,25 @@ public enum ImageFolder {
         var pixels: [UInt8] = []
         var labels: [Int32] = []
         var heldOut: [Bool] = []
+        // Decoded on the worker threads, `chunk` images at a time, used in order.
+        let chunk = max(1, chunk)
+        var decoded: [Result<[UInt8], LatentDiffError>] = []
+        var decodedChunk = -1
         for (index, entry) in entries.enumerated() where !skip.contains(index) {
+            if index / chunk != decodedChunk {
+                decodedChunk = index / chunk
+                let start = decodedChunk * chunk, end = min(entries.count, start + chunk)
+                decoded = inOrder(end - start) { (i) throws(LatentDiffError) -> [UInt8] in
+                    guard !skip.contains(start + i) else { return [] }
+                    let entry = entries[start + i]
+                    return try preparation.prepare(
+                        bytes: try scan.read(entry), type: entry.type, name: scan.displayPath(entry.relativePath))
+                }
+            }
             let image: [UInt8]
-            do throws(LatentDiffError) {
-                image = try preparation.prepare(
-                    bytes: try scan.read(entry), type: entry.type, name: scan.displayPath(entry.relativePath))
-            } catch {
+            switch decoded[index % chunk] {
+            case .success(let bytes): image = bytes
+            case .failure(let error):
                 report(index, error)
                 continue
             }
@@ -135,6 +151,20 @@ public enum ImageFolder {
             log("wrote the image cache '\(cachePath)'")
         }
         return packed
+    }
+
+    /// `work(i)` for i in 0..<count, spread over `Parallel.threadCount` threads, results in order.
+    static func inOrder<T>(_ count: Int, _ work: (Int) throws(LatentDiffError) -> T) -> [Result<T, LatentDiffError>] {
+        var results = [Result<T, LatentDiffError>?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { slots in
+            // One item is a whole file: always worth a thread.
+            Parallel.forEach(count, workPerItem: Parallel.minimumWorkToSplit) { range in
+                for i in range {
+                    do throws(LatentDiffError) { slots[i] = .success(try work(i)) } catch { slots[i] = .failure(error) }
+                }
+            }
+        }
+        return results.map { $0 ?? .failure(LatentDiffError(.internalError, "an image was not decoded")) }
     }
 
     /// The most common smaller side (ties to the smaller), clamped to 8...64.

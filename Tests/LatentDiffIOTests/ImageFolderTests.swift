@@ -149,6 +149,26 @@ func copyFile(_ from: String, _ to: String) throws { try copyFile(from, Array(to
         #expect(log.contains { $0.contains("caf\u{FFFD}/\u{FFFD}.jpg") && $0.contains("damaged JPEG") }, "\(log)")
     }
 
+    @Test func decodingInChunksOnAnyThreadCountGivesTheSameImages() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for folder in ["labelled", "broken"] {
+            Parallel.threadCount = 1
+            var log: [String] = []
+            let whole = try ImageFolder.pack(directory: folderFixture(folder), settings: ImageFolderSettings(), log: { log.append($0) })
+            // Chunks of 2: in "broken" the 10^9-pixel header (index 2, skipped by the header pass)
+            // starts a chunk.
+            for (threads, chunk) in [(2, 2), (2, 5), (1, 3)] {
+                Parallel.threadCount = threads
+                var again: [String] = []
+                let packed = try ImageFolder.pack(
+                    directory: folderFixture(folder), settings: ImageFolderSettings(), log: { again.append($0) }, chunk: chunk)
+                #expect(Array(packed.store.bytes) == Array(whole.store.bytes) && packed.labels == whole.labels, "\(folder) \(chunk)")
+                #expect(packed.heldOut == whole.heldOut && again == log)
+            }
+        }
+    }
+
     @Test func mixedSizesAreCroppedAndResizedToTheRequestedSize() throws {
         let (train, _, _) = try loadFolder(folderFixture("labelled"), ImageFolderSettings(size: 8, channels: 3, background: .black))
         #expect([train.channels, train.height, train.width] == [3, 8, 8])
