@@ -2,13 +2,15 @@
 import PackageDescription
 
 // Layers, bottom to top (each depends only on the ones above it in this list):
-//   COpenBLAS, CLibPNG, CZlib   system libraries
+//   COpenBLAS, CLibPNG, CZlib,  system libraries
+//   CTurboJPEG
 //   CFixedOrderGEMM             a matrix product whose entries' bits depend on neither its shape nor the CPU;
 //                               the kernel path (AVX-512, AVX2, portable) in use
 //   CSIMDLoops                  element-wise loops built for AVX-512, AVX2 and any CPU, one chosen at run time
-//   LatentDiffKernels           errors, sgemm over OpenBLAS, thread count, parallel loops
+//   LatentDiffKernels           errors, products through the fixed-order kernel, convolution scheduling,
+//                               thread count, parallel loops, LAPACK (OpenBLAS) for PCA's eigenvectors
 //   LatentDiffNN                tensors, autodiff ops, modules, optimizers
-//   LatentDiffIO                PNG, safetensors, MNIST/CIFAR-10 readers
+//   LatentDiffIO                PNG, JPEG, safetensors, data sets (MNIST, CIFAR-10, image folders)
 //   LatentDiffModels            codecs and denoisers
 //   LatentDiffDiffusion         schedules, training loss, samplers
 //   LatentDiffPipeline          load -> sample -> decode -> PNG; training and evaluation jobs
@@ -42,6 +44,9 @@ let package = Package(
         // The public header itself, so the @c exports use its struct types (ld_sample_params, ...).
         .systemLibrary(name: "CLatentDiffABI"),
         .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         // Optimized in debug builds too: the tests sample through it.
@@ -51,7 +56,7 @@ let package = Package(
             name: "LatentDiffKernels", dependencies: ["COpenBLAS", "CFixedOrderGEMM"],
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "LatentDiffNN", dependencies: ["LatentDiffKernels", "CSIMDLoops"]),
-        .target(name: "LatentDiffIO", dependencies: ["LatentDiffKernels", "CLibPNG", "CZlib"]),
+        .target(name: "LatentDiffIO", dependencies: ["LatentDiffKernels", "CLibPNG", "CTurboJPEG", "CZlib"]),
         .target(name: "LatentDiffModels", dependencies: ["LatentDiffNN", "LatentDiffIO"]),
         .target(name: "LatentDiffDiffusion", dependencies: ["LatentDiffModels"]),
         .target(name: "LatentDiffPipeline", dependencies: ["LatentDiffDiffusion"]),

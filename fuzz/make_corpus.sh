@@ -15,3 +15,8 @@ $bin train --codec "$work/codec.safetensors" --dataset mnist --data Tests/Fixtur
 rm -rf fuzz/corpus
 python3 fuzz/make_corpus.py "$work/model.safetensors" "$work/codec.safetensors" "$work/model.safetensors.ckpt"
 du -sh fuzz/corpus/*
+# The folder and pack targets: the fixture images, and packs of the fixture folders.
+$bin data pack --data Tests/Fixtures/folders/labelled --size 4 --out "$work/labelled.ldpack"
+$bin data pack --data Tests/Fixtures/folders/flat --size 6 --channels 1 --out "$work/flat.ldpack"
+python3 fuzz/make_folder_corpus.py "$work/labelled.ldpack" "$work/flat.ldpack"
+du -sh fuzz/corpus/folder fuzz/corpus/pack

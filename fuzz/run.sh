@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one fuzz target for a given time:   fuzz/run.sh model|png|dataset SECONDS [libFuzzer flags]
+# Runs one fuzz target for a given time:   fuzz/run.sh model|png|dataset|folder|pack SECONDS [libFuzzer flags]
 #
 # Starts from the committed seeds (fuzz/corpus/TARGET, only read) and the corpus grown by earlier
 # runs (fuzz/work/TARGET/corpus, not committed). A crash, leak, timeout or memory blow-up leaves
@@ -9,10 +9,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-target=${1:?usage: fuzz/run.sh model|png|dataset SECONDS}
-seconds=${2:?usage: fuzz/run.sh model|png|dataset SECONDS}
+target=${1:?usage: fuzz/run.sh model|png|dataset|folder|pack SECONDS}
+seconds=${2:?usage: fuzz/run.sh model|png|dataset|folder|pack SECONDS}
 shift 2
-case "$target" in model|png|dataset) ;; *) echo "unknown target '$target'" >&2; exit 2 ;; esac
+case "$target" in model|png|dataset|folder|pack) ;; *) echo "unknown target '$target'" >&2; exit 2 ;; esac
 [ -n "${SKIP_BUILD:-}" ] || fuzz/build.sh
 work="fuzz/work/$target"
 mkdir -p "$work/corpus"
@@ -21,9 +21,11 @@ dictionary=()
 log="$work/last-run.log"
 # -malloc_limit_mb: no input may make the library allocate much more than the input holds. The
 # model and data set inputs are at most tens of KB, so 64 MB is far above any honest need; a PNG
-# of n bytes may decode to up to 33024 n bytes (PNG.maxExpansion), so its target gets 256 MB.
+# of n bytes may decode to up to 33024 n bytes (PNG.maxExpansion), so its target gets 256 MB, as
+# does the folder target (a JPEG may state 4096 pixels per byte, JPEG.maxPixelsPerByte, and a PNG
+# is read with alpha; libjpeg's own buffers for a progressive image add 2 bytes per pixel).
 malloc_limit=64
-[ "$target" = png ] && malloc_limit=256
+[ "$target" = png ] || [ "$target" = folder ] && malloc_limit=256
 status=0
 "fuzz/build/fuzz_$target" "$work/corpus" "fuzz/corpus/$target" "${dictionary[@]}" \
     -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -malloc_limit_mb="$malloc_limit" \

@@ -124,20 +124,26 @@ ld_status ld_write_grid_png(const char *path, const uint8_t *pixels, int32_t cou
 /* ---- Data sets ----------------------------------------------------------------------------- */
 
 typedef enum {
-    LD_SPLIT_TRAIN = 0, /* MNIST train-*, CIFAR-10 data_batch_1..5 */
-    LD_SPLIT_TEST = 1   /* MNIST t10k-*, CIFAR-10 test_batch */
+    LD_SPLIT_TRAIN = 0, /* MNIST train-*, CIFAR-10 data_batch_1..5, a folder's other 90% */
+    LD_SPLIT_TEST = 1   /* MNIST t10k-*, CIFAR-10 test_batch, a folder's images whose relative path
+                           hashes (FNV-1a 64) to 0 mod 10; a pack stores each image's split */
 } ld_split;
 
 /* Reads one split of a data set from `directory` and validates every byte of it, as training would
  * read it, then releases it: a check to run before a long training job, or on files from elsewhere.
  * `kind` is "mnist" (the IDX files {train,t10k}-images-idx3-ubyte and {train,t10k}-labels-idx1-ubyte)
  * or "cifar10" (data_batch_1.bin .. data_batch_5.bin, whichever exist, or test_batch.bin, and an
- * optional batches.meta.txt naming the ten classes); each file plain or gzip-compressed (`name` or
- * `name.gz`). On success *out_count (if not NULL) is the number of images in the split.
+ * optional batches.meta.txt naming the ten classes), each file plain or gzip-compressed (`name` or
+ * `name.gz`); "folder": a folder of PNG and JPEG images of any size, read recursively, labelled by
+ * sub-folder when its images sit in sub-folders (broken images are skipped; an image over 64
+ * megapixels is refused from its header); or "pack": `directory` is then the path of a packed
+ * image cache (.ldpack, `latentdiff data pack`). On success *out_count (if not NULL) is the number
+ * of images in the split.
  * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for a NULL directory or kind, an unknown kind or a split
  * other than an ld_split value; LD_ERR_IO if the directory or a file is missing or unreadable;
  * LD_ERR_FORMAT if a file is truncated, damaged, holds a label out of range or more than 1 GiB of
- * pixels (the message names the file). On failure *out_count is not written. */
+ * pixels, if a folder holds no readable image, or a pack is damaged (the message names the file).
+ * On failure *out_count is not written. */
 ld_status ld_dataset_check(const char *directory, const char *kind, ld_split split, int64_t *out_count);
 
 /* ---- Models -------------------------------------------------------------------------------- */
@@ -183,7 +189,7 @@ typedef struct {
     int32_t latent_size;         /* floats in one latent: the product of latent_shape */
     int32_t class_count;         /* classes for conditional sampling; 0 for an unconditional model */
     const char *codec_kind;      /* "identity", "pca", "vae-mlp" or "vae-cnn" */
-    const char *dataset;         /* "mnist" or "cifar10" */
+    const char *dataset;         /* the data set's name, free text: "mnist", "cifar10", "folder", ... */
     int64_t training_steps;      /* denoiser updates the model was trained for */
     const char *config_json;     /* the full configuration as stored in the file (JSON) */
     /* 0.2.0 */

@@ -214,6 +214,24 @@ expect_error "compare: count 0" "${compare[@]}" --count 0 --out cmp
 expect_error "compare: missing classifier" "${compare[@]}" --classifier missing.safetensors --out cmp
 expect_error "compare: output is a file" "${compare[@]}" --out "$work/image.png"
 
+# Image folders: each bad folder is one error line (what was skipped goes to standard output).
+folders=$root/Tests/Fixtures/folders
+mkdir -p "$work/folder-empty" "$work/folder-jpeg" "$work/folder-huge" "$work/folder-dangling" "$work/folder-loop/a"
+cp "$folders/broken/truncated.jpg" "$work/folder-jpeg/"
+cp "$folders/broken/huge-header.png" "$work/folder-huge/"
+ln -s /nonexistent/image.png "$work/folder-dangling/image.png"
+ln -s .. "$work/folder-loop/a/up"
+expect_error "data: empty folder" data --dataset folder --data "$work/folder-empty"
+expect_error "data: only a truncated JPEG" data --data "$work/folder-jpeg"
+expect_error "data: a 10^9-pixel PNG header" data --data "$work/folder-huge"
+expect_error "data: only unreadable files" data --data "$work/folder-dangling"
+expect_error "data: a symbolic link loop" data --data "$work/folder-loop"
+expect_error "data: channels 2" data --data "$folders/flat" --channels 2
+expect_error "data pack: size 2" data pack --data "$folders/flat" --size 2 --out x.ldpack
+expect_error "data pack: no --data" data pack --out x.ldpack
+expect_error "data: not a pack file" data --dataset pack --data "$folders/broken/readme.txt"
+expect_error "train: conditional on a flat folder" train --codec identity --data "$folders/flat" --size 8 --conditional --widths 8 --steps 1 --batch-size 2 --out x
+
 expect_error "bench: unknown workload" bench resnet
 expect_error "bench: threads 0" bench --threads 0
 expect_error "bench: huge batch" bench --batch 1000000000

@@ -3,13 +3,14 @@
 # README's quick start and CI (.ci/run) both run this script. Run it as root (it uses sudo when
 # run as another user and sudo exists). Swift itself (6.x) is not a Debian package: install it
 # from swift.org first.
-#   build and run:  libpng-dev libopenblas-dev zlib1g-dev pkg-config, a C compiler and make
+#   build and run:  libpng-dev libturbojpeg0-dev libopenblas-dev zlib1g-dev pkg-config, a C compiler
+#                   and make
 #   tests:          valgrind, Open MPI (mpi/), Python 3 with venv, numpy and pytest (the Python
 #                   package), cargo and rustc (the Rust crate), arm64 libc headers (the C
 #                   kernels' aarch64 compile check)
 set -euo pipefail
 packages=(
-    libpng-dev libopenblas-dev zlib1g-dev pkg-config build-essential
+    libpng-dev libturbojpeg0-dev libopenblas-dev zlib1g-dev pkg-config build-essential
     valgrind libopenmpi-dev openmpi-bin
     python3 python3-venv python3-numpy python3-pytest
     cargo

@@ -9,8 +9,8 @@ import LatentDiffKernels
     withStatus("ld_dataset_check") { () throws(LatentDiffError) in
         let directory = String(cString: try required(directory, "directory"))
         let name = String(cString: try required(kind, "kind"))
-        guard let kind = Dataset.Kind(rawValue: name) else {
-            throw .invalidArgument("unknown data set kind '\(name)': \(Dataset.Kind.allCases.map(\.rawValue).joined(separator: " or "))")
+        guard let kind = Dataset.Kind.parse(name) else {
+            throw .invalidArgument("unknown data set kind '\(name)': \(Dataset.Kind.all.map(\.name).joined(separator: ", "))")
         }
         let splits: [UInt32: Dataset.Split] = [LD_SPLIT_TRAIN.rawValue: .train, LD_SPLIT_TEST.rawValue: .test]
         guard let split = splits[split] else { throw .invalidArgument("split must be LD_SPLIT_TRAIN (0) or LD_SPLIT_TEST (1), not \(Int32(bitPattern: split))") }

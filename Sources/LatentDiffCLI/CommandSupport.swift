@@ -7,7 +7,6 @@ import LatentDiffKernels
 import Glibc
 #endif
 
-extension Dataset.Kind: ExpressibleByArgument {}
 extension PredictionType: ExpressibleByArgument {}
 extension NoiseSchedule.Kind: ExpressibleByArgument {}
 extension SamplerSettings.Kind: ExpressibleByArgument {}

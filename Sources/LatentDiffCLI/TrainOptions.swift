@@ -8,8 +8,7 @@ import LatentDiffPipeline
 /// every rank).
 public struct TrainOptions: ParsableArguments {
     @Option(help: "A codec file from train-codec, or 'identity' for pixel space.") var codec: String
-    @Option(help: "Which data set.") var dataset: Dataset.Kind
-    @Option(help: "Directory with the data set's files.") var data: String
+    @OptionGroup var source: DataOptions
     @Flag(help: "Class-conditional (labels dropped 10% of the time for guidance).") var conditional = false
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Training time in minutes.") var minutes: Double?
@@ -32,7 +31,7 @@ public struct TrainOptions: ParsableArguments {
     /// The job these options describe; also sets the process's thread count.
     public func job() throws -> DiffusionTrainingJob {
         Parallel.threadCount = try validThreads(threads)
-        var job = DiffusionTrainingJob(dataset: dataset, dataDirectory: data,
+        var job = DiffusionTrainingJob(dataset: try source.kind(output: out), dataDirectory: source.data,
                                        codecPath: codec == "identity" ? nil : codec, outputPath: out)
         job.conditional = conditional
         job.budget = try TrainingBudget.from(steps: steps, minutes: minutes)

@@ -4,19 +4,9 @@ import LatentDiffKernels
 import Glibc
 #endif
 
-/// Labeled images held in memory as Float32: a byte b becomes b / 127.5 - 1, in [-1, 1].
+/// Labelled images as 8-bit pixels (in memory, or mapped from a packed image cache); batches
+/// convert them to Float32 as they are cut: a byte b becomes b / 127.5 - 1, in [-1, 1].
 public struct Dataset: Sendable {
-    public enum Kind: String, Sendable, CaseIterable {
-        case mnist, cifar10
-
-        /// The data set a file's configuration names; throws `.format` naming `owner` (e.g. "the
-        /// model") for an unknown one.
-        public static func named(_ name: String, by owner: String) throws(LatentDiffError) -> Kind {
-            guard let kind = Kind(rawValue: name) else { throw .format("\(owner) names an unknown data set '\(name)'") }
-            return kind
-        }
-    }
-
     public enum Split: String, Sendable, CaseIterable {
         case train, test
     }
@@ -27,11 +17,13 @@ public struct Dataset: Sendable {
     public let channels: Int
     public let height: Int
     public let width: Int
-    /// (N, C, H, W), contiguous.
-    public let pixels: [Float]
-    /// N labels, each in 0..<classNames.count.
+    /// N labels, each in 0..<max(1, classNames.count) (0 for all of an unlabelled folder).
     public let labels: [Int32]
+    /// The class names; empty for an unlabelled data set.
     public let classNames: [String]
+    /// (M, C, H, W) bytes; image i is record `records?[i] ?? i`.
+    let store: PixelStore
+    let records: [Int]?
 
     /// The most pixel bytes a reader accepts, 1 GiB (all of CIFAR-10's training set is 154 MB): a
     /// corrupt header or a gzip bomb cannot make it exhaust memory.
@@ -40,41 +32,58 @@ public struct Dataset: Sendable {
     /// Floats per image: C * H * W.
     public var imageSize: Int { channels * height * width }
 
-    /// Reads a split of a data set from `directory`, which holds the standard files, each plain
-    /// or gzip-compressed (`name` or `name.gz`). `limit` reads only the first that many images.
-    /// Missing files are `.io` errors; damaged ones `.format`, naming the file.
+    /// Reads a split of a data set from `directory` as `kind` says (MNIST and CIFAR-10: the
+    /// standard files, each plain or gzip-compressed; a folder: its images). `limit` reads only
+    /// the first that many images. Missing files are `.io` errors; damaged ones `.format`, naming
+    /// the file. `log` gets what a folder skipped.
     public static func load(
-        _ kind: Kind, directory: String, split: Split, limit: Int? = nil
+        _ kind: Kind, directory: String, split: Split, limit: Int? = nil, log: (String) -> Void = { _ in }
     ) throws(LatentDiffError) -> Dataset {
-        switch kind {
-        case .mnist: try MNIST.load(directory: directory, split: split, limit: limit)
-        case .cifar10: try CIFAR10.load(directory: directory, split: split, limit: limit)
-        }
+        try kind.load(directory, split, limit, log)
     }
 
     /// `bytes` (N, C, H, W) of 8-bit pixels, already validated by the reader.
     init(kind: Kind, split: Split, channels: Int, height: Int, width: Int,
          bytes: [UInt8], labels: [Int32], classNames: [String]) {
+        self.init(kind: kind, split: split, channels: channels, height: height, width: width,
+                  store: PixelStore(copying: bytes), records: nil, labels: labels, classNames: classNames)
+    }
+
+    /// Images `records` (or all) of `store`, already validated by the reader.
+    init(kind: Kind, split: Split, channels: Int, height: Int, width: Int,
+         store: PixelStore, records: [Int]?, labels: [Int32], classNames: [String]) {
         self.kind = kind
         self.split = split
         self.count = labels.count
         self.channels = channels
         self.height = height
         self.width = width
-        self.pixels = [Float](unsafeUninitializedCapacity: bytes.count) { out, initialized in
-            bytes.withUnsafeBufferPointer { source in
-                for i in source.indices { out[i] = Float(source[i]) / 127.5 - 1 }
-            }
-            initialized = bytes.count
-        }
+        self.store = store
+        self.records = records
         self.labels = labels
         self.classNames = classNames
+    }
+
+    /// The byte offset of image `index` (in 0..<count) in the store.
+    @inline(__always) func offset(of index: Int) -> Int { (records?[index] ?? index) * imageSize }
+
+    /// All images as floats (N, C, H, W), b / 127.5 - 1: a new array of N C H W floats each
+    /// call, for the small sets evaluation needs at once (batches convert only their images).
+    public func allPixels() -> [Float] {
+        let size = imageSize
+        return [Float](unsafeUninitializedCapacity: count * size) { out, initialized in
+            for i in 0..<count {
+                let source = offset(of: i)
+                for k in 0..<size { out[i * size + k] = Float(store.bytes[source + k]) / 127.5 - 1 }
+            }
+            initialized = count * size
+        }
     }
 
     /// How many images each class has, indexed by label.
     public func classCounts() -> [Int] {
         var counts = [Int](repeating: 0, count: classNames.count)
-        for label in labels { counts[Int(label)] += 1 }
+        for label in labels where Int(label) < counts.count { counts[Int(label)] += 1 }
         return counts
     }
 }

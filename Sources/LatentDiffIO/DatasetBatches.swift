@@ -115,15 +115,17 @@ extension Dataset {
          UInt32(truncatingIfNeeded: epoch), purpose)
     }
 
-    /// Copies images (valid indices) into (B, C, H, W), transformed when `augmentation` is given.
+    /// Copies images (valid indices) into (B, C, H, W) as floats b / 127.5 - 1, transformed when
+    /// `augmentation` is given.
     private func gather(_ indices: ArraySlice<Int>, augmentation: Augmentation?) -> Batch {
         let size = imageSize
+        let bytes = store.bytes
         var out = [Float](repeating: 0, count: indices.count * size)
         for (b, index) in indices.enumerated() {
-            let source = index * size
+            let source = offset(of: index)
             let target = b * size
             guard let augmentation else {
-                out[target..<(target + size)] = pixels[source..<(source + size)]
+                for k in 0..<size { out[target + k] = Float(bytes[source + k]) / 127.5 - 1 }
                 continue
             }
             let (flipped, dx, dy) = transform(index: index, augmentation)
@@ -131,7 +133,7 @@ extension Dataset {
                 for y in 0..<height where (0..<height).contains(y + dy) {
                     let (row, sourceRow) = (target + (c * height + y) * width, source + (c * height + y + dy) * width)
                     for x in 0..<width where (0..<width).contains(x + dx) {
-                        out[row + x] = pixels[sourceRow + (flipped ? width - 1 - (x + dx) : x + dx)]
+                        out[row + x] = Float(bytes[sourceRow + (flipped ? width - 1 - (x + dx) : x + dx)]) / 127.5 - 1
                     }
                 }
             }

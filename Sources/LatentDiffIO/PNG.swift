@@ -109,6 +109,49 @@ public enum PNG {
         return Image8(width: width, height: height, channels: wanted, pixels: pixels)
     }
 
+    /// The width and height a PNG's header states, without decoding it; `name` names it in errors.
+    public static func size(bytes: [UInt8], name: String) throws(LatentDiffError) -> (width: Int, height: Int) {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        let ok = bytes.withUnsafeBufferPointer { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        defer { png_image_free(&image) }
+        guard ok != 0 else { throw .format("'\(name)' is not a readable PNG: \(message(of: image))") }
+        return (Int(image.width), Int(image.height))
+    }
+
+    /// Decodes a PNG held in memory to 8-bit pixels (H, W, C) with `channels` 1...4 (libpng
+    /// converts any colour type and bit depth). Refuses, before allocating the pixels, an image
+    /// whose header states more than `maxPixels` pixels or more than the bytes can hold.
+    public static func decode(
+        bytes: [UInt8], name: String, channels: Int, maxPixels: Int
+    ) throws(LatentDiffError) -> Image8 {
+        guard (1...4).contains(channels) else { throw .invalidArgument("channels must be 1...4, not \(channels)") }
+        return try bytes.withUnsafeBufferPointer { (raw) throws(LatentDiffError) -> Image8 in
+            var image = png_image()
+            image.version = UInt32(PNG_IMAGE_VERSION)
+            guard png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) != 0 else {
+                let reason = message(of: image)
+                png_image_free(&image)
+                throw .format("'\(name)' is not a readable PNG: \(reason)")
+            }
+            defer { png_image_free(&image) }
+            let width = Int(image.width), height = Int(image.height)
+            guard width > 0, height > 0, width <= maxPixels / height else {
+                throw .format("'\(name)': its header states \(width)x\(height) = \(width * height) pixels, over the limit of \(maxPixels >> 20) Mpx")
+            }
+            guard (width * height * channels - 1) / maxExpansion < raw.count else {
+                throw .format("'\(name)' is a damaged PNG: a \(width)x\(height) image cannot fit in its \(raw.count) bytes")
+            }
+            image.format = format(channels: channels)
+            var pixels = [UInt8](repeating: 0, count: width * height * channels)
+            let ok = pixels.withUnsafeMutableBytes { buffer in
+                png_image_finish_read(&image, nil, buffer.baseAddress, Int32(width * channels), nil)
+            }
+            guard ok != 0 else { throw .format("'\(name)' is a damaged PNG: \(message(of: image))") }
+            return Image8(width: width, height: height, channels: channels, pixels: pixels)
+        }
+    }
+
     /// Throws `.invalidArgument` unless channels is 1...4 and the size is 1...2^20 per side, 1 GiB in all.
     public static func validate(width: Int, height: Int, channels: Int) throws(LatentDiffError) {
         guard (1...4).contains(channels) else {

@@ -26,10 +26,13 @@ public struct ClassifierTrainingJob {
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> Double {
         try TrainingLoop.prepareOutput(outputPath, log: log)
-        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train)
+        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, log: log)
+        guard train.classNames.count >= 2 else {
+            throw LatentDiffError.invalidArgument("'\(dataDirectory)' has \(train.classNames.count) classes: a classifier needs labelled images of 2 or more")
+        }
         let test = try Dataset.load(dataset, directory: dataDirectory, split: .test)
-        let flips = dataset == .cifar10
-        let config = Classifier.Config(dataset: dataset.rawValue, imageShape: [train.channels, train.height, train.width],
+        let flips = dataset.flipAugmentation
+        let config = Classifier.Config(dataset: dataset.name, imageShape: [train.channels, train.height, train.width],
                                        width: width, classCount: train.classNames.count, blocks: blocks, mirrorAverage: flips)
         let store = ParameterStore(seed: seed)
         let classifier = try Classifier(config: config, store: store)
@@ -57,7 +60,7 @@ public struct ClassifierTrainingJob {
 @discardableResult
 public func testAccuracy(_ classifier: Classifier, test: Dataset, log: (String) -> Void = { print($0) }) throws -> Double {
     func accuracy(mirrorAverage: Bool) throws -> (fraction: Double, correct: Int) {
-        agreement(try classify(classifier, pixels: test.pixels, count: test.count, mirrorAverage: mirrorAverage).predictions, test.labels)
+        agreement(try classify(classifier, pixels: test.allPixels(), count: test.count, mirrorAverage: mirrorAverage).predictions, test.labels)
     }
     let result = try accuracy(mirrorAverage: classifier.config.mirrorAverage)
     var line = "test accuracy: \(format(result.fraction * 100, digits: 2))% (\(result.correct)/\(test.count))"

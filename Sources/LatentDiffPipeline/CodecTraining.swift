@@ -43,20 +43,20 @@ public struct CodecTrainingJob {
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
         try TrainingLoop.prepareOutput(outputPath, log: log)
-        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit)
+        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit, log: log)
         let test = try Dataset.load(dataset, directory: dataDirectory, split: .test, limit: testLimit)
         let imageShape = [train.channels, train.height, train.width]
-        var config = ModelConfig(dataset: dataset.rawValue, codec: CodecConfig(
+        var config = ModelConfig(dataset: dataset.name, codec: CodecConfig(
             kind: codec, imageShape: imageShape, latentSize: latentSize, widths: widths, klWeight: klWeight))
         try config.codec.validate()
-        log("\(dataset.rawValue): \(train.count) training and \(test.count) test images; codec \(codec.rawValue), latent \(config.codec.latentShape)")
+        log("\(dataset.name): \(train.count) training and \(test.count) test images; codec \(codec.rawValue), latent \(config.codec.latentShape)")
 
         let trained: Codec
         switch codec {
         case .identity:
             throw LatentDiffError.invalidArgument("the identity codec needs no training; use `latentdiff train --codec identity`")
         case .pca:
-            let (pca, explained) = try PCACodec.fit(config: config.codec, images: train.pixels, count: train.count)
+            let (pca, explained) = try PCACodec.fit(config: config.codec, images: train.allPixels(), count: train.count)
             log("PCA: \(config.codec.latentSize) components explain \(format(explained * 100, digits: 2))% of the variance")
             config.setMetric("explained_variance", explained)
             trained = pca
@@ -92,7 +92,7 @@ public struct CodecTrainingJob {
             try loop.restore(tensors: checkpoint.tensorsByName, state: try JSON.parse(state))
             log("resumed from \(checkpointPath) at step \(loop.step)")
         }
-        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset == .cifar10)
+        let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset.flipAugmentation)
         let shape = [batchSize, train.channels, train.height, train.width]
         let codecConfig = config
         try loop.run(

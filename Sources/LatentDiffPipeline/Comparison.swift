@@ -40,7 +40,7 @@ public struct Comparison {
     }
 
     var configurations: [Configuration] {
-        let pcaSize = dataset == .mnist ? 64 : 256
+        let pcaSize = dataset.comparisonPCASize
         var rows = [
             Configuration(name: "pca-\(pcaSize)", codec: .pca, latent: pcaSize),
             Configuration(name: "vae-mlp-64", codec: .vaeMLP, latent: 64),
@@ -48,7 +48,7 @@ public struct Comparison {
             Configuration(name: "vae-cnn-8ch", codec: .vaeCNN, latent: 8),
             Configuration(name: "pixels", codec: .identity, latent: nil),
         ]
-        if dataset == .mnist { rows.insert(Configuration(name: "pca-2", codec: .pca, latent: 2), at: 0) }
+        if dataset.comparisonPCA2D { rows.insert(Configuration(name: "pca-2", codec: .pca, latent: 2), at: 0) }
         return rows
     }
 
@@ -58,10 +58,10 @@ public struct Comparison {
         if let classifierPath { _ = try ClassifierFile.read(path: classifierPath) }
         try createDirectory(outputDirectory)
         var lines = [
-            "# \(dataset.rawValue): latent against pixel diffusion", "",
+            "# \(dataset.name): latent against pixel diffusion", "",
             "Same denoiser training budget for every row (\(describe(denoiserBudget))); codecs trained for \(describe(codecBudget)).",
             "Sampling: \(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance); class-conditional models.",
-            "Produced by `latentdiff compare --dataset \(dataset.rawValue)`; rerunning reuses the files of this directory.", "",
+            "Produced by `latentdiff compare --dataset \(dataset.name)`; rerunning reuses the files of this directory.", "",
             "| configuration | latent | codec params | denoiser params | denoiser training | latents/s | ms per image | reconstruction PSNR | Fréchet distance (ratio to floor) | class accuracy |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
@@ -72,7 +72,7 @@ public struct Comparison {
         }
         lines += ["", "Grids: `<configuration>-samples.png` (one row per class) and `<configuration>-reconstructions.png`",
                   "(originals above reconstructions); loss curves: `<configuration>*.loss.png`.", ""]
-        if dataset == .mnist { lines += try pca2DScatter(log: log) }
+        if dataset.comparisonPCA2D { lines += try pca2DScatter(log: log) }
         for configuration in configurations {
             lines += ["### \(configuration.name)", "", "![\(configuration.name) samples](\(configuration.name)-samples.png)", ""]
             if configuration.codec != .identity {

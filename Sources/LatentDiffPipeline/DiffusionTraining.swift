@@ -51,19 +51,29 @@ public struct DiffusionTrainingJob {
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
         if shard.isLead { try TrainingLoop.prepareOutput(outputPath, log: log) }
-        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit)
+        var dataset = self.dataset
+        if let codecPath, var folder = dataset.folder, folder.size == nil {
+            // A folder read at the codec's image size and channels unless the size was given.
+            let shape = try ModelFile.read(path: codecPath).config.codec.imageShape
+            if shape.count == 3 { (folder.channels, folder.size) = (shape[0], shape[1]) }
+            dataset = .folder(folder)
+        }
+        let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit, log: log)
+        guard !conditional || !train.classNames.isEmpty else {
+            throw LatentDiffError.invalidArgument("'\(dataDirectory)' is unlabelled (no class sub-folders): train without --conditional")
+        }
         let imageShape = [train.channels, train.height, train.width]
         let codec: Codec
         var config: ModelConfig
         if let codecPath {
             let loaded = try loadCodec(path: codecPath)
-            guard loaded.file.config.dataset == dataset.rawValue, loaded.file.config.codec.imageShape == imageShape else {
-                throw LatentDiffError.invalidArgument("'\(codecPath)' is a codec for \(loaded.file.config.dataset), not \(dataset.rawValue)")
+            guard loaded.file.config.dataset == dataset.name, loaded.file.config.codec.imageShape == imageShape else {
+                throw LatentDiffError.invalidArgument("'\(codecPath)' is a codec for \(loaded.file.config.dataset), not \(dataset.name)")
             }
             codec = loaded.codec
             config = loaded.file.config
         } else {
-            config = ModelConfig(dataset: dataset.rawValue, codec: CodecConfig(kind: .identity, imageShape: imageShape))
+            config = ModelConfig(dataset: dataset.name, codec: CodecConfig(kind: .identity, imageShape: imageShape))
             codec = try makeCodec(config.codec, store: ParameterStore(tensors: [:]))
         }
         let latentShape = config.codec.latentShape
@@ -80,7 +90,7 @@ public struct DiffusionTrainingJob {
         }
         guard let denoiserConfig = config.denoiser else { throw LatentDiffError(.internalError, "no denoiser configuration") }
         try denoiserConfig.validate()
-        log("\(dataset.rawValue): \(train.count) images; codec \(config.codec.kind.rawValue) latent \(latentShape); denoiser \(kind.rawValue) \(denoiserConfig.widths)\(conditional ? ", class-conditional" : "")")
+        log("\(dataset.name): \(train.count) images; codec \(config.codec.kind.rawValue) latent \(latentShape); denoiser \(kind.rawValue) \(denoiserConfig.widths)\(conditional ? ", class-conditional" : "")")
 
         let latents = try LatentCache(codec: codec, dataset: train, log: log)
         config.latentMean = latents.mean

@@ -66,9 +66,9 @@ public struct Evaluation {
         guard classifier.config.dataset == model.config.dataset, classifier.config.imageShape == model.imageShape else {
             throw LatentDiffError.invalidArgument("the classifier is for \(classifier.config.dataset), the model for \(model.config.dataset)")
         }
-        let kind = try Dataset.Kind.named(model.config.dataset, by: "the model")
+        let kind = Dataset.Kind.named(model.config.dataset, imageShape: model.config.codec.imageShape)
         log("classifier: \(classifierPath) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
-        let test = try Dataset.load(kind, directory: dataDirectory, split: .test)
+        let test = try Dataset.load(kind, directory: dataDirectory, split: .test, log: log)
         let train = try Dataset.load(kind, directory: dataDirectory, split: .train)
         let d = classifier.config.features, classes = classifier.config.classCount
 
@@ -87,7 +87,7 @@ public struct Evaluation {
         let generatedImages = ImageConversion.images(
             from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
         let generated = try classify(classifier, pixels: generatedImages.values, count: labels.count)
-        let testFeatures = try classify(classifier, pixels: test.pixels, count: test.count).features
+        let testFeatures = try classify(classifier, pixels: test.allPixels(), count: test.count).features
         let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
         let floorImages = try train.batch(indices: floorIndices)
         let floorFeatures = try classify(classifier, pixels: floorImages.pixels, count: floorIndices.count).features

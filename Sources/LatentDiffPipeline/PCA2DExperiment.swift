@@ -39,7 +39,7 @@ public struct PCA2DExperiment {
         try createDirectory(outputDirectory)
         let modelPath = try trainedModelPath(log: log)
         let model = try DiffusionModel.load(path: modelPath)
-        guard model.config.codec.latentShape == [2], model.config.dataset == "mnist" else {
+        guard model.config.codec.latentShape == [2], model.config.dataset == Dataset.Kind.mnist.name else {
             throw LatentDiffError.invalidArgument("'\(modelPath)' is not a PCA-2D MNIST model (latent \(model.config.codec.latentShape))")
         }
         // Points: test, generated (as many), 10,000 training points, a fitted Gaussian.

@@ -10,8 +10,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Train every codec + denoiser configuration on one budget and write a comparison report.")
 
-    @Option(help: "Which data set.") var dataset: Dataset.Kind
-    @Option(help: "Directory with the data set's files.") var data: String
+    @OptionGroup var source: DataOptions
     @Option(help: "Denoiser training minutes per configuration.") var minutes: Double?
     @Option(help: "Denoiser training steps per configuration (instead of minutes).") var steps: Int?
     @Option(help: "Codec training minutes (VAEs).") var codecMinutes: Double?
@@ -25,7 +24,7 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             Parallel.threadCount = try validThreads(threads)
-            var comparison = Comparison(dataset: dataset, dataDirectory: data, outputDirectory: out)
+            var comparison = Comparison(dataset: try source.kind(output: out + "/"), dataDirectory: source.data, outputDirectory: out)
             comparison.denoiserBudget = try TrainingBudget.from(steps: steps, minutes: minutes)
             comparison.codecBudget = try TrainingBudget.from(steps: codecSteps, minutes: codecMinutes)
             comparison.classifierPath = classifier

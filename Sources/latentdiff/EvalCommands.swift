@@ -9,8 +9,7 @@ struct TrainClassifierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-classifier", abstract: "Train the evaluation classifier on a data set's training images.")
 
-    @Option(help: "Which data set.") var dataset: Dataset.Kind
-    @Option(help: "Directory with the data set's files.") var data: String
+    @OptionGroup var source: DataOptions
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Training time in minutes.") var minutes: Double?
     @Option(help: "Base width (multiple of 8).") var width = 32
@@ -24,7 +23,7 @@ struct TrainClassifierCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             Parallel.threadCount = try validThreads(threads)
-            var job = ClassifierTrainingJob(dataset: dataset, dataDirectory: data, outputPath: out)
+            var job = ClassifierTrainingJob(dataset: try source.kind(output: out), dataDirectory: source.data, outputPath: out)
             job.budget = try TrainingBudget.from(steps: steps, minutes: minutes)
             job.width = width
             job.blocks = blocks
@@ -62,7 +61,7 @@ struct EvalCommand: ParsableCommand {
             Parallel.threadCount = threads
             guard let model else {
                 let classifier = try ClassifierFile.read(path: classifier).classifier
-                let dataset = try Dataset.Kind.named(classifier.config.dataset, by: "the classifier")
+                let dataset = Dataset.Kind.named(classifier.config.dataset, imageShape: classifier.config.imageShape)
                 try testAccuracy(classifier, test: try Dataset.load(dataset, directory: data, split: .test))
                 return
             }

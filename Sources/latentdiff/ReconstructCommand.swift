@@ -23,10 +23,10 @@ struct ReconstructCommand: ParsableCommand {
             guard (1...256).contains(count) else { throw LatentDiffError.invalidArgument("--count must be in 1...256") }
             guard measure >= 0 else { throw LatentDiffError.invalidArgument("--measure must be 0 (all) or positive, not \(measure)") }
             let (file, codec) = try loadCodec(path: self.codec)
-            let kind = try Dataset.Kind.named(file.config.dataset, by: "the codec")
+            let kind = Dataset.Kind.named(file.config.dataset, imageShape: file.config.codec.imageShape)
             let test = try Dataset.load(kind, directory: data, split: .test, limit: measure > 0 ? measure : nil)
             let (mse, psnr) = try reconstructionError(codec: codec, images: test)
-            print("\(file.config.codec.kind.rawValue) on \(test.count) \(kind.rawValue) test images: MSE \(format(mse, digits: 6)), PSNR \(format(psnr, digits: 2)) dB")
+            print("\(file.config.codec.kind.rawValue) on \(test.count) \(kind.name) test images: MSE \(format(mse, digits: 6)), PSNR \(format(psnr, digits: 2)) dB")
             if let stored = file.config.metric("test_psnr") { print("stored in the file: PSNR \(format(stored, digits: 2)) dB") }
             let shown = min(count, test.count)
             let batch = try test.batch(indices: Array(0..<shown))

@@ -10,10 +10,9 @@ extension CodecKind: ExpressibleByArgument {}
 struct TrainCodecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-codec",
-        abstract: "Fit PCA or train a VAE codec on MNIST or CIFAR-10 and write it as a codec file.")
+        abstract: "Fit PCA or train a VAE codec on MNIST, CIFAR-10 or a folder of images and write it as a codec file.")
 
-    @Option(help: "Which data set.") var dataset: Dataset.Kind
-    @Option(help: "Directory with the data set's files.") var data: String
+    @OptionGroup var source: DataOptions
     @Option(help: "pca, vae-mlp or vae-cnn.") var codec: CodecKind
     @Option(help: "pca: components; vae-mlp: latent dimension; vae-cnn: latent channels.") var latent: Int?
     @Option(help: "Widths, comma-separated (vae-cnn: one per stage, each halving the image: 32,64 = 4x smaller, 32,64,64 = 8x; vae-mlp: 512,256).") var widths: String?
@@ -31,7 +30,7 @@ struct TrainCodecCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             Parallel.threadCount = try validThreads(threads)
-            var job = CodecTrainingJob(dataset: dataset, dataDirectory: data, codec: codec, outputPath: out)
+            var job = CodecTrainingJob(dataset: try source.kind(output: out), dataDirectory: source.data, codec: codec, outputPath: out)
             job.latentSize = latent
             job.widths = try widths.map(parseIntegerList)
             job.klWeight = klWeight

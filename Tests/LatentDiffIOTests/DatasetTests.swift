@@ -47,13 +47,13 @@ func expectError(
     @Test func readsCompressedFixture() throws {
         let train = try Dataset.load(.mnist, directory: directory, split: .train)
         #expect((train.count, train.channels, train.height, train.width) == (300, 1, 28, 28))
-        #expect(train.pixels.count == 300 * 784 && train.labels.count == 300)
+        #expect(train.allPixels().count == 300 * 784 && train.labels.count == 300)
         #expect(Array(train.labels.prefix(5)) == [5, 0, 4, 1, 9])
         #expect(train.classCounts() == [34, 39, 28, 34, 32, 23, 29, 29, 21, 31])
         #expect(train.classNames == ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
         // Image 0, row 14, columns 13...15 hold bytes 81, 240, 253.
-        #expect(Array(train.pixels[(14 * 28 + 13)...(14 * 28 + 15)]) == [81, 240, 253].map { Float($0) / 127.5 - 1 })
-        #expect(train.pixels.min() == -1 && train.pixels.max() == 1)
+        #expect(Array(train.allPixels()[(14 * 28 + 13)...(14 * 28 + 15)]) == [81, 240, 253].map { Float($0) / 127.5 - 1 })
+        #expect(train.allPixels().min() == -1 && train.allPixels().max() == 1)
 
         let test = try MNIST.load(directory: directory, split: .test)
         #expect(test.count == 100 && test.labels.first == 7 && test.split == .test)
@@ -67,14 +67,14 @@ func expectError(
         }
         let a = try Dataset.load(.mnist, directory: plain, split: .train)
         let b = try Dataset.load(.mnist, directory: directory, split: .train)
-        #expect(a.pixels == b.pixels && a.labels == b.labels)
+        #expect(a.allPixels() == b.allPixels() && a.labels == b.labels)
     }
 
     @Test func limitReadsTheFirstImages() throws {
         let all = try MNIST.load(directory: directory, split: .train)
         let first = try MNIST.load(directory: directory, split: .train, limit: 7)
         #expect(first.count == 7 && first.labels == Array(all.labels.prefix(7)))
-        #expect(first.pixels == Array(all.pixels.prefix(7 * 784)))
+        #expect(first.allPixels() == Array(all.allPixels().prefix(7 * 784)))
         #expect(try MNIST.load(directory: directory, split: .train, limit: 10_000).count == 300)
         expectError({ try MNIST.load(directory: directory, split: .train, limit: 0) }, .invalidArgument, "limit")
     }
@@ -85,7 +85,7 @@ func expectError(
     @Test func readsHandMadeFiles() throws {
         let data = try MNIST.load(directory: mnistDirectory(images: images, labels: labels), split: .train)
         #expect((data.count, data.height, data.width) == (3, 2, 2))
-        #expect(data.labels == [1, 2, 3] && data.pixels[5] == 5 / 127.5 - 1)
+        #expect(data.labels == [1, 2, 3] && data.allPixels()[5] == 5 / 127.5 - 1)
     }
 
     @Test func rejectsWrongMagic() throws {
@@ -150,8 +150,8 @@ func expectError(
         #expect(train.classCounts() == [29, 23, 30, 37, 25, 25, 29, 34, 33, 35])
         #expect(train.classNames == CIFAR10.standardClassNames)
         // Image 0, pixel (0, 0): R 33, G 34, B 52 (planes 1024 floats apart).
-        #expect([train.pixels[0], train.pixels[1024], train.pixels[2048]] == [33, 34, 52].map { Float($0) / 127.5 - 1 })
-        #expect(train.pixels.allSatisfy { (-1...1).contains($0) })
+        #expect([train.allPixels()[0], train.allPixels()[1024], train.allPixels()[2048]] == [33, 34, 52].map { Float($0) / 127.5 - 1 })
+        #expect(train.allPixels().allSatisfy { (-1...1).contains($0) })
 
         let test = try CIFAR10.load(directory: directory, split: .test)
         #expect(test.count == 100 && Array(test.labels.prefix(3)) == [8, 2, 3])
@@ -165,7 +165,7 @@ func expectError(
         try writeFile(plain + "/data_batch_4.bin", Array(records[(100 * 3073)...]))
         let split = try CIFAR10.load(directory: plain, split: .train)
         let whole = try CIFAR10.load(directory: directory, split: .train)
-        #expect(split.pixels == whole.pixels && split.labels == whole.labels)
+        #expect(split.allPixels() == whole.allPixels() && split.labels == whole.labels)
         let limited = try CIFAR10.load(directory: plain, split: .train, limit: 150)
         #expect(limited.count == 150 && limited.labels == Array(whole.labels.prefix(150)))
         #expect(try CIFAR10.load(directory: plain, split: .train, limit: 20).count == 20)
@@ -217,6 +217,7 @@ func expectError(
     }
 
     @Test func batchesCoverTheEpochInPermutationOrder() throws {
+        let pixels = data.allPixels()
         let batches = Array(try data.batches(size: 64, seed: 7, epoch: 3))
         #expect(batches.map(\.count) == [64, 64, 64, 64, 44])
         #expect(batches.flatMap(\.indices) == data.permutation(seed: 7, epoch: 3))
@@ -225,7 +226,7 @@ func expectError(
             #expect(batch.pixels.count == batch.count * size)
             for (b, index) in batch.indices.enumerated() {
                 #expect(batch.labels[b] == data.labels[index])
-                #expect(batch.pixels[(b * size)..<((b + 1) * size)] == data.pixels[(index * size)..<((index + 1) * size)])
+                #expect(batch.pixels[(b * size)..<((b + 1) * size)] == pixels[(index * size)..<((index + 1) * size)])
             }
         }
         let other = Array(try data.batches(size: 100, seed: 7, epoch: 3, dropLast: true))
@@ -235,6 +236,7 @@ func expectError(
     }
 
     @Test func flipsMirrorRowsOfHalfTheImagesReproducibly() throws {
+        let pixels = data.allPixels()
         let batches = Array(try data.batches(size: 50, seed: 5, epoch: 2, flip: true))
         let again = Array(try data.batches(size: 30, seed: 5, epoch: 2, flip: true))
         #expect(batches.flatMap(\.pixels) == again.flatMap(\.pixels))
@@ -247,7 +249,7 @@ func expectError(
                     for x in [0, 13, 31] {
                         let source = x
                         let shown = isFlipped ? 31 - x : x
-                        #expect(batch.pixels[b * 3072 + row * 32 + shown] == data.pixels[index * 3072 + row * 32 + source])
+                        #expect(batch.pixels[b * 3072 + row * 32 + shown] == pixels[index * 3072 + row * 32 + source])
                     }
                 }
             }
@@ -256,6 +258,7 @@ func expectError(
     }
 
     @Test func shiftsTranslateImagesWithZerosWhereNothingIsCovered() throws {
+        let pixels = data.allPixels()
         let batches = Array(try data.batches(size: 64, seed: 9, epoch: 1, flip: true, maxShift: 4))
         #expect(batches.flatMap(\.pixels) == Array(try data.batches(size: 100, seed: 9, epoch: 1, flip: true, maxShift: 4)).flatMap(\.pixels))
         var shifts = Set<[Int]>(), flips = 0
@@ -270,7 +273,7 @@ func expectError(
                         for x in 0..<32 {
                             let (sy, sx) = (y + dy, x + dx)
                             let inside = (0..<32).contains(sy) && (0..<32).contains(sx)
-                            let expected = inside ? data.pixels[index * 3072 + (c * 32 + sy) * 32 + (flipped ? 31 - sx : sx)] : 0
+                            let expected = inside ? pixels[index * 3072 + (c * 32 + sy) * 32 + (flipped ? 31 - sx : sx)] : 0
                             if batch.pixels[b * 3072 + (c * 32 + y) * 32 + x] != expected {
                                 Issue.record("image \(index) (\(flipped), \(dx), \(dy)) differs at \(c),\(y),\(x)")
                                 return

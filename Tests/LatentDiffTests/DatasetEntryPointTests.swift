@@ -50,4 +50,21 @@ func fixture(_ name: String) -> String {
         #expect(String(cString: LatentDiff.ld_last_error()).contains("test_batch.bin"))
         #expect(count == -1, "out_count is untouched on failure")
     }
+
+    @Test func foldersAndBrokenFoldersThroughTheABI() {
+        var count: Int64 = -1
+        #expect(LatentDiff.ld_dataset_check(fixture("folders/labelled"), "folder", LD_SPLIT_TRAIN.rawValue, &count) == 0)
+        #expect(count == 31)
+        #expect(LatentDiff.ld_dataset_check(fixture("folders/labelled"), "folder", LD_SPLIT_TEST.rawValue, &count) == 0)
+        #expect(count == 5)
+        #expect(LatentDiff.ld_dataset_check(fixture("folders/broken"), "folder", LD_SPLIT_TRAIN.rawValue, &count) == 0)
+        #expect(count == 2, "the broken images are skipped, the two good ones read")
+        // No image at all: a format error, count untouched; a cache that is not one: the same.
+        count = -1
+        #expect(LatentDiff.ld_dataset_check(fixture("mnist"), "folder", LD_SPLIT_TRAIN.rawValue, &count) == -3)
+        #expect(String(cString: LatentDiff.ld_last_error()).contains("no images in"))
+        #expect(LatentDiff.ld_dataset_check(fixture("folders/broken/readme.txt"), "pack", LD_SPLIT_TRAIN.rawValue, &count) == -3)
+        #expect(String(cString: LatentDiff.ld_last_error()).contains("readme.txt"))
+        #expect(count == -1)
+    }
 }
