@@ -90,12 +90,21 @@ var sampleParamsDefaults: ld_sample_params {
 let sampleParamsMinimum = MemoryLayout<ld_sample_params>.size
 
 @c public func ld_sample_params_init_sized(_ params: UnsafeMutablePointer<ld_sample_params>?, _ size: Int) -> Int32 {
-    withStatus("ld_sample_params_init") { () throws(LatentDiffError) in
-        let params = try required(params, "params")
-        try VersionedStruct.checkSize(size, minimum: sampleParamsMinimum, name: "ld_sample_params", what: "the size of *params")
+    initVersioned(params, size: size, minimum: sampleParamsMinimum, name: "ld_sample_params") {
         var defaults = sampleParamsDefaults
         defaults.struct_size = size
-        VersionedStruct.write(defaults, to: UnsafeMutableRawPointer(params), callerSize: size)
+        return defaults
+    }
+}
+
+/// Fills a caller's versioned struct of `size` bytes with `defaults()` (whose struct_size is
+/// `size`): the function behind every `ld_*_params_init`.
+func initVersioned<T>(_ pointer: UnsafeMutablePointer<T>?, size: Int, minimum: Int, name: String,
+                      _ defaults: () -> T) -> Int32 {
+    withStatus(name + "_init") { () throws(LatentDiffError) in
+        let pointer = try required(pointer, "params")
+        try VersionedStruct.checkSize(size, minimum: minimum, name: name, what: "the size of *params")
+        VersionedStruct.write(defaults(), to: UnsafeMutableRawPointer(pointer), callerSize: size)
     }
 }
 
@@ -113,12 +122,10 @@ var codecParamsDefaults: ld_codec_params {
 let codecParamsMinimum = MemoryLayout<ld_codec_params>.size
 
 @c public func ld_codec_params_init_sized(_ params: UnsafeMutablePointer<ld_codec_params>?, _ size: Int) -> Int32 {
-    withStatus("ld_codec_params_init") { () throws(LatentDiffError) in
-        let params = try required(params, "params")
-        try VersionedStruct.checkSize(size, minimum: codecParamsMinimum, name: "ld_codec_params", what: "the size of *params")
+    initVersioned(params, size: size, minimum: codecParamsMinimum, name: "ld_codec_params") {
         var defaults = codecParamsDefaults
         defaults.struct_size = size
-        VersionedStruct.write(defaults, to: UnsafeMutableRawPointer(params), callerSize: size)
+        return defaults
     }
 }
 

@@ -510,13 +510,8 @@ class Model:
         (raising :class:`Cancelled`), and an exception it raises (KeyboardInterrupt included)
         cancels it and is re-raised. ``out``: an array of the result's shape to write into.
         """
-        count = _count(count)
-        result = _output(out, (count,) + self.latent_shape, np.float32, f"{count} latents")
-        call = _Call(progress)
-        params, keep = self._params(count, seed, labels, sampler, steps, eta, guidance, threads, first_index, call)
-        self._run(_lib.ld_sample_latents, count, result, ctypes.c_float, call, params=params)
-        del keep
-        return result
+        return self._sampling_call(_lib.ld_sample_latents, self.latent_shape, np.float32, ctypes.c_float, "latents",
+                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out)
 
     def generate(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
                  sampler: str = "dpm++", steps: int = 20, eta: float = 0.0, guidance: float = 1.0,
@@ -524,11 +519,17 @@ class Model:
                  out: Optional[np.ndarray] = None) -> np.ndarray:
         """Generates ``count`` images (``ld_generate``): a uint8 array of shape
         ``(count, H, W, C)``. The arguments are those of :meth:`sample`."""
+        return self._sampling_call(_lib.ld_generate, self.image_shape, np.uint8, ctypes.c_uint8, "images",
+                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out)
+
+    def _sampling_call(self, function, item_shape, dtype, c_type, what, count, seed, labels, sampler, steps, eta,
+                       guidance, threads, first_index, progress, out) -> np.ndarray:
+        """``function`` (ld_sample_latents or ld_generate) into a new or given ``(count, *item_shape)`` array."""
         count = _count(count)
-        result = _output(out, (count,) + self.image_shape, np.uint8, f"{count} images")
+        result = _output(out, (count,) + item_shape, dtype, f"{count} {what}")
         call = _Call(progress)
         params, keep = self._params(count, seed, labels, sampler, steps, eta, guidance, threads, first_index, call)
-        self._run(_lib.ld_generate, count, result, ctypes.c_uint8, call, params=params)
+        self._run(function, count, result, c_type, call, params=params)
         del keep
         return result
 
