@@ -6,19 +6,12 @@ import Glibc
 /// steps. h = lambda' - lambda; first order (DDIM) on the first and last steps, otherwise
 /// D <- (1 + 1/(2r)) D - 1/(2r) D_prev, r = h_prev / h; then
 /// x' = (sigma' / sigma) x - alpha' (e^{-h} - 1) D   (x' = D at the end, sigma' = 0).
-struct DPMSolverPlusPlus2M: SamplingMethod {
-    var defaultSpacing: NoiseSchedule.Spacing { .uniformLogSNR }
-
-    func stages(of step: SamplingStep) -> Int { 1 }
-
-    func update(_ state: SampleState, _ step: SamplingStep, stage: Int, noise: (UnsafeMutablePointer<Float>) -> Void) {
+struct DPMSolverPlusPlus2M: MultistepSolver {
+    func advance(_ state: SampleState, _ step: SamplingStep, h: Double, history: [Double]) {
         let (x, d, size) = (state.x, state.prediction, state.size)
-        defer { state.remember(d) }
-        if step.sigmaNext == 0 { return x.update(from: d, count: size) }
-        let h = step.logSNRStep
         let blended = state.noise  // scratch: the blended data prediction
         blended.update(from: d, count: size)
-        if let hPrevious = state.previousStepSizes.first, step.index > 0 {
+        if let hPrevious = history.first {
             let r = hPrevious / h
             let a = Float(1 + 1 / (2 * r)), b = Float(1 / (2 * r))
             let previous = state.previousPrediction
@@ -26,6 +19,5 @@ struct DPMSolverPlusPlus2M: SamplingMethod {
         }
         let ratio = Float(step.sigmaNext / step.sigma), coefficient = Float(step.alphaNext * (exp(-h) - 1))
         for i in 0..<size { x[i] = ratio * x[i] - coefficient * blended[i] }
-        state.rememberStep(h)
     }
 }

@@ -14,19 +14,11 @@ import Glibc
 /// smaller from 20 to 40 steps, against 6x with phi3.) With one earlier step: phi1 D + phi2 (D - D_1) / r0;
 /// with none, or to clean data: first order. It pays from about 15 steps; below that its
 /// extrapolation overshoots and DPM-Solver++(2M) is the better choice.
-struct DPMSolverPlusPlus3M: SamplingMethod {
-    var defaultSpacing: NoiseSchedule.Spacing { .uniformLogSNR }
-
-    func stages(of step: SamplingStep) -> Int { 1 }
-
-    func update(_ state: SampleState, _ step: SamplingStep, stage: Int, noise: (UnsafeMutablePointer<Float>) -> Void) {
+struct DPMSolverPlusPlus3M: MultistepSolver {
+    func advance(_ state: SampleState, _ step: SamplingStep, h: Double, history: [Double]) {
         let (x, d, size) = (state.x, state.prediction, state.size)
-        defer { state.remember(d) }
-        if step.sigmaNext == 0 { return x.update(from: d, count: size) }
-        let h = step.logSNRStep
         let ratio = Float(step.sigmaNext / step.sigma), alphaNext = step.alphaNext
         let phi1 = -expm1(-h), phi2 = expm1(-h) / h + 1, phi3 = phi2 / h - 0.5
-        let history = step.index > 0 ? state.previousStepSizes : []
         let (d1Buffer, d2Buffer) = (state.previousPrediction, state.secondPreviousPrediction)
         switch history.count {
         case 0:
@@ -44,6 +36,5 @@ struct DPMSolverPlusPlus3M: SamplingMethod {
                 x[i] = ratio * x[i] + c1 * d[i] + c2 * d1 - c3 * d2
             }
         }
-        state.rememberStep(h)
     }
 }
