@@ -90,21 +90,20 @@ var sampleParamsDefaults: ld_sample_params {
 let sampleParamsMinimum = MemoryLayout<ld_sample_params>.size
 
 @c public func ld_sample_params_init_sized(_ params: UnsafeMutablePointer<ld_sample_params>?, _ size: Int) -> Int32 {
-    initVersioned(params, size: size, minimum: sampleParamsMinimum, name: "ld_sample_params") {
-        var defaults = sampleParamsDefaults
-        defaults.struct_size = size
-        return defaults
-    }
+    initVersioned(params, size: size, minimum: sampleParamsMinimum, name: "ld_sample_params",
+                  defaults: sampleParamsDefaults, sizeField: \.struct_size)
 }
 
-/// Fills a caller's versioned struct of `size` bytes with `defaults()` (whose struct_size is
-/// `size`): the function behind every `ld_*_params_init`.
-func initVersioned<T>(_ pointer: UnsafeMutablePointer<T>?, size: Int, minimum: Int, name: String,
-                      _ defaults: () -> T) -> Int32 {
+/// Fills a caller's versioned struct of `size` bytes with `defaults`, its `sizeField` set to
+/// `size`: the function behind every `ld_*_params_init`.
+func initVersioned<T>(_ pointer: UnsafeMutablePointer<T>?, size: Int, minimum: Int, name: String, defaults: T,
+                      sizeField: WritableKeyPath<T, Int>) -> Int32 {
     withStatus(name + "_init") { () throws(LatentDiffError) in
         let pointer = try required(pointer, "params")
         try VersionedStruct.checkSize(size, minimum: minimum, name: name, what: "the size of *params")
-        VersionedStruct.write(defaults(), to: UnsafeMutableRawPointer(pointer), callerSize: size)
+        var value = defaults
+        value[keyPath: sizeField] = size
+        VersionedStruct.write(value, to: UnsafeMutableRawPointer(pointer), callerSize: size)
     }
 }
 
@@ -122,11 +121,8 @@ var codecParamsDefaults: ld_codec_params {
 let codecParamsMinimum = MemoryLayout<ld_codec_params>.size
 
 @c public func ld_codec_params_init_sized(_ params: UnsafeMutablePointer<ld_codec_params>?, _ size: Int) -> Int32 {
-    initVersioned(params, size: size, minimum: codecParamsMinimum, name: "ld_codec_params") {
-        var defaults = codecParamsDefaults
-        defaults.struct_size = size
-        return defaults
-    }
+    initVersioned(params, size: size, minimum: codecParamsMinimum, name: "ld_codec_params",
+                  defaults: codecParamsDefaults, sizeField: \.struct_size)
 }
 
 /// A progress callback from C: `report` calls it; a nonzero return cancels.
