@@ -140,6 +140,11 @@ expect_error "sample: guidance interval one number" "${sample[@]}" --guidance-in
 expect_error "sample: guidance interval negative" "${sample[@]}" --guidance-interval=-1,2 --out x.png
 expect_error "sample: guidance interval nan" "${sample[@]}" --guidance-interval nan,2 --out x.png
 expect_error "sample: guidance rescale 2" "${sample[@]}" --guidance-rescale 2 --out x.png
+expect_error "sample: missing init image" "${sample[@]}" --init missing.png --out x.png
+expect_error "sample: init not an image" "${sample[@]}" --init "$work/text.safetensors" --out x.png
+expect_error "sample: init a broken PNG" "${sample[@]}" --init "$root/Tests/Fixtures/folders/broken/truncated.png" --out x.png
+expect_error "sample: strength 2" "${sample[@]}" --init "$work/image.png" --strength 2 --out x.png
+expect_error "sample: strength nan" "${sample[@]}" --init "$work/image.png" --strength nan --out x.png
 expect_error "sample: guidance rescale nan" "${sample[@]}" --guidance-rescale nan --out x.png
 expect_error "sample: eta 2" "${sample[@]}" --sampler ddim --eta 2 --out x.png
 expect_error "sample: eta nan" "${sample[@]}" --sampler ddim --eta nan --out x.png

@@ -2,6 +2,7 @@ import ArgumentParser
 import LatentDiffDiffusion
 import LatentDiffIO
 import LatentDiffKernels
+import LatentDiffNN
 import LatentDiffPipeline
 
 /// The options of `latentdiff sample` (and of `latentdiff-mpi sample`, whose ranks each sample a
@@ -32,6 +33,12 @@ public struct SampleOptions: ParsableArguments {
     @Option(help: "Also write each image as DIR/NNNN.png.") var images: String?
     @Option(help: "Also write the latents as a .npy file.") var npy: String?
     @Option(help: "Output grid PNG.") var out = "samples.png"
+    @Option(name: .customLong("init"), help: ArgumentHelp(
+        "Start every image from this PNG or JPEG (img2img): encoded, re-noised by --strength, denoised.",
+        discussion: "The image is centre-cropped and resized to the model's size; each image of the grid is a variation by its own seed."))
+    var initImage: String?
+    @Option(help: "With --init: how much of the image to redraw, in [0, 1] (0 = the image, 1 = ignore it).")
+    var strength: Double = 0.6
 
     public init() {}
 
@@ -67,14 +74,30 @@ public struct SampleOptions: ParsableArguments {
         var settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance)
         settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
         settings.guidanceRescale = guidanceRescale
-        let progress = ProgressReporter(title: "sample", total: steps, unit: "steps")
+        let start = try initImage.map { path in (latents: try initialLatents(path, model: request.model, count: indices.count),
+                                                  strength: strength) }
+        let progress = ProgressReporter(title: "sample", total: start.map { Int(($0.strength * Double(steps)).rounded()) } ?? steps,
+                                        unit: "steps")
         let result = try Generation(model: request.model, settings: settings, seed: seed, labels: Array(request.labels[indices]),
-                                    firstIndex: indices.lowerBound, threads: threads) { done, _ in
+                                    firstIndex: indices.lowerBound, threads: threads, start: start) { done, _ in
             progress.update(done)
             return true
         }
         progress.finish()
         return result
+    }
+
+    /// The latent of the image at `path`, prepared to the model's size, once per image (codec units).
+    func initialLatents(_ path: String, model: DiffusionModel, count: Int) throws -> [Float] {
+        let (c, h, w) = (model.imageShape[0], model.imageShape[1], model.imageShape[2])
+        guard h == w else { throw LatentDiffError.invalidArgument("--init needs a model of square images, not \(h)x\(w)") }
+        guard strength.isFinite, (0...1).contains(strength) else {
+            throw LatentDiffError.invalidArgument("--strength must be in [0, 1], not \(strength)")
+        }
+        let bytes = try ImageFile.read(path: path, preparation: try ImagePreparation(size: h, channels: c, background: .white))
+        let image = Tensor(shape: [1, c, h, w], values: bytes.map { Float($0) / 127.5 - 1 })
+        let latent = try model.encode(image, threads: threads)
+        return [[Float]](repeating: latent, count: count).flatMap { $0 }
     }
 
     /// Writes the grid, and the images and latents asked for, of all the request's images, and
@@ -88,6 +111,7 @@ public struct SampleOptions: ParsableArguments {
             ("sampler", sampler.rawValue), ("steps", "\(steps)"),
             ("spacing", (spacing ?? sampler.method(eta: eta).defaultSpacing).rawValue), ("eta", "\(eta)"),
             ("guidance", "\(guidance)"), ("guidance_interval", guidanceInterval ?? "all"),
+            ("init", initImage ?? "none"), ("strength", initImage == nil ? "1" : "\(strength)"),
             ("guidance_rescale", "\(guidanceRescale)"),
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
         ]

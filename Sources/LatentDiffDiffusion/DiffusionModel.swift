@@ -68,18 +68,20 @@ public final class DiffusionModel: @unchecked Sendable {
     }
 
     /// Samples latents in codec units, (count, latentShape...) concatenated. Labels: one per sample,
-    /// -1 for none.
+    /// -1 for none. With `start` (latents in codec units, one per sample, and a strength in
+    /// [0, 1]), each sample is the start re-noised and denoised (SDEdit, `Sampler.sample`).
     public func sampleLatents(
         settings: SamplerSettings, seed: UInt64, labels: [Int], firstIndex: Int = 0, threads: Int = 1,
-        progress: (Int, Int) -> Bool = { _, _ in true }
+        start: (latents: [Float], strength: Double)? = nil, progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws(LatentDiffError) -> [Float] {
         for label in labels where label < -1 || label >= max(classCount, 0) && label != -1 {
             throw .invalidArgument("class label \(label) is out of range (the model has \(classCount) classes; -1 = none)")
         }
+        let (mean, std) = (config.latentMean, config.latentStd)
+        let standardized = start.map { (latents: $0.latents.map { ($0 - mean) / std }, strength: $0.strength) }
         var latents = try sampler.sample(
             settings: settings, seed: seed, labels: labels, latentShape: latentShape, firstIndex: firstIndex,
-            threads: threads, model: denoiseFunction, progress: progress)
-        let (mean, std) = (config.latentMean, config.latentStd)
+            threads: threads, start: standardized, model: denoiseFunction, progress: progress)
         for i in latents.indices { latents[i] = latents[i] * std + mean }
         guard latents.allSatisfy({ $0.isFinite }) else { throw .init(.numeric, "sampling produced NaN or infinite latents") }
         return latents

@@ -33,9 +33,17 @@ public struct Sampler: Sendable {
     /// (for sharding across processes). Returns them concatenated, (count, latent shape...).
     /// `progress(done, total)` is called on the calling thread after each step; returning false
     /// cancels and throws `.cancelled`.
+    ///
+    /// With `start` (SDEdit, Meng et al. 2022): each sample begins from its own clean latent x0
+    /// (standardized, `count` of them concatenated) noised to the sampling timestep reached after
+    /// the first (1 - strength) of the steps, x = alpha_t x0 + sigma_t z with the sample's own keyed
+    /// noise z (the x_T it would start from), and only the remaining round(strength n) steps run,
+    /// keeping their indices (and so their noise keys). Strength 1 is plain generation, bit for
+    /// bit; strength 0 returns x0.
     public func sample(
         settings: SamplerSettings, seed: UInt64, labels: [Int], latentShape: [Int], firstIndex: Int = 0,
-        threads: Int = 1, model: DenoiseFunction, progress: (Int, Int) -> Bool = { _, _ in true }
+        threads: Int = 1, start: (latents: [Float], strength: Double)? = nil, model: DenoiseFunction,
+        progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws(LatentDiffError) -> [Float] {
         try settings.validate(timesteps: schedule.timesteps)
         let count = labels.count
@@ -48,7 +56,27 @@ public struct Sampler: Sendable {
         let states = (0..<count).map { k in
             SampleState(size: size, philox: philox, index: UInt64(firstIndex + k))
         }
-        for (stepIndex, t) in timesteps.enumerated() {
+        var first = 0
+        if let start {
+            guard start.strength.isFinite, (0...1).contains(start.strength) else {
+                throw .invalidArgument("strength must be in [0, 1], not \(start.strength)")
+            }
+            guard start.latents.count == count * size, start.latents.allSatisfy({ $0.isFinite }) else {
+                throw .invalidArgument("the starting latents must be \(count) finite latents of \(latentShape)")
+            }
+            let kept = Int((start.strength * Double(timesteps.count)).rounded())
+            first = timesteps.count - kept
+            for (k, state) in states.enumerated() where first > 0 {
+                let x0 = start.latents[(k * size)..<((k + 1) * size)]
+                if first == timesteps.count {
+                    state.x.update(from: Array(x0), count: size)
+                } else {
+                    let (alpha, sigma) = schedule.scales(at: timesteps[first])
+                    for (i, value) in x0.enumerated() { state.x[i] = Float(alpha) * value + Float(sigma) * state.x[i] }
+                }
+            }
+        }
+        for (stepIndex, t) in timesteps.enumerated() where stepIndex >= first {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
             let step = SamplingStep(index: stepIndex, count: timesteps.count, t: t, next: next, schedule: schedule)
             for stage in 0..<method.stages(of: step) {
@@ -67,7 +95,7 @@ public struct Sampler: Sendable {
                     }
                 }
             }
-            guard progress(stepIndex + 1, timesteps.count) else { throw .cancelled() }
+            guard progress(stepIndex + 1 - first, timesteps.count - first) else { throw .cancelled() }
         }
         var result = [Float]()
         result.reserveCapacity(count * size)

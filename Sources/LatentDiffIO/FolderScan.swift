@@ -116,30 +116,6 @@ public struct FolderScan: Sendable {
     /// The bytes of an image file (at most `ImagePreparation.maxFileBytes`); `.io` naming the
     /// file when it cannot be read.
     public func read(_ entry: FolderEntry) throws(LatentDiffError) -> [UInt8] {
-        let name = displayPath(entry.relativePath)
-        // O_NONBLOCK: a FIFO put where the scan saw a file must not block the open (fstat refuses it).
-        let fd = open(cPath(entry.relativePath), O_RDONLY | O_NONBLOCK)
-        guard fd >= 0 else { throw .io("cannot read '\(name)': \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw .io("cannot read '\(name)': not a regular file") }
-        let size = Int(info.st_size)
-        guard size <= ImagePreparation.maxFileBytes else {
-            throw .format("'\(name)' is \(size) bytes, over the limit of \(ImagePreparation.maxFileBytes) for one image")
-        }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let got = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.read(fd, base + done, size - done)
-            }
-            if got < 0, errno == EINTR { continue }
-            guard got > 0 else {
-                throw .io("cannot read '\(name)': \(got < 0 ? String(cString: strerror(errno)) : "it ended early")")
-            }
-            done += got
-        }
-        return bytes
+        try ImageFile.readBytes(path: cPath(entry.relativePath), name: displayPath(entry.relativePath))
     }
 }

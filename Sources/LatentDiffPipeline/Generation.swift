@@ -10,12 +10,13 @@ public struct Generation {
     public let pixels: [UInt8]
 
     /// Samples are spread over `threads` threads (see `Sampler`).
+    /// With `start`, each image is the start's latent re-noised by `strength` and denoised (img2img).
     public init(
         model: DiffusionModel, settings: SamplerSettings, seed: UInt64, labels: [Int], firstIndex: Int = 0,
-        threads: Int, progress: (Int, Int) -> Bool = { _, _ in true }
+        threads: Int, start: (latents: [Float], strength: Double)? = nil, progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws(LatentDiffError) {
         latents = try model.sampleLatents(settings: settings, seed: seed, labels: labels, firstIndex: firstIndex,
-                                          threads: threads, progress: progress)
+                                          threads: threads, start: start, progress: progress)
         pixels = ImageConversion.pixels(from: try model.decode(latents, threads: threads))
     }
 }

@@ -163,6 +163,45 @@ func moments(_ values: [Float]) -> (mean: Double, std: Double) {
         }
     }
 
+    /// SDEdit starts: strength 1 is plain generation bit for bit, strength 0 returns the start, and
+    /// in between only the last round(strength n) steps run. With the exact model, starting from
+    /// data samples keeps the data distribution.
+    @Test func startingFromLatentsRunsTheLastStepsOnly() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .epsilon)
+        let model = gaussianModel(schedule: schedule, prediction: .epsilon, std: 0.5) { _ in 1.5 }
+        let labels = [Int](repeating: -1, count: 64), shape = [4, 4]
+        var data = [Float](repeating: 0, count: 64 * 16)
+        data.withUnsafeMutableBufferPointer { Philox(seed: 77).fillNormals($0.baseAddress!, count: 64 * 16, stream: 9) }
+        data = data.map { 1.5 + 0.5 * $0 }
+        for kind in [SamplerSettings.Kind.dpmSolver, .ddpm, .heun] {
+            let n = kind == .ddpm ? 100 : 20  // ancestral steps need more of them (as in samplesFollowTheData)
+            let settings = SamplerSettings(kind: kind, steps: n)
+            let plain = try sampler.sample(settings: settings, seed: 3, labels: labels, latentShape: shape, model: model)
+            let full = try sampler.sample(settings: settings, seed: 3, labels: labels, latentShape: shape,
+                                          start: (data, 1), model: model)
+            #expect(full == plain, "\(kind): strength 1")
+            var steps: [Int] = []
+            let none = try sampler.sample(settings: settings, seed: 3, labels: labels, latentShape: shape,
+                                          start: (data, 0), model: model) { done, total in steps.append(total); return true }
+            #expect(none == data && steps.isEmpty, "\(kind): strength 0")
+            let half = try sampler.sample(settings: settings, seed: 3, labels: labels, latentShape: shape,
+                                          start: (data, 0.5), model: model) { done, total in steps.append(total); return true }
+            #expect(steps == [Int](repeating: n / 2, count: n / 2), "\(kind): \(steps)")
+            #expect(half != plain && half != data)
+            let (mean, std) = moments(half)
+            #expect(abs(mean - 1.5) < 0.05 && abs(std - 0.5) < 0.05, "\(kind): mean \(mean), std \(std)")
+        }
+        #expect(throws: LatentDiffError.self) {
+            try sampler.sample(settings: SamplerSettings(), seed: 3, labels: labels, latentShape: shape,
+                               start: (data, 1.5), model: model)
+        }
+        #expect(throws: LatentDiffError.self) {
+            try sampler.sample(settings: SamplerSettings(), seed: 3, labels: labels, latentShape: shape,
+                               start: (Array(data.dropLast()), 0.5), model: model)
+        }
+    }
+
     @Test func sameBitsWhateverBatchSizeAndThreads() throws {
         let schedule = try NoiseSchedule(kind: .linear)
         let sampler = Sampler(schedule: schedule, prediction: .epsilon)
