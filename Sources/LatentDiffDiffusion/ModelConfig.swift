@@ -2,7 +2,7 @@ import LatentDiffIO
 import LatentDiffKernels
 import LatentDiffModels
 
-/// The full configuration of a model file (DESIGN.md §5), stored as JSON in the safetensors
+/// The full configuration of a model file (docs/design.md, "Model files"), stored as JSON in the safetensors
 /// `__metadata__` under `latentdiff`. A codec file (from train-codec) has no denoiser.
 public struct ModelConfig: Sendable, Equatable {
     public static let formatVersion = 1

@@ -1,7 +1,7 @@
 import LatentDiffIO
 import LatentDiffKernels
 
-/// How images become latents (DESIGN.md §1).
+/// How images become latents (docs/design.md, "Codecs").
 public enum CodecKind: String, Sendable, CaseIterable {
     /// The pixels themselves: pixel-space diffusion.
     case identity

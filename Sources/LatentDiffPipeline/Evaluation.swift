@@ -5,7 +5,7 @@ import LatentDiffModels
 import LatentDiffNN
 
 /// `latentdiff eval`: sample quality against the real test set, measured with the project's
-/// classifier (DESIGN.md §7), and the codec's own ceiling.
+/// classifier (docs/design.md, "How quality is measured"), and the codec's own ceiling.
 public struct Evaluation {
     public var modelPath: String
     public var classifierPath: String
