@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "LatentDiffDiffusion", dependencies: ["LatentDiffModels"]),
         .target(name: "LatentDiffPipeline", dependencies: ["LatentDiffDiffusion"]),
         .target(
-            name: "LatentDiff", dependencies: ["LatentDiffPipeline", "CLatentDiffABI"],
+            name: "LatentDiff", dependencies: ["LatentDiffDiffusion", "CLatentDiffABI"],
             exclude: ["exports.map"],
             linkerSettings: [
                 .unsafeFlags([

@@ -1,6 +1,6 @@
 import CLatentDiffABI
+import LatentDiffDiffusion
 import LatentDiffKernels
-import LatentDiffPipeline
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import CLatentDiffABI
-import LatentDiffPipeline
+import LatentDiffDiffusion
 import LatentDiffKernels
 
 /// The header's rule for versioned structs (ld_sample_params, ld_codec_params, ld_model_desc):

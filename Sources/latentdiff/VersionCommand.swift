@@ -1,4 +1,5 @@
 import ArgumentParser
+import LatentDiffDiffusion
 import LatentDiffKernels
 import LatentDiffPipeline
 
