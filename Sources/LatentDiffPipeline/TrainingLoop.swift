@@ -54,6 +54,10 @@ public final class TrainingLoop {
     public private(set) var plannedSteps = 0
     /// The loss of every step of this run (for the loss-curve plot).
     public private(set) var losses: [Double] = []
+    /// Seconds of training before this run (restored from a checkpoint): a time-budgeted run that
+    /// resumes spends what is left of its budget, not the whole budget again.
+    public private(set) var secondsBefore: Double = 0
+    private var runStartedAt: Double?
     /// Called after backward with the parameters, before clipping (data-parallel training reduces
     /// gradients here).
     public var gradientHook: (([Tensor]) -> Void)?
@@ -86,17 +90,19 @@ public final class TrainingLoop {
             plannedSteps = max(plannedSteps, total)
             progress = ProgressReporter(title: title, total: total, unit: unit)
         case .minutes(let minutes):
-            progress = ProgressReporter(title: title, total: 0, unit: unit, budgetSeconds: minutes * 60)
+            progress = ProgressReporter(title: title, total: 0, unit: unit, budgetSeconds: max(0, minutes * 60 - secondsBefore))
         }
+        runStartedAt = MonotonicClock.now()
+        defer { secondsBefore = trainingSeconds; runStartedAt = nil }
         var lastCheckpoint = MonotonicClock.now()
         var smoothedLoss = Double.nan
         while true {
-            let elapsed = budget.isSteps ? progress.elapsed : elapsedHook?(progress.elapsed) ?? progress.elapsed
+            let elapsed = budget.isSteps ? progress.elapsed : elapsedHook?(trainingSeconds) ?? trainingSeconds
             if budget.isSpent(step: step, elapsed: elapsed) { break }
             if case .minutes(let minutes) = budget {
                 // Plan the schedule from the speed of the first 20 steps of this run.
                 if step - startStep == 20 || plannedSteps == 0 {
-                    let rate = Double(max(1, step - startStep)) / max(elapsed, 1e-3)
+                    let rate = Double(max(1, step - startStep)) / max(elapsed - secondsBefore, 1e-3)
                     plannedSteps = max(plannedSteps, step + Int(rate * (minutes * 60 - elapsed)))
                 }
             }
@@ -156,10 +162,14 @@ public final class TrainingLoop {
         return result
     }
 
+    /// Seconds spent training, over this run and those it resumed.
+    public var trainingSeconds: Double { secondsBefore + (runStartedAt.map { MonotonicClock.now() - $0 } ?? 0) }
+
     /// The counters that resume training, as JSON.
     public var stateJSON: JSON {
         ["step": .number(Double(step)), "adam_step": .number(Double(optimizer.step)),
-         "ema_updates": .number(Double(ema?.updates ?? 0)), "planned_steps": .number(Double(plannedSteps))]
+         "ema_updates": .number(Double(ema?.updates ?? 0)), "planned_steps": .number(Double(plannedSteps)),
+         "training_seconds": .number(trainingSeconds)]
     }
 
     /// Restores parameters, moments, EMA and counters from a checkpoint's tensors and state.
@@ -182,6 +192,12 @@ public final class TrainingLoop {
         optimizer.step = try state.int("adam_step", in: context)
         ema?.updates = try state.int("ema_updates", in: context)
         plannedSteps = try state.int("planned_steps", in: context)
+        if let seconds = state["training_seconds"] {
+            guard case .number(let value) = seconds, value.isFinite, value >= 0 else {
+                throw .format("\(context): training_seconds must be a number >= 0")
+            }
+            secondsBefore = value
+        }
     }
 }
 
