@@ -40,6 +40,8 @@ make -C examples-c stress LIBDIR="$root/dist/lib" SKIP_BUILD=1
 step "bad CLI input"
 swift build --product latentdiff
 scripts/cli_errors_test.sh .build/debug/latentdiff
+step "train-all on the fixture folder, then its model from the CLI, C and Python"
+scripts/train_all_test.sh .build/debug/latentdiff "$root/dist/lib"
 step "kill and resume training"
 scripts/kill_resume_test.sh .build/debug/latentdiff
 step "fuzzing, ${FUZZ_SECONDS:-60} s per target"
