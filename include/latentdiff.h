@@ -291,7 +291,8 @@ typedef struct {
 /* Writes the defaults above into the first `params_size` bytes of *params (zero past the
  * library's own struct) and sets params->struct_size = params_size. Call it through
  * ld_sample_params_init, which passes sizeof *params. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for
- * NULL params or a params_size smaller than the 0.1.0 struct or over 65536 (nothing written). */
+ * NULL params or a params_size smaller than the 0.1.0 struct (up to first_index) or over 65536
+ * (nothing written). */
 ld_status ld_sample_params_init_sized(ld_sample_params *params, size_t params_size);
 
 /* Fills *params with the defaults. NULL is a no-op. */
