@@ -66,8 +66,11 @@ public struct Sampler: Sendable {
             SampleState(size: size, philox: philox, index: UInt64(firstIndex + k))
         }
         if let noise {
-            guard noise.count == count * size, noise.allSatisfy({ $0.isFinite }) else {
-                throw .invalidArgument("the initial noise must be \(count) finite latents of \(latentShape) (\(count * size) floats, not \(noise.count))")
+            guard noise.count == count * size else {
+                throw .invalidArgument("the initial noise must be \(count) latents of \(latentShape) (\(count * size) floats, not \(noise.count))")
+            }
+            if let bad = noise.firstIndex(where: { !$0.isFinite }) {
+                throw .invalidArgument("the initial noise must be finite: value \(bad % size) of sample \(bad / size) is \(noise[bad])")
             }
             for (k, state) in states.enumerated() { state.x.update(from: Array(noise[(k * size)..<((k + 1) * size)]), count: size) }
         }
