@@ -41,7 +41,7 @@ public struct SampleOptions: ParsableArguments {
     var strength: Double = 0.6
     @Option(help: ArgumentHelp(
         "With --init: inpaint, redrawing only where this PNG is white (black = keep, gray = partly).",
-        discussion: "Any channel layout (read as gray); its size must be the model's image size. Kept pixels are pasted back from the --init image with a feathered edge."))
+        discussion: "Any channel layout (read as gray); its size must be the model's image size. Kept pixels are pasted back from the --init image with a feathered edge. With --strength 1 the masked part is drawn from noise; lower keeps it closer to the image."))
     var mask: String?
 
     public init() {}

@@ -18,8 +18,9 @@ public struct ImageEdit: Sendable {
 
     /// The sampler's start (latents in codec units, strength) and latent masks for `count`
     /// samples of `model`, checked: sizes, a strength in [0, 1], masks only for spatial latents.
+    /// Strength 1 without masks never uses the start (plain generation): nothing is encoded.
     public func prepared(model: DiffusionModel, count: Int, threads: Int) throws(LatentDiffError)
-        -> (start: (latents: [Float], strength: Double), mask: [Float]?) {
+        -> (start: (latents: [Float], strength: Double)?, mask: [Float]?) {
         let shape = model.imageShape, imageBytes = model.config.codec.imageCount
         guard strength.isFinite, (0...1).contains(strength) else {
             throw .invalidArgument("strength must be in [0, 1], not \(strength)")
@@ -30,6 +31,7 @@ public struct ImageEdit: Sendable {
         let mask = try masks.map { masks throws(LatentDiffError) in
             try InpaintMask.latentMasks(masks, count: count, height: shape[1], width: shape[2], latentShape: model.latentShape)
         }
+        guard strength < 1 || mask != nil else { return (nil, nil) }
         let images = pixels.withUnsafeBufferPointer { buffer in
             ImageConversion.images(from: buffer.baseAddress!, count: count, channels: shape[0], height: shape[1], width: shape[2])
         }
@@ -54,6 +56,6 @@ extension DiffusionModel {
     ) throws(LatentDiffError) -> [Float] {
         let prepared = try edit?.prepared(model: self, count: labels.count, threads: threads)
         return try sampleLatents(settings: settings, seed: seed, labels: labels, firstIndex: firstIndex, threads: threads,
-                                 start: prepared?.start, noise: noise, mask: prepared?.mask, progress: progress)
+                                 start: prepared?.start ?? nil, noise: noise, mask: prepared?.mask, progress: progress)
     }
 }
