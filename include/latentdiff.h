@@ -359,9 +359,9 @@ ld_status ld_generate(const ld_model *model, const ld_sample_params *params, int
  * reached after the first (1 - strength) of the steps with the sample's own noise, and denoised
  * by the remaining round(strength * steps) steps (SDEdit); strength 1 with init_noise NULL and no
  * mask gives the same bits as plain generation. With a mask, the pixel mask is brought to the
- * latent grid (a latent cell is regenerated if any pixel under it is non-zero) and after every
- * step the kept cells are reset to the init latent noised to the current level; ld_generate then
- * pastes the kept pixels back from init_image with a feathered edge (weight = the mask / 255
+ * latent grid (a latent cell is regenerated if any pixel under it is non-zero) and before the
+ * first step and after every step the kept cells are reset to the init latent noised to the
+ * current level; ld_generate then pastes the kept pixels back from init_image with a feathered edge (weight = the mask / 255
  * averaged over a 5 x 5 window): a pixel whose mask is 0 and which has no non-zero mask pixel
  * within 2 rows and columns is init_image's pixel exactly (ld_sample_latents returns latents, with
  * no pasting). The sampling functions' returns grow by: LD_ERR_INVALID_ARGUMENT for a mask

@@ -47,8 +47,9 @@ public struct Sampler: Sendable {
     ///
     /// With `mask` (needs `start`; `count` latents of weights m in [0, 1], 1 = regenerate): after
     /// every step, reaching level (alpha', sigma'), the known part is re-imposed from the start,
-    /// x <- m x + (1 - m) (alpha' x0 + sigma' z), z the sample's x_T (keyed or from `noise`);
-    /// after the last step (alpha', sigma') = (1, 0), so where m = 0 the result is x0 exactly.
+    /// x <- m x + (1 - m) (alpha' x0 + sigma' z), z the sample's x_T (keyed or from `noise`), and
+    /// so before the first step at its own level; after the last step (alpha', sigma') = (1, 0),
+    /// so where m = 0 the result is x0 exactly.
     public func sample(
         settings: SamplerSettings, seed: UInt64, labels: [Int], latentShape: [Int], firstIndex: Int = 0,
         threads: Int = 1, start: (latents: [Float], strength: Double)? = nil, noise: [Float]? = nil,
@@ -101,6 +102,11 @@ public struct Sampler: Sendable {
                     for (i, value) in x0.enumerated() { state.x[i] = Float(alpha) * value + Float(sigma) * state.x[i] }
                 }
             }
+        }
+        if let known, first == 0 {
+            // x_T holds z everywhere; the kept part starts at alpha_{t_0} x0 + sigma_{t_0} z.
+            let (alpha, sigma) = schedule.scales(at: timesteps[0])
+            reimpose(known, into: states, size: size, alpha: Float(alpha), sigma: Float(sigma))
         }
         for (stepIndex, t) in timesteps.enumerated() where stepIndex >= first {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
