@@ -1,6 +1,7 @@
 /* The versioned-struct rule and the buffer capacities of the 0.2.0 ABI, tested from C:
- *   - structs of an older size (the 0.1.0 ld_model_desc, declared here as 0.1.0 declared it) are
- *     filled up to their size and no further; smaller than the first version is refused;
+ *   - structs of an older size (the 0.1.0 ld_model_desc and the 0.2.0 ld_sample_params, declared
+ *     here as those versions declared them) are filled up to their size and no further, and read
+ *     with the defaults for the fields they lack; smaller than the first version is refused;
  *   - structs of a newer size (the library's struct followed by a field it does not know) are
  *     accepted with a zero tail and refused with LD_ERR_UNSUPPORTED when the tail is not zero;
  *   - every function that writes into a caller's buffer refuses one byte too few, writing nothing.
@@ -17,6 +18,19 @@ typedef struct {
     int64_t training_steps;
     const char *config_json;
 } model_desc_0_1_0;
+
+/* ld_sample_params as 0.1.0 and 0.2.0 declared it (before the editing fields). */
+typedef struct {
+    size_t struct_size;
+    int32_t sampler, steps;
+    float eta, guidance;
+    uint64_t seed;
+    const int32_t *labels;
+    int32_t threads;
+    ld_progress_fn progress;
+    void *user_data;
+    int64_t first_index;
+} sample_params_0_1_0;
 
 /* What a newer header might declare: the library's structs with one more field. */
 typedef struct {
@@ -100,8 +114,27 @@ static void sample_params_sizes(const ld_model *model, const ld_model_desc *desc
     expect_status(ld_generate(model, &newer.params, 1, pixels, (size_t)desc->image_bytes), LD_ERR_UNSUPPORTED,
                   "generate: newer size, non-zero tail");
 
+    /* A 0.2.0 (= 0.1.0) struct: the editing fields get their defaults (strength 1, no image, no noise), so
+     * it samples what the full struct does; init fills it and not a byte past it. */
+    struct {
+        sample_params_0_1_0 params;
+        uint8_t guard[32];
+    } old_params;
+    memset(&old_params, 0xAB, sizeof old_params);
+    expect_status(ld_sample_params_init_sized((ld_sample_params *)&old_params.params, sizeof old_params.params), LD_OK,
+                  "params init: 0.2.0 size");
+    CHECK(old_params.params.struct_size == sizeof old_params.params && old_params.params.steps == 20, "0.2.0 defaults");
+    CHECK(all_bytes(old_params.guard, sizeof old_params.guard, 0xAB), "init wrote past a 0.2.0 struct");
+    old_params.params.steps = 3;
+    memset(latents, 0, bytes);
+    expect_status(ld_sample_latents(model, (const ld_sample_params *)&old_params.params, 1, latents, bytes), LD_OK,
+                  "sample: 0.2.0 size");
+    CHECK(memcmp(latents, reference, bytes) == 0, "a 0.2.0 struct samples other latents");
+    CHECK(plain.strength == 1.0f && plain.init_noise == NULL && plain.init_image == NULL && plain.mask == NULL,
+          "editing defaults");
+
     ld_sample_params older = plain;
-    older.struct_size = sizeof older - sizeof older.first_index; /* below the first version */
+    older.struct_size = sizeof(sample_params_0_1_0) - sizeof(int64_t); /* below the first version */
     expect_status(ld_sample_latents(model, &older, 1, latents, bytes), LD_ERR_INVALID_ARGUMENT, "sample: too small");
     expect_status(ld_sample_params_init_sized(&older, 16), LD_ERR_INVALID_ARGUMENT, "params init: 16 bytes");
     older.struct_size = (size_t)1 << 40;

@@ -267,12 +267,32 @@ typedef struct {
     ld_progress_fn progress;   /* NULL = no progress reports */
     void *user_data;           /* passed to progress */
     int64_t first_index;       /* index of the first sample (for splitting a run); default 0 */
+    /* Appended after 0.2.0: editing (image to image, inpainting) and the caller's noise. Each
+     * pointer is only read during the call; all of them default to NULL. */
+    const float *init_noise;   /* NULL = the keyed noise; else count * latent_size floats: the x_T
+                                  each sample starts from, in the sampler's standardized units
+                                  (unit normal; see ld_sample_noise). Finite values only. Later
+                                  noise of DDPM, Euler-a and DDIM with eta > 0 stays keyed by
+                                  (seed, first_index + i, step) */
+    const uint8_t *init_image; /* NULL = plain generation; else count images of image_bytes each
+                                  (H, W, C), as ld_decode writes them: sample i starts from image
+                                  i, encoded and re-noised by `strength` */
+    const uint8_t *mask;       /* NULL = the whole image; else (needs init_image) count masks of
+                                  image_height * image_width bytes: 255 = regenerate, 0 = keep,
+                                  between = partly (inpainting). Only for codecs with spatial
+                                  latents (latent_rank 3: identity, vae-cnn); a vector codec
+                                  returns LD_ERR_UNSUPPORTED */
+    float strength;            /* with init_image: how much to redraw, in [0, 1]: 0 = the image
+                                  itself (re-decoded), 1 = start from pure noise (with a mask: the
+                                  masked part from noise); without init_image it must be 1;
+                                  default 1 */
 } ld_sample_params;
 
 /* Writes the defaults above into the first `params_size` bytes of *params (zero past the
  * library's own struct) and sets params->struct_size = params_size. Call it through
  * ld_sample_params_init, which passes sizeof *params. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for
- * NULL params or a params_size smaller than the 0.1.0 struct or over 65536 (nothing written). */
+ * NULL params or a params_size smaller than the 0.1.0 struct (up to first_index) or over 65536
+ * (nothing written). */
 ld_status ld_sample_params_init_sized(ld_sample_params *params, size_t params_size);
 
 /* Fills *params with the defaults. NULL is a no-op. */
@@ -332,6 +352,33 @@ ld_status ld_encode(const ld_model *model, const ld_codec_params *params, const 
  * uses params->threads. Same returns as both; the same pixels as the two calls. */
 ld_status ld_generate(const ld_model *model, const ld_sample_params *params, int32_t count,
                       uint8_t *out_pixels, size_t out_size);
+
+/* ---- Editing ------------------------------------------------------------------------------- */
+/* ld_sample_latents and ld_generate edit images through the fields of ld_sample_params appended
+ * after 0.2.0: with init_image, sample i is image i encoded (ld_encode), noised to the level
+ * reached after the first (1 - strength) of the steps with the sample's own noise, and denoised
+ * by the remaining round(strength * steps) steps (SDEdit); strength 1 with init_noise NULL and no
+ * mask gives the same bits as plain generation. With a mask, the pixel mask is brought to the
+ * latent grid (a latent cell is regenerated if any pixel under it is non-zero) and before the
+ * first step and after every step the kept cells are reset to the init latent noised to the
+ * current level; ld_generate then pastes the kept pixels back from init_image with a feathered edge (weight = the mask / 255
+ * averaged over a 5 x 5 window): a pixel whose mask is 0 and which has no non-zero mask pixel
+ * within 2 rows and columns is init_image's pixel exactly (ld_sample_latents returns latents, with
+ * no pasting). The sampling functions' returns grow by: LD_ERR_INVALID_ARGUMENT for a mask
+ * without init_image, a strength outside [0, 1] or other than 1 without init_image, or init_noise
+ * holding NaN or infinity; LD_ERR_UNSUPPORTED for a mask with a vector codec (latent_rank 1). */
+
+/* Writes the x_T that sampling starts from for samples first_index .. first_index + count - 1
+ * with `seed` (what it draws when init_noise is NULL) into `out` (caller-owned, `out_size` bytes:
+ * at least count * latent_size * sizeof(float)), one latent after another. Units: the sampler's
+ * standardized latent space, (latent - mean) / std of the model's latent statistics, where x_T is
+ * unit normal; not ld_decode's units. Passing the result as ld_sample_params.init_noise (same
+ * seed, first_index and count) reproduces plain sampling bit for bit; mixing or interpolating
+ * such noise (e.g. spherically) gives in-between samples. Returns LD_OK; LD_ERR_INVALID_ARGUMENT
+ * for NULL model or out, count outside 1..65536, first_index outside 0..2147483647, or out_size
+ * too small (the message gives the bytes needed; nothing written). Thread-safe. */
+ld_status ld_sample_noise(const ld_model *model, uint64_t seed, int64_t first_index, int32_t count, float *out,
+                          size_t out_size);
 
 #ifdef __cplusplus
 }

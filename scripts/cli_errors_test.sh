@@ -22,6 +22,7 @@ quiet train-codec --dataset cifar10 --data $cifar --codec pca --latent 2 --out "
 quiet train --codec "$work/codec.safetensors" --dataset mnist --data $mnist --widths 8 --blocks 1 --steps 2 \
     --batch-size 8 --checkpoint-seconds 0 --out "$work/unconditional.safetensors"
 quiet png-demo --width 8 --height 8 --out "$work/image.png"
+quiet png-demo --width 28 --height 28 --out "$work/mask28.png"
 quiet train-classifier --dataset mnist --data $mnist --steps 1 --width 8 --out "$work/classifier.safetensors"
 echo "not a model" > "$work/text.safetensors"
 mkdir "$work/empty"
@@ -145,6 +146,12 @@ expect_error "sample: init not an image" "${sample[@]}" --init "$work/text.safet
 expect_error "sample: init a broken PNG" "${sample[@]}" --init "$root/Tests/Fixtures/folders/broken/truncated.png" --out x.png
 expect_error "sample: strength 2" "${sample[@]}" --init "$work/image.png" --strength 2 --out x.png
 expect_error "sample: strength nan" "${sample[@]}" --init "$work/image.png" --strength nan --out x.png
+expect_error "sample: mask without init" "${sample[@]}" --mask "$work/mask28.png" --out x.png
+expect_error "sample: missing mask" "${sample[@]}" --init "$work/image.png" --mask missing.png --out x.png
+expect_error "sample: mask not a PNG" "${sample[@]}" --init "$work/image.png" --mask "$work/text.safetensors" --out x.png
+expect_error "sample: mask a broken PNG" "${sample[@]}" --init "$work/image.png" --mask "$root/Tests/Fixtures/folders/broken/truncated.png" --out x.png
+expect_error "sample: mask of another size" "${sample[@]}" --init "$work/image.png" --mask "$work/image.png" --out x.png
+expect_error "sample: mask, vector codec" sample --model "$unconditional" --count 1 --steps 2 --init "$work/image.png" --mask "$work/mask28.png" --out x.png
 expect_error "sample: guidance rescale nan" "${sample[@]}" --guidance-rescale nan --out x.png
 expect_error "sample: eta 2" "${sample[@]}" --sampler ddim --eta 2 --out x.png
 expect_error "sample: eta nan" "${sample[@]}" --sampler ddim --eta nan --out x.png

@@ -82,11 +82,15 @@ var sampleParamsDefaults: ld_sample_params {
     defaults.progress = nil
     defaults.user_data = nil
     defaults.first_index = 0
+    defaults.init_noise = nil
+    defaults.init_image = nil
+    defaults.mask = nil
+    defaults.strength = 1
     return defaults
 }
 
-/// The 0.1.0 ld_sample_params: the whole struct (no field has been appended since).
-let sampleParamsMinimum = MemoryLayout<ld_sample_params>.size
+/// The 0.1.0 ld_sample_params: every field up to first_index.
+let sampleParamsMinimum = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.init_noise)!
 
 @c public func ld_sample_params_init_sized(_ params: UnsafeMutablePointer<ld_sample_params>?, _ size: Int) -> Int32 {
     initVersioned(params, size: size, minimum: sampleParamsMinimum, name: "ld_sample_params",
@@ -143,6 +147,10 @@ struct SampleRequest {
     let threads: Int
     let firstIndex: Int
     let progress: Progress
+    /// init_image, strength and mask (nil: plain generation).
+    let edit: ImageEdit?
+    /// init_noise (nil: keyed noise).
+    let noise: [Float]?
 
     init(_ params: UnsafePointer<ld_sample_params>?, count: Int32, model: DiffusionModel) throws(LatentDiffError) {
         let pointer = try required(params, "params")
@@ -170,6 +178,7 @@ struct SampleRequest {
         firstIndex = Int(params.first_index)
         seed = params.seed
         progress = Progress(callback: params.progress, userData: params.user_data)
+        (edit, noise) = try Self.editFields(params, count: Int(count), model: model)
     }
 }
 
@@ -203,7 +212,7 @@ struct CodecRequest {
         let latents = try Parallel.withThreadLimit(request.threads) { () throws(LatentDiffError) in
             try model.sampleLatents(
                 settings: request.settings, seed: request.seed, labels: request.labels, firstIndex: request.firstIndex,
-                threads: request.threads, progress: request.progress.report)
+                threads: request.threads, edit: request.edit, noise: request.noise, progress: request.progress.report)
         }
         out.update(from: latents, count: latents.count)
     }
@@ -264,7 +273,8 @@ struct CodecRequest {
         let generation = try Parallel.withThreadLimit(request.threads) { () throws(LatentDiffError) in
             try Generation(
                 model: model, settings: request.settings, seed: request.seed, labels: request.labels,
-                firstIndex: request.firstIndex, threads: request.threads, progress: request.progress.report)
+                firstIndex: request.firstIndex, threads: request.threads, edit: request.edit, noise: request.noise,
+                progress: request.progress.report)
         }
         out.update(from: generation.pixels, count: generation.pixels.count)
     }

@@ -39,6 +39,10 @@ public struct SampleOptions: ParsableArguments {
     var initImage: String?
     @Option(help: "With --init: how much of the image to redraw, in [0, 1] (0 = the image, 1 = ignore it).")
     var strength: Double = 0.6
+    @Option(help: ArgumentHelp(
+        "With --init: inpaint, redrawing only where this PNG is white (black = keep, gray = partly).",
+        discussion: "Any channel layout (read as gray); its size must be the model's image size. Kept pixels are pasted back from the --init image with a feathered edge. With --strength 1 the masked part is drawn from noise; lower keeps it closer to the image."))
+    var mask: String?
 
     public init() {}
 
@@ -74,12 +78,11 @@ public struct SampleOptions: ParsableArguments {
         var settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance)
         settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
         settings.guidanceRescale = guidanceRescale
-        let start = try initImage.map { path in (latents: try initialLatents(path, model: request.model, count: indices.count),
-                                                  strength: strength) }
-        let progress = ProgressReporter(title: "sample", total: start.map { Int(($0.strength * Double(steps)).rounded()) } ?? steps,
+        let edit = try self.edit(model: request.model, count: indices.count)
+        let progress = ProgressReporter(title: "sample", total: edit.map { Int(($0.strength * Double(steps)).rounded()) } ?? steps,
                                         unit: "steps")
         let result = try Generation(model: request.model, settings: settings, seed: seed, labels: Array(request.labels[indices]),
-                                    firstIndex: indices.lowerBound, threads: threads, start: start) { done, _ in
+                                    firstIndex: indices.lowerBound, threads: threads, edit: edit) { done, _ in
             progress.update(done)
             return true
         }
@@ -87,17 +90,28 @@ public struct SampleOptions: ParsableArguments {
         return result
     }
 
-    /// The latent of the image at `path`, prepared to the model's size, once per image (codec units).
-    func initialLatents(_ path: String, model: DiffusionModel, count: Int) throws -> [Float] {
+    /// The edit the options ask for (nil without --init): the --init image prepared to the model's
+    /// size and the --mask read as gray, once per image.
+    func edit(model: DiffusionModel, count: Int) throws -> ImageEdit? {
+        guard let initImage else {
+            guard mask == nil else { throw LatentDiffError.invalidArgument("--mask needs --init (the image to inpaint)") }
+            return nil
+        }
         let (c, h, w) = (model.imageShape[0], model.imageShape[1], model.imageShape[2])
         guard h == w else { throw LatentDiffError.invalidArgument("--init needs a model of square images, not \(h)x\(w)") }
         guard strength.isFinite, (0...1).contains(strength) else {
             throw LatentDiffError.invalidArgument("--strength must be in [0, 1], not \(strength)")
         }
-        let bytes = try ImageFile.read(path: path, preparation: try ImagePreparation(size: h, channels: c, background: .white))
-        let image = Tensor(shape: [1, c, h, w], values: bytes.map { Float($0) / 127.5 - 1 })
-        let latent = try model.encode(image, threads: threads)
-        return [[Float]](repeating: latent, count: count).flatMap { $0 }
+        let planar = try ImageFile.read(path: initImage, preparation: try ImagePreparation(size: h, channels: c, background: .white))
+        let pixels = ImageConversion.pixels(from: Tensor(shape: [1, c, h, w], values: planar.map { Float($0) / 127.5 - 1 }))
+        let masks = try mask.map { path in
+            let image = try PNG.read(path: path, channels: 1)
+            guard (image.width, image.height) == (w, h) else {
+                throw LatentDiffError.invalidArgument("--mask '\(path)' is \(image.width)x\(image.height); the model's images are \(w)x\(h)")
+            }
+            return [[UInt8]](repeating: image.pixels, count: count).flatMap { $0 }
+        }
+        return ImageEdit(pixels: [[UInt8]](repeating: pixels, count: count).flatMap { $0 }, strength: strength, masks: masks)
     }
 
     /// Writes the grid, and the images and latents asked for, of all the request's images, and
@@ -111,7 +125,7 @@ public struct SampleOptions: ParsableArguments {
             ("sampler", sampler.rawValue), ("steps", "\(steps)"),
             ("spacing", (spacing ?? sampler.method(eta: eta).defaultSpacing).rawValue), ("eta", "\(eta)"),
             ("guidance", "\(guidance)"), ("guidance_interval", guidanceInterval ?? "all"),
-            ("init", initImage ?? "none"), ("strength", initImage == nil ? "1" : "\(strength)"),
+            ("init", initImage ?? "none"), ("strength", initImage == nil ? "1" : "\(strength)"), ("mask", mask ?? "none"),
             ("guidance_rescale", "\(guidanceRescale)"),
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
         ]

@@ -55,6 +55,13 @@ public final class DiffusionModel: @unchecked Sendable {
         }
     }
 
+    /// The x_T sampling starts from for samples `firstIndex ..< firstIndex + count` with `seed`:
+    /// unit normals in the sampler's standardized latent units, (latent - latentMean) / latentStd,
+    /// not the codec's units. What `sampleLatents(noise:)` takes.
+    public func initialNoise(seed: UInt64, firstIndex: Int = 0, count: Int) -> [Float] {
+        Sampler.initialNoise(seed: seed, firstIndex: firstIndex, count: count, size: latentCount)
+    }
+
     public var latentShape: [Int] { config.codec.latentShape }
     public var latentCount: Int { latentShape.reduce(1, *) }
     public var classCount: Int { config.denoiser?.classCount ?? 0 }
@@ -70,9 +77,12 @@ public final class DiffusionModel: @unchecked Sendable {
     /// Samples latents in codec units, (count, latentShape...) concatenated. Labels: one per sample,
     /// -1 for none. With `start` (latents in codec units, one per sample, and a strength in
     /// [0, 1]), each sample is the start re-noised and denoised (SDEdit, `Sampler.sample`).
+    /// `noise`: each sample's x_T in the sampler's standardized units (`initialNoise`); `mask`:
+    /// per latent value, 1 = regenerate, 0 = keep the start's (inpainting, `Sampler.sample`).
     public func sampleLatents(
         settings: SamplerSettings, seed: UInt64, labels: [Int], firstIndex: Int = 0, threads: Int = 1,
-        start: (latents: [Float], strength: Double)? = nil, progress: (Int, Int) -> Bool = { _, _ in true }
+        start: (latents: [Float], strength: Double)? = nil, noise: [Float]? = nil, mask: [Float]? = nil,
+        progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws(LatentDiffError) -> [Float] {
         for label in labels where label < -1 || label >= max(classCount, 0) && label != -1 {
             throw .invalidArgument("class label \(label) is out of range (the model has \(classCount) classes; -1 = none)")
@@ -81,7 +91,7 @@ public final class DiffusionModel: @unchecked Sendable {
         let standardized = start.map { (latents: $0.latents.map { ($0 - mean) / std }, strength: $0.strength) }
         var latents = try sampler.sample(
             settings: settings, seed: seed, labels: labels, latentShape: latentShape, firstIndex: firstIndex,
-            threads: threads, start: standardized, model: denoiseFunction, progress: progress)
+            threads: threads, start: standardized, noise: noise, mask: mask, model: denoiseFunction, progress: progress)
         for i in latents.indices { latents[i] = latents[i] * std + mean }
         guard latents.allSatisfy({ $0.isFinite }) else { throw .init(.numeric, "sampling produced NaN or infinite latents") }
         return latents

@@ -40,10 +40,20 @@ public struct Sampler: Sendable {
     /// noise z (the x_T it would start from), and only the remaining round(strength n) steps run,
     /// keeping their indices (and so their noise keys). Strength 1 is plain generation, bit for
     /// bit; strength 0 returns x0.
+    ///
+    /// With `noise` (`count` latents, standardized): sample k starts from noise k instead of its
+    /// keyed x_T (`initialNoise` gives the keyed ones, so passing them changes no bit); later noise
+    /// of stochastic methods is still keyed by (seed, index, step).
+    ///
+    /// With `mask` (needs `start`; `count` latents of weights m in [0, 1], 1 = regenerate): after
+    /// every step, reaching level (alpha', sigma'), the known part is re-imposed from the start,
+    /// x <- m x + (1 - m) (alpha' x0 + sigma' z), z the sample's x_T (keyed or from `noise`), and
+    /// so before the first step at its own level; after the last step (alpha', sigma') = (1, 0),
+    /// so where m = 0 the result is x0 exactly.
     public func sample(
         settings: SamplerSettings, seed: UInt64, labels: [Int], latentShape: [Int], firstIndex: Int = 0,
-        threads: Int = 1, start: (latents: [Float], strength: Double)? = nil, model: DenoiseFunction,
-        progress: (Int, Int) -> Bool = { _, _ in true }
+        threads: Int = 1, start: (latents: [Float], strength: Double)? = nil, noise: [Float]? = nil,
+        mask: [Float]? = nil, model: DenoiseFunction, progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws(LatentDiffError) -> [Float] {
         try settings.validate(timesteps: schedule.timesteps)
         let count = labels.count
@@ -55,6 +65,23 @@ public struct Sampler: Sendable {
         let philox = Philox(seed: seed)
         let states = (0..<count).map { k in
             SampleState(size: size, philox: philox, index: UInt64(firstIndex + k))
+        }
+        if let noise {
+            guard noise.count == count * size else {
+                throw .invalidArgument("the initial noise must be \(count) latents of \(latentShape) (\(count * size) floats, not \(noise.count))")
+            }
+            if let bad = noise.firstIndex(where: { !$0.isFinite }) {
+                throw .invalidArgument("the initial noise must be finite: value \(bad % size) of sample \(bad / size) is \(noise[bad])")
+            }
+            for (k, state) in states.enumerated() { state.x.update(from: Array(noise[(k * size)..<((k + 1) * size)]), count: size) }
+        }
+        var known: (x0: [Float], z: [Float], mask: [Float])?
+        if let mask {
+            guard let start else { throw .invalidArgument("a mask needs a starting image (the known part)") }
+            guard mask.count == count * size, mask.allSatisfy({ (0...1).contains($0) }) else {
+                throw .invalidArgument("the mask must be \(count) latents of \(latentShape) of weights in [0, 1]")
+            }
+            known = (start.latents, states.flatMap { Array(UnsafeBufferPointer(start: $0.x, count: size)) }, mask)
         }
         var first = 0
         if let start {
@@ -76,6 +103,11 @@ public struct Sampler: Sendable {
                 }
             }
         }
+        if let known, first == 0 {
+            // x_T holds z everywhere; the kept part starts at alpha_{t_0} x0 + sigma_{t_0} z.
+            let (alpha, sigma) = schedule.scales(at: timesteps[0])
+            reimpose(known, into: states, size: size, alpha: Float(alpha), sigma: Float(sigma))
+        }
         for (stepIndex, t) in timesteps.enumerated() where stepIndex >= first {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
             let step = SamplingStep(index: stepIndex, count: timesteps.count, t: t, next: next, schedule: schedule)
@@ -95,12 +127,47 @@ public struct Sampler: Sendable {
                     }
                 }
             }
+            if let known {
+                let (alpha, sigma) = schedule.scales(at: next)
+                reimpose(known, into: states, size: size, alpha: Float(alpha), sigma: Float(sigma))
+            }
             guard progress(stepIndex + 1 - first, timesteps.count - first) else { throw .cancelled() }
         }
         var result = [Float]()
         result.reserveCapacity(count * size)
         for state in states { result.append(contentsOf: UnsafeBufferPointer(start: state.x, count: size)) }
         return result
+    }
+
+    /// x <- m x + (1 - m) (alpha x0 + sigma z) for every sample (`known` holds x0, z and m of all
+    /// samples, concatenated); m = 1 leaves x as it is, bit for bit.
+    func reimpose(_ known: (x0: [Float], z: [Float], mask: [Float]), into states: [SampleState], size: Int,
+                  alpha: Float, sigma: Float) {
+        for (k, state) in states.enumerated() {
+            for i in 0..<size {
+                let j = k * size + i, m = known.mask[j]
+                guard m < 1 else { continue }
+                state.x[i] = m * state.x[i] + (1 - m) * (alpha * known.x0[j] + sigma * known.z[j])
+            }
+        }
+    }
+
+    /// The x_T that sampling draws for samples `firstIndex ..< firstIndex + count` with `seed`, in
+    /// the sampler's standardized units (unit normal, one latent of `size` after another): what
+    /// `sample(noise:)` takes.
+    public static func initialNoise(seed: UInt64, firstIndex: Int, count: Int, size: Int) -> [Float] {
+        let philox = Philox(seed: seed)
+        var noise = [Float](repeating: 0, count: count * size)
+        noise.withUnsafeMutableBufferPointer { buffer in
+            for k in 0..<count { fillInitialNoise(buffer.baseAddress! + k * size, size: size, philox: philox, index: UInt64(firstIndex + k)) }
+        }
+        return noise
+    }
+
+    /// Sample `index`'s x_T: unit normals from Philox stream `index`, offset 0 (later steps' noise
+    /// uses offsets (step + 1) << 32).
+    static func fillInitialNoise(_ x: UnsafeMutablePointer<Float>, size: Int, philox: Philox, index: UInt64) {
+        philox.fillNormals(x, count: size, stream: index, offset: 0)
     }
 
     /// The model outputs for a batch of samples, with classifier-free guidance u + g (c - u) for
@@ -182,7 +249,7 @@ public final class SampleState: @unchecked Sendable {
         self.size = size
         storage = .allocate(capacity: 7 * size)
         storage.initialize(repeating: 0, count: 7 * size)
-        philox.fillNormals(x, count: size, stream: index, offset: 0)
+        Sampler.fillInitialNoise(x, size: size, philox: philox, index: index)
     }
 
     deinit { storage.deallocate() }

@@ -343,6 +343,71 @@ def test_threads_share_a_model():
             assert np.array_equal(result, expected)
 
 
+def test_sample_noise_reproduces_sampling():
+    with latentdiff.Model(MODEL) as model:
+        noise = model.sample_noise(seed=4, count=3, first_index=2)
+        assert noise.shape == (3,) + model.latent_shape and noise.dtype == np.float32
+        assert np.array_equal(model.sample_noise(4, 1, first_index=3)[0], noise[1]), "noise is keyed by index"
+        for sampler in ["dpm++", "ddpm", "euler-a"]:
+            plain = model.sample(3, seed=4, first_index=2, steps=5, sampler=sampler)
+            given = model.sample(3, seed=4, first_index=2, steps=5, sampler=sampler, init_noise=noise)
+            assert np.array_equal(given, plain), sampler
+        other = model.generate(3, seed=4, first_index=2, steps=5, init_noise=-noise.astype(np.float64))
+        assert not np.array_equal(other, model.generate(3, seed=4, first_index=2, steps=5))
+        expect(latentdiff.InvalidArgument, model.sample, 3, init_noise=np.full_like(noise, np.nan))
+        expect(latentdiff.InvalidArgument, model.sample, 2, init_noise=noise)
+        expect(latentdiff.InvalidArgument, model.sample_noise, 4, 0)
+
+
+def test_img2img_strength_ends():
+    with latentdiff.Model(MODEL) as model:
+        image = model.generate(1, seed=1, steps=6)[0]
+        plain = model.generate(3, seed=9, steps=6)
+        assert np.array_equal(model.generate(3, seed=9, steps=6, init=image, strength=1.0), plain)
+        redecoded = model.decode(model.encode(image[None]))
+        none = model.generate(2, seed=9, steps=6, init=image, strength=0.0)
+        assert np.array_equal(none[0], redecoded[0]) and np.array_equal(none[1], redecoded[0])
+        half = model.generate(2, seed=9, steps=6, init=np.stack([image, image]), strength=0.5)
+        assert not np.array_equal(half[0], half[1]) and not np.array_equal(half[0], redecoded[0])
+        latents = model.sample(2, seed=9, steps=6, init=image, strength=0.5)
+        assert np.array_equal(model.decode(latents), half), "generate = sample + decode for edits too"
+
+
+def test_inpaint_keeps_unmasked_pixels():
+    with latentdiff.Model(MODEL) as model:
+        image = model.generate(1, seed=2, steps=6)[0]
+        h, w = model.image_shape[:2]
+        mask = np.zeros((h, w), dtype=bool)
+        mask[h // 4:h - h // 4, w // 4:w - w // 4] = True
+        out = model.generate(2, seed=5, steps=6, init=image, mask=mask)
+        far = np.ones((h, w), dtype=bool)
+        far[h // 4 - 2:h - h // 4 + 2, w // 4 - 2:w - w // 4 + 2] = False
+        for k in range(2):
+            assert np.abs(out[k].astype(int) - image.astype(int))[far].max() <= 1, "kept pixels changed"
+            assert (out[k] != image)[mask].sum() > mask.sum() // 4, "the masked square is not redrawn"
+        assert np.array_equal(model.generate(2, seed=5, steps=6, init=image, mask=mask.astype(np.uint8) * 255), out)
+
+
+def test_edit_arguments_checked():
+    with latentdiff.Model(MODEL) as model:
+        image = np.zeros(model.image_shape, dtype=np.uint8)
+        mask = np.full(model.image_shape[:2], 255, dtype=np.uint8)
+        expect(latentdiff.InvalidArgument, model.generate, 1, mask=mask)
+        expect(latentdiff.InvalidArgument, model.generate, 1, init=image, strength=1.5)
+        expect(latentdiff.InvalidArgument, model.generate, 1, strength=0.5)
+        expect(latentdiff.InvalidArgument, model.generate, 1, init=image[:-1])
+        expect(latentdiff.InvalidArgument, model.generate, 1, init=image, mask=mask[:-1])
+        expect(latentdiff.InvalidArgument, model.generate, 1, init=image.astype(np.float32))
+    pca = os.path.join(ROOT, "models", "pca2d.safetensors")
+    if os.path.exists(pca):
+        with latentdiff.Model(pca) as model:
+            image = np.zeros(model.image_shape, dtype=np.uint8)
+            model.generate(1, steps=4, init=image, strength=0.5)
+            error = expect(latentdiff.Unsupported, model.generate, 1, steps=4, init=image,
+                           mask=np.full(model.image_shape[:2], 255, dtype=np.uint8))
+            assert "vector latents" in error.message
+
+
 def test_png_round_trip():
     with latentdiff.Model(MODEL) as model, tempfile.TemporaryDirectory() as work:
         images = model.generate(4, seed=2, steps=4)

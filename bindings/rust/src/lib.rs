@@ -72,6 +72,10 @@ pub mod ffi {
         pub progress: ld_progress_fn,
         pub user_data: *mut c_void,
         pub first_index: i64,
+        pub init_noise: *const f32,
+        pub init_image: *const u8,
+        pub mask: *const u8,
+        pub strength: f32,
     }
 
     #[repr(C)]
@@ -122,6 +126,14 @@ pub mod ffi {
         pub fn ld_model_free(model: *mut ld_model);
         pub fn ld_model_info_sized(model: *const ld_model, out_desc: *mut ld_model_desc, desc_size: usize) -> ld_status;
         pub fn ld_sample_params_init_sized(params: *mut ld_sample_params, params_size: usize) -> ld_status;
+        pub fn ld_sample_noise(
+            model: *const ld_model,
+            seed: u64,
+            first_index: i64,
+            count: i32,
+            out: *mut f32,
+            out_size: usize,
+        ) -> ld_status;
         pub fn ld_codec_params_init_sized(params: *mut ld_codec_params, params_size: usize) -> ld_status;
         pub fn ld_sample_latents(
             model: *const ld_model,
@@ -431,6 +443,15 @@ pub struct SampleParams<'a> {
     pub threads: i32,
     /// Index of the first sample (for splitting a run).
     pub first_index: i64,
+    /// Each sample's x_T (`count * latent_size` floats in the sampler's standardized units, as
+    /// [`Model::sample_noise`] returns), or None for the keyed noise.
+    pub init_noise: Option<&'a [f32]>,
+    /// Images to start from (`count * image_bytes`, each (H, W, C)), or None (docs/editing.md).
+    pub init_image: Option<&'a [u8]>,
+    /// With `init_image`, how much to redraw in [0, 1] (1 = from noise).
+    pub strength: f32,
+    /// With `init_image`, `count` masks of H * W bytes (255 = redraw, 0 = keep): inpainting.
+    pub mask: Option<&'a [u8]>,
 }
 
 impl Default for SampleParams<'_> {
@@ -445,6 +466,10 @@ impl Default for SampleParams<'_> {
             labels: None,
             threads: params.threads,
             first_index: params.first_index,
+            init_noise: None,
+            init_image: None,
+            strength: params.strength,
+            mask: None,
         }
     }
 }
@@ -462,6 +487,10 @@ fn defaults() -> ffi::ld_sample_params {
         progress: None,
         user_data: ptr::null_mut(),
         first_index: 0,
+        init_noise: ptr::null(),
+        init_image: ptr::null(),
+        mask: ptr::null(),
+        strength: 0.0,
     };
     unsafe { ffi::ld_sample_params_init_sized(&mut params, std::mem::size_of::<ffi::ld_sample_params>()) };
     params
@@ -593,7 +622,36 @@ impl Model {
             }
             raw.labels = labels.as_ptr();
         }
+        let info = &self.info;
+        let plane = (info.image_width * info.image_height) as usize;
+        let slices: [(&str, Option<usize>, usize); 3] = [
+            ("init_noise", params.init_noise.map(|n| n.len()), info.latent_size),
+            ("init_image", params.init_image.map(|i| i.len()), info.image_bytes()),
+            ("mask", params.mask.map(|m| m.len()), plane),
+        ];
+        for (name, given, per_sample) in slices {
+            if let Some(len) = given {
+                if len != count * per_sample {
+                    return Err(Error::invalid(format!("{name} holds {len} values, not {count} x {per_sample}")));
+                }
+            }
+        }
+        raw.init_noise = params.init_noise.map_or(ptr::null(), |n| n.as_ptr());
+        raw.init_image = params.init_image.map_or(ptr::null(), |i| i.as_ptr());
+        raw.mask = params.mask.map_or(ptr::null(), |m| m.as_ptr());
+        raw.strength = params.strength;
         Ok(raw)
+    }
+
+    /// The x_T sampling starts from for samples `first_index .. first_index + count` with `seed`
+    /// (`ld_sample_noise`): `count * latent_size` floats in the sampler's standardized units.
+    /// Passed back as [`SampleParams::init_noise`] it reproduces plain sampling bit for bit.
+    pub fn sample_noise(&self, seed: u64, first_index: i64, count: usize) -> Result<Vec<f32>> {
+        let n = c_count(count)?;
+        let mut out = vec![0f32; n as usize * self.info.latent_size];
+        let bytes = std::mem::size_of_val(&out[..]);
+        check(unsafe { ffi::ld_sample_noise(self.raw.as_ptr(), seed, first_index, n, out.as_mut_ptr(), bytes) })?;
+        Ok(out)
     }
 
     /// Runs a sampling call with an optional progress callback; a panic in the callback cancels

@@ -216,3 +216,49 @@ fn codec_threads_progress_and_cancel() {
     assert!(latentdiff::set_max_threads(-1).is_err());
     assert!(latentdiff::max_threads() >= 1);
 }
+
+#[test]
+fn sample_noise_reproduces_sampling() {
+    let model = tiny();
+    let noise = model.sample_noise(4, 2, 3).unwrap();
+    assert_eq!(noise.len(), 3 * model.info().latent_size);
+    for sampler in [Sampler::DpmSolver, Sampler::Ddpm] {
+        let params = SampleParams { sampler, seed: 4, steps: 5, first_index: 2, ..SampleParams::default() };
+        let plain = model.sample(3, &params).unwrap();
+        let given = model.sample(3, &SampleParams { init_noise: Some(&noise), ..params.clone() }).unwrap();
+        assert_eq!(given, plain, "{:?}", sampler);
+    }
+    let short = model.sample(3, &SampleParams { init_noise: Some(&noise[1..]), ..SampleParams::default() }).unwrap_err();
+    assert_eq!(short.status(), Status::InvalidArgument);
+}
+
+#[test]
+fn img2img_and_inpainting() {
+    let model = tiny();
+    let (w, h) = (model.info().image_width, model.info().image_height);
+    let params = SampleParams { seed: 9, steps: 6, ..SampleParams::default() };
+    let image = model.generate(1, &SampleParams { seed: 1, ..params.clone() }).unwrap();
+    let plain = model.generate(1, &params).unwrap();
+    let full = model.generate(1, &SampleParams { init_image: Some(&image), ..params.clone() }).unwrap();
+    assert_eq!(full, plain, "strength 1 is plain generation");
+    let none = model.generate(1, &SampleParams { init_image: Some(&image), strength: 0.0, ..params.clone() }).unwrap();
+    assert_eq!(none, model.decode(&model.encode(&image).unwrap()).unwrap(), "strength 0 is the image re-decoded");
+    let mut mask = vec![0u8; w * h];
+    for y in h / 4..h - h / 4 {
+        for x in w / 4..w - w / 4 {
+            mask[y * w + x] = 255;
+        }
+    }
+    let out = model.generate(1, &SampleParams { init_image: Some(&image), mask: Some(&mask), ..params.clone() }).unwrap();
+    for y in 0..h {
+        for x in 0..w {
+            let far = y + 2 < h / 4 || y >= h - h / 4 + 2 || x + 2 < w / 4 || x >= w - w / 4 + 2;
+            if far {
+                assert_eq!(out[y * w + x], image[y * w + x], "kept pixel ({y}, {x})");
+            }
+        }
+    }
+    assert_ne!(out, image);
+    let bad = model.generate(1, &SampleParams { mask: Some(&mask), ..params.clone() }).unwrap_err();
+    assert_eq!(bad.status(), Status::InvalidArgument);
+}

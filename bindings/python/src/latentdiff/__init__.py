@@ -132,7 +132,9 @@ class _SampleParams(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("sampler", ctypes.c_int32), ("steps", ctypes.c_int32),
                 ("eta", ctypes.c_float), ("guidance", ctypes.c_float), ("seed", ctypes.c_uint64),
                 ("labels", ctypes.POINTER(ctypes.c_int32)), ("threads", ctypes.c_int32),
-                ("progress", _PROGRESS), ("user_data", ctypes.c_void_p), ("first_index", ctypes.c_int64)]
+                ("progress", _PROGRESS), ("user_data", ctypes.c_void_p), ("first_index", ctypes.c_int64),
+                ("init_noise", ctypes.POINTER(ctypes.c_float)), ("init_image", ctypes.POINTER(ctypes.c_uint8)),
+                ("mask", ctypes.POINTER(ctypes.c_uint8)), ("strength", ctypes.c_float)]
 
 
 class _CodecParams(ctypes.Structure):
@@ -193,6 +195,7 @@ for _name, _restype, _argtypes in [
     ("ld_decode", _i32, [ctypes.c_void_p, ctypes.POINTER(_CodecParams), _f32p, _i32, _u8p, _size]),
     ("ld_encode", _i32, [ctypes.c_void_p, ctypes.POINTER(_CodecParams), _u8p, _i32, _f32p, _size]),
     ("ld_generate", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _i32, _u8p, _size]),
+    ("ld_sample_noise", _i32, [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int64, _i32, _f32p, _size]),
     ("ld_write_png", _i32, [ctypes.c_char_p, _u8p, _i32, _i32, _i32]),
     ("ld_write_grid_png", _i32, [ctypes.c_char_p, _u8p, _i32, _i32, _i32, _i32, _i32]),
     ("ld_read_png", _i32, [ctypes.c_char_p, _i32, ctypes.POINTER(_u8p), _i32p, _i32p, _i32p]),
@@ -463,6 +466,64 @@ class Model:
         params.progress = call.callback
         return params, array
 
+    def _edit(self, params: _SampleParams, count: int, init: Optional[npt.ArrayLike], strength: float,
+              mask: Optional[npt.ArrayLike], init_noise: Optional[npt.ArrayLike]) -> Tuple[Optional[np.ndarray], ...]:
+        """Sets the editing fields of ``params`` for ``count`` samples; returns the arrays they
+        point into (to be kept alive during the call). One image (H, W, C) or mask (H, W) is used
+        for every sample."""
+        params.strength = strength
+        kept: Tuple[Optional[np.ndarray], ...] = ()
+        if init is not None:
+            array = np.asarray(init)
+            if array.ndim == 3:
+                array = np.broadcast_to(array, (count,) + array.shape)
+            images = _images(array, "init")
+            if images.shape != (count,) + self.image_shape:
+                raise _invalid(f"init must have shape {(count,) + self.image_shape} or {self.image_shape}, not {images.shape}")
+            params.init_image = _pointer(images, ctypes.c_uint8)
+            kept += (images,)
+        if mask is not None:
+            array = np.asarray(mask)
+            if array.dtype == np.bool_:
+                array = array.astype(np.uint8) * 255
+            plane = self.image_shape[:2]
+            if array.dtype != np.uint8:
+                raise _invalid(f"mask must be uint8 (255 = redraw, 0 = keep) or bool, not {array.dtype.name}")
+            if array.shape == plane:
+                array = np.broadcast_to(array, (count,) + plane)
+            if array.shape != (count,) + plane:
+                raise _invalid(f"mask must have shape {(count,) + plane} or {plane}, not {array.shape}")
+            masks = np.ascontiguousarray(array)
+            params.mask = _pointer(masks, ctypes.c_uint8)
+            kept += (masks,)
+        if init_noise is not None:
+            array = np.asarray(init_noise)
+            if array.dtype.kind != "f" or array.shape != (count,) + self.latent_shape:
+                raise _invalid(f"init_noise must be floating point of shape {(count,) + self.latent_shape}, "
+                               f"not {array.dtype.name} {array.shape}")
+            noise = np.ascontiguousarray(array, dtype=np.float32)
+            params.init_noise = _pointer(noise, ctypes.c_float)
+            kept += (noise,)
+        return kept
+
+    def sample_noise(self, seed: int, count: int, first_index: int = 0) -> np.ndarray:
+        """The x_T that sampling starts from for samples ``first_index ... first_index + count - 1``
+        with ``seed`` (``ld_sample_noise``): float32 ``(count, *latent_shape)`` in the sampler's
+        standardized units (unit normal), not the latent units of :meth:`decode`. Passing it as
+        ``init_noise`` reproduces plain sampling bit for bit; mixes of such noise (spherical
+        interpolation) give in-between samples."""
+        count = _count(count)
+        if not 0 <= seed < 2 ** 64:
+            raise _invalid(f"seed must be in 0...2**64-1, not {seed}")
+        result = np.empty((count,) + self.latent_shape, dtype=np.float32)
+        handle = self._begin()
+        try:
+            status = _lib.ld_sample_noise(handle, seed, first_index, count, _pointer(result, ctypes.c_float), result.nbytes)
+        finally:
+            self._end()
+        _check(status)
+        return result
+
     def _codec_params(self, threads: int, call: _Call) -> _CodecParams:
         params = _CodecParams()
         _check(_lib.ld_codec_params_init_sized(ctypes.byref(params), ctypes.sizeof(params)))
@@ -499,7 +560,8 @@ class Model:
     def sample(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
                sampler: str = "dpm++", steps: int = 20, eta: float = 0.0, guidance: float = 1.0,
                threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
-               out: Optional[np.ndarray] = None) -> np.ndarray:
+               out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
+               mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
         """Samples ``count`` latents (``ld_sample_latents``): a float32 array of shape
         ``(count, *latent_shape)`` in the model's latent units.
 
@@ -509,28 +571,41 @@ class Model:
         ``progress(step, total)`` is called after every step; a true return cancels the call
         (raising :class:`Cancelled`), and an exception it raises (KeyboardInterrupt included)
         cancels it and is re-raised. ``out``: an array of the result's shape to write into.
+
+        Editing (docs/editing.md): ``init``, uint8 images ``(count, H, W, C)`` or one ``(H, W, C)``
+        for all, each encoded and re-noised by ``strength`` in [0, 1] (0 = the image, 1 = pure
+        noise: plain generation bit for bit without a mask); ``mask`` (needs ``init``), uint8
+        ``(count, H, W)`` or ``(H, W)`` (255 = redraw, 0 = keep) or bool, redraws only the masked
+        part (spatial codecs only: a vector codec raises :class:`Unsupported`); ``init_noise``,
+        float ``(count, *latent_shape)`` as :meth:`sample_noise` returns, replaces the keyed x_T.
         """
         return self._sampling_call(_lib.ld_sample_latents, self.latent_shape, np.float32, ctypes.c_float, "latents",
-                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out)
+                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out,
+                                   (init, strength, mask, init_noise))
 
     def generate(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
                  sampler: str = "dpm++", steps: int = 20, eta: float = 0.0, guidance: float = 1.0,
                  threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
-                 out: Optional[np.ndarray] = None) -> np.ndarray:
+                 out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
+                 mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
         """Generates ``count`` images (``ld_generate``): a uint8 array of shape
-        ``(count, H, W, C)``. The arguments are those of :meth:`sample`."""
+        ``(count, H, W, C)``. The arguments are those of :meth:`sample`; with a ``mask``, the
+        kept pixels are pasted back from ``init`` with a feathered edge (those 3 or more pixels
+        from any masked pixel are ``init``'s exactly)."""
         return self._sampling_call(_lib.ld_generate, self.image_shape, np.uint8, ctypes.c_uint8, "images",
-                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out)
+                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out,
+                                   (init, strength, mask, init_noise))
 
     def _sampling_call(self, function, item_shape, dtype, c_type, what, count, seed, labels, sampler, steps, eta,
-                       guidance, threads, first_index, progress, out) -> np.ndarray:
+                       guidance, threads, first_index, progress, out, edit) -> np.ndarray:
         """``function`` (ld_sample_latents or ld_generate) into a new or given ``(count, *item_shape)`` array."""
         count = _count(count)
         result = _output(out, (count,) + item_shape, dtype, f"{count} {what}")
         call = _Call(progress)
         params, keep = self._params(count, seed, labels, sampler, steps, eta, guidance, threads, first_index, call)
+        edits = self._edit(params, count, *edit)
         self._run(function, count, result, c_type, call, params=params)
-        del keep
+        del keep, edits
         return result
 
     def decode(self, latents: npt.ArrayLike, *, threads: int = 0, progress: Optional[Progress] = None,
