@@ -633,9 +633,8 @@ def load(path: PathLike) -> Model:
 
 # ---- PNG and data sets ----------------------------------------------------------------------
 
-def write_png(path: PathLike, image: npt.ArrayLike) -> None:
-    """Writes one uint8 image of shape ``(H, W, C)`` (C = 1..4) or ``(H, W)`` to a PNG file,
-    atomically (``ld_write_png``)."""
+def _one_image(image: npt.ArrayLike) -> Tuple[np.ndarray, int, int, int]:
+    """A C-contiguous uint8 (1, H, W, C) view of an (H, W, C) or (H, W) image, and H, W, C."""
     array = np.asarray(image)
     if array.ndim == 2:
         array = array[:, :, None]
@@ -643,6 +642,13 @@ def write_png(path: PathLike, image: npt.ArrayLike) -> None:
         raise _invalid(f"image must have shape (H, W, C) or (H, W), not {np.shape(image)}")
     array = _images(array[None], "image")
     _, h, w, c = array.shape
+    return array, h, w, c
+
+
+def write_png(path: PathLike, image: npt.ArrayLike) -> None:
+    """Writes one uint8 image of shape ``(H, W, C)`` (C = 1..4) or ``(H, W)`` to a PNG file,
+    atomically (``ld_write_png``)."""
+    array, h, w, c = _one_image(image)
     _check(_lib.ld_write_png(os.fsencode(path), _pointer(array, ctypes.c_uint8), w, h, c))
 
 
@@ -650,13 +656,7 @@ def encode_png(image: npt.ArrayLike, text: Optional[Dict[str, str]] = None) -> b
     """One uint8 image of shape ``(H, W, C)`` (C = 1..4) or ``(H, W)`` encoded as PNG bytes
     (``ld_encode_png``: what :func:`write_png` would write), with each ``text`` item as a tEXt
     chunk (keys of 1-79 printable ASCII characters; values in Latin-1, other characters become ``?``)."""
-    array = np.asarray(image)
-    if array.ndim == 2:
-        array = array[:, :, None]
-    if array.ndim != 3:
-        raise _invalid(f"image must have shape (H, W, C) or (H, W), not {np.shape(image)}")
-    array = _images(array[None], "image")
-    _, h, w, c = array.shape
+    array, h, w, c = _one_image(image)
     items = list((text or {}).items())
     for key, value in items:
         if not isinstance(key, str) or not isinstance(value, str):
