@@ -31,6 +31,11 @@ typedef struct {
     void *user_data;
     int64_t first_index;
 } sample_params_0_1_0;
+/* ld_model_desc as 0.2.0 declared it: 0.1.0's fields, timesteps and image_bytes. */
+typedef struct {
+    model_desc_0_1_0 v010;
+    int32_t timesteps, image_bytes;
+} model_desc_0_2_0;
 
 /* What a newer header might declare: the library's structs with one more field. */
 typedef struct {
@@ -76,6 +81,18 @@ static void model_desc_sizes(const ld_model *model, const ld_model_desc *full) {
     expect_status(ld_model_info_sized(model, (ld_model_desc *)&older.old, sizeof older.old - 8),
                   LD_ERR_INVALID_ARGUMENT, "info: smaller than 0.1.0");
 
+    /* 0.2.0: its fields, and not a byte of the defaults or class names appended after it. */
+    struct {
+        model_desc_0_2_0 old;
+        uint8_t guard[32];
+    } v020;
+    memset(&v020, 0xAB, sizeof v020);
+    expect_status(ld_model_info_sized(model, (ld_model_desc *)&v020.old, sizeof v020.old), LD_OK, "info: 0.2.0 size");
+    CHECK(v020.old.v010.struct_size == sizeof v020.old, "struct_size %zu, expected the %zu bytes filled",
+          v020.old.v010.struct_size, sizeof v020.old);
+    CHECK(v020.old.timesteps == full->timesteps && v020.old.image_bytes == full->image_bytes, "0.2.0 fields differ");
+    CHECK(all_bytes(v020.guard, sizeof v020.guard, 0xAB), "ld_model_info wrote past a 0.2.0 struct");
+
     /* Newer: filled, the unknown tail zeroed, struct_size = what the library filled. */
     model_desc_newer newer;
     memset(&newer, 0xEE, sizeof newer);
@@ -85,6 +102,11 @@ static void model_desc_sizes(const ld_model *model, const ld_model_desc *full) {
     CHECK(newer.desc.timesteps == full->timesteps && newer.desc.image_bytes == full->image_bytes, "0.2.0 fields");
     CHECK(full->image_bytes == full->image_width * full->image_height * full->image_channels, "image_bytes");
     CHECK(full->timesteps > 0, "timesteps %d", full->timesteps);
+    CHECK(newer.desc.default_steps == full->default_steps && newer.desc.default_sampler == full->default_sampler &&
+              newer.desc.default_guidance == full->default_guidance && newer.desc.class_names == full->class_names,
+          "defaults and class names");
+    CHECK(full->default_steps >= 1 && full->default_steps <= full->timesteps && ld_sampler_name((ld_sampler)full->default_sampler),
+          "default steps %d, sampler %d", full->default_steps, full->default_sampler);
 }
 
 static void sample_params_sizes(const ld_model *model, const ld_model_desc *desc) {

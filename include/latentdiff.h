@@ -113,6 +113,10 @@ ld_status ld_read_png(const char *path, int32_t channels, uint8_t **out_pixels, 
 /* Frees a buffer returned by ld_read_png. NULL is a no-op. */
 void ld_free_pixels(uint8_t *pixels);
 
+/* Frees a buffer the library allocated for the caller and says so (ld_encode_png,
+ * ld_sample_params_json). NULL is a no-op. */
+void ld_free_buffer(void *buffer);
+
 /* Writes `count` images of width x height x channels, stored one after another in `pixels`
  * (count * height * width * channels bytes, each image (H, W, C)), as one grid PNG with `columns`
  * images a row (0 picks a near-square grid) and a 2-pixel gap between images. Atomic like
@@ -120,6 +124,20 @@ void ld_free_pixels(uint8_t *pixels);
  * LD_ERR_IO if the file cannot be written. */
 ld_status ld_write_grid_png(const char *path, const uint8_t *pixels, int32_t count, int32_t width,
                             int32_t height, int32_t channels, int32_t columns);
+
+/* Encodes a width x height image with `channels` channels from `pixels` (width * height * channels
+ * bytes, (H, W, C)) as PNG into a new buffer: the bytes ld_write_png would write, for a host that
+ * stores or sends images its own way. `text_count` tEXt chunks go after the header, chunk i
+ * holding text_keys[i] (1-79 printable ASCII characters) and text_values[i] (UTF-8; characters
+ * outside Latin-1 become '?'), e.g. "parameters" -> ld_sample_params_json's JSON; text_keys and
+ * text_values may be NULL when text_count is 0. On success *out_png owns the *out_png_size bytes
+ * (free them with ld_free_buffer). Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pixels,
+ * out_png or out_png_size, channels outside 1..4, a size outside 1..1048576 per side, a negative
+ * text_count or over 1024, NULL keys or values with text_count > 0, or a NULL or bad keyword;
+ * LD_ERR_OUT_OF_MEMORY if the buffer cannot be allocated. On failure the outputs are not written. */
+ld_status ld_encode_png(const uint8_t *pixels, int32_t width, int32_t height, int32_t channels,
+                        const char *const *text_keys, const char *const *text_values, int32_t text_count,
+                        uint8_t **out_png, size_t *out_png_size);
 
 /* ---- Data sets ----------------------------------------------------------------------------- */
 
@@ -189,13 +207,23 @@ typedef struct {
     int32_t latent_size;         /* floats in one latent: the product of latent_shape */
     int32_t class_count;         /* classes for conditional sampling; 0 for an unconditional model */
     const char *codec_kind;      /* "identity", "pca", "vae-mlp" or "vae-cnn" */
-    const char *dataset;         /* the data set's name, free text: "mnist", "cifar10", "folder", ... */
+    const char *dataset;         /* the data set's name, free text (e.g. "mnist", "folder") */
     int64_t training_steps;      /* denoiser updates the model was trained for */
     const char *config_json;     /* the full configuration as stored in the file (JSON) */
     /* 0.2.0 */
     int32_t timesteps;           /* T of the noise schedule: ld_sample_params.steps is 1..T */
     int32_t image_bytes;         /* bytes of one decoded image: image_height * image_width *
                                     image_channels (the out_size of ld_decode is count times this) */
+    /* Appended after 0.2.0: the sampling settings the model recommends, stored in its file
+     * (`latentdiff model-defaults` sets them); ld_sample_params_init_for_model copies them. A file
+     * without them gives 1, 20 and LD_SAMPLER_DPM_SOLVER. */
+    float default_guidance;      /* classifier-free guidance scale; 1 for unconditional models */
+    int32_t default_steps;       /* denoising steps, 1..timesteps */
+    int32_t default_sampler;     /* an ld_sampler */
+    const char *const *class_names; /* class_count names, class_names[label] the name of class
+                                    label (UTF-8, e.g. "0".."9" for MNIST, "airplane".. for
+                                    CIFAR-10, an image folder's sub-folder names); NULL when
+                                    class_count is 0. Array and strings belong to the model. */
 } ld_model_desc;
 
 /* Fills the first `desc_size` bytes of *out_desc for `model` (call it through ld_model_info, which
@@ -379,6 +407,36 @@ ld_status ld_generate(const ld_model *model, const ld_sample_params *params, int
  * too small (the message gives the bytes needed; nothing written). Thread-safe. */
 ld_status ld_sample_noise(const ld_model *model, uint64_t seed, int64_t first_index, int32_t count, float *out,
                           size_t out_size);
+/* ---- Settings for hosts -------------------------------------------------------------------- */
+/* (After the sampling section: both take an ld_sample_params.) */
+
+/* As ld_sample_params_init_sized, then the model's recommended settings (ld_model_desc's
+ * default_sampler, default_steps and default_guidance) in place of the library's sampler, steps
+ * and guidance. Call it through ld_sample_params_init_for_model, which passes sizeof *params.
+ * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for a NULL model or params, or a params_size smaller than
+ * the 0.1.0 struct or over 65536 (nothing written). */
+ld_status ld_sample_params_init_for_model_sized(const ld_model *model, ld_sample_params *params, size_t params_size);
+
+/* Fills *params with the defaults and the model's recommended sampler, steps and guidance. */
+static inline ld_status ld_sample_params_init_for_model(const ld_model *model, ld_sample_params *params) {
+    return ld_sample_params_init_for_model_sized(model, params, sizeof *params);
+}
+
+/* The settings a call of ld_sample_latents or ld_generate with `model`, `params` and `count`
+ * would use, as one JSON object in a new NUL-terminated UTF-8 string, for a host to store beside
+ * its images (e.g. as a PNG text chunk, ld_encode_png) and reproduce them:
+ *   {"library_version": "<ld_version()>", "model": {"dataset": ..., "codec": ..., "training_steps": N,
+ *    "timesteps": T}, "sampler": "dpm++", "spacing": "logsnr", "steps": 20, "eta": 0,
+ *    "guidance": 2, "seed": 0, "first_index": 0, "count": 16, "labels": [3, -1, ...] or null,
+ *    "class_names": ["3", null, ...] or null}
+ * (keys in this order; the seed as its exact decimal digits, which a reader that holds JSON numbers
+ * as doubles rounds above 2^53; labels and class_names null when no sample has a class, a name
+ * null for label -1).
+ * `params` is read and checked as ld_sample_latents reads it. On success *out_json owns the
+ * string (free it with ld_free_buffer). Returns LD_OK; LD_ERR_INVALID_ARGUMENT, LD_ERR_UNSUPPORTED
+ * as ld_sample_latents for bad params or count, or NULL out_json; LD_ERR_OUT_OF_MEMORY if the
+ * string cannot be allocated. On failure *out_json is not written. */
+ld_status ld_sample_params_json(const ld_model *model, const ld_sample_params *params, int32_t count, char **out_json);
 
 #ifdef __cplusplus
 }

@@ -244,6 +244,24 @@ expect_error "data pack: no --data" data pack --out x.ldpack
 expect_error "data: not a pack file" data --dataset pack --data "$folders/broken/readme.txt"
 expect_error "train: conditional on a flat folder" train --codec identity --data "$folders/flat" --size 8 --conditional --widths 8 --steps 1 --batch-size 2 --out x
 
+cp "$conditional" "$work/defaults.safetensors"
+defaults=(model-defaults --model "$work/defaults.safetensors")
+expect_error "model-defaults: no --model" model-defaults --guidance 2
+expect_error "model-defaults: missing file" model-defaults --model missing.safetensors --guidance 2
+expect_error "model-defaults: a text file" model-defaults --model "$work/text.safetensors" --guidance 2
+expect_error "model-defaults: a PNG" model-defaults --model "$work/image.png" --steps 10
+expect_error "model-defaults: a codec" model-defaults --model "$codec" --guidance 2
+expect_error "model-defaults: a codec, shown" model-defaults --model "$codec"
+expect_error "model-defaults: guidance -1" "${defaults[@]}" --guidance=-1
+expect_error "model-defaults: guidance 101" "${defaults[@]}" --guidance 101
+expect_error "model-defaults: guidance nan" "${defaults[@]}" --guidance nan
+expect_error "model-defaults: guidance not a number" "${defaults[@]}" --guidance strong
+expect_error "model-defaults: steps 0" "${defaults[@]}" --steps 0
+expect_error "model-defaults: steps over T" "${defaults[@]}" --steps 1001
+expect_error "model-defaults: unknown sampler" "${defaults[@]}" --sampler magic
+expect_error "model-defaults: unknown spacing" "${defaults[@]}" --spacing wide
+cmp -s "$conditional" "$work/defaults.safetensors" || { failures=$((failures + 1)); echo "FAIL model-defaults: a refused change altered the file"; }
+
 expect_error "bench: unknown workload" bench resnet
 expect_error "bench: threads 0" bench --threads 0
 expect_error "bench: huge batch" bench --batch 1000000000

@@ -64,6 +64,10 @@ let modelDescMinimum = MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.tim
         desc.config_json = UnsafePointer(handle.configJSON)
         desc.timesteps = Int32(config.timesteps)
         desc.image_bytes = Int32(config.codec.imageCount)
+        desc.default_guidance = config.samplingDefaults.guidance
+        desc.default_steps = Int32(config.samplingDefaults.steps)
+        desc.default_sampler = samplerValue(config.samplingDefaults.sampler)
+        desc.class_names = UnsafePointer(handle.classNames)
         VersionedStruct.write(desc, to: UnsafeMutableRawPointer(outDesc), callerSize: descSize)
     }
 }
@@ -98,10 +102,11 @@ let sampleParamsMinimum = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_p
 }
 
 /// Fills a caller's versioned struct of `size` bytes with `defaults`, its `sizeField` set to
-/// `size`: the function behind every `ld_*_params_init`.
+/// `size`: the function behind every `ld_*_params_init` (`function` names it in messages, default
+/// `name`_init).
 func initVersioned<T>(_ pointer: UnsafeMutablePointer<T>?, size: Int, minimum: Int, name: String, defaults: T,
-                      sizeField: WritableKeyPath<T, Int>) -> Int32 {
-    withStatus(name + "_init") { () throws(LatentDiffError) in
+                      sizeField: WritableKeyPath<T, Int>, function: String? = nil) -> Int32 {
+    withStatus(function ?? name + "_init") { () throws(LatentDiffError) in
         let pointer = try required(pointer, "params")
         try VersionedStruct.checkSize(size, minimum: minimum, name: name, what: "the size of *params")
         var value = defaults
@@ -278,6 +283,11 @@ struct CodecRequest {
         }
         out.update(from: generation.pixels, count: generation.pixels.count)
     }
+}
+
+/// The ld_sampler value of `kind`.
+func samplerValue(_ kind: SamplerSettings.Kind) -> Int32 {
+    samplerKinds.first { $0.value == kind }!.key
 }
 
 /// The header's ld_sampler values.

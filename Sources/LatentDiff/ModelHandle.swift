@@ -20,6 +20,8 @@ final class ModelHandle {
     let codecKind: UnsafeMutablePointer<CChar>
     let dataset: UnsafeMutablePointer<CChar>
     let configJSON: UnsafeMutablePointer<CChar>
+    /// class_count C strings (ld_model_desc.class_names); nil for an unconditional model.
+    let classNames: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 
     init(model: DiffusionModel) throws(LatentDiffError) {
         guard let codecKind = strdup(model.config.codec.kind.rawValue), let dataset = strdup(model.config.dataset),
@@ -29,12 +31,27 @@ final class ModelHandle {
         self.codecKind = codecKind
         self.dataset = dataset
         self.configJSON = configJSON
+        let names = model.config.classNames
+        if names.isEmpty {
+            classNames = nil
+        } else {
+            let array = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: names.count)
+            for (i, name) in names.enumerated() { array[i] = UnsafePointer(strdup(name)) }
+            classNames = array
+            guard (0..<names.count).allSatisfy({ array[$0] != nil }) else {
+                throw .init(.outOfMemory, "cannot allocate the model's class names")
+            }
+        }
     }
 
     deinit {
         free(codecKind)
         free(dataset)
         free(configJSON)
+        if let classNames {
+            for i in 0..<model.config.classNames.count { free(UnsafeMutableRawPointer(mutating: classNames[i])) }
+            classNames.deallocate()
+        }
     }
 
     /// A retained pointer for C, counted as a live model until `release`.

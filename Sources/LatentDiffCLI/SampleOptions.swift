@@ -13,14 +13,16 @@ public struct SampleOptions: ParsableArguments {
         discussion: "Default: the shipped MNIST model, looked for in ../share/latentdiff/models beside the executable's directory, then in models/ of the working directory."))
     var model: String?
     @Option(help: "Images (with --classes all: images per class).") var count = 16
-    @Option(help: "Sampler: \(SamplerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var sampler: SamplerSettings.Kind = .dpmSolver
-    @Option(help: "Denoising steps.") var steps = 20
+    @Option(help: ArgumentHelp("Sampler: \(SamplerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               discussion: "Default: the model's (`latentdiff info`; dpm++ for models without defaults)."))
+    var sampler: SamplerSettings.Kind?
+    @Option(help: ArgumentHelp("Denoising steps.", discussion: "Default: the model's (20 for models without defaults).")) var steps: Int?
     @Option(help: ArgumentHelp("Step spacing: \(NoiseSchedule.Spacing.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               discussion: "Default: the sampler's own (dpm++: logsnr; euler, euler-a, heun: karras; others: uniform)."))
+                               discussion: "Default: the model's when the sampler is the model's, else the sampler's own (dpm++: logsnr; euler, euler-a, heun: karras; others: uniform)."))
     var spacing: NoiseSchedule.Spacing?
     @Option(help: "DDIM eta in [0, 1].") var eta: Float = 0
-    @Option(help: "Classifier-free guidance scale (1 = none).") var guidance: Float = 1
+    @Option(help: ArgumentHelp("Classifier-free guidance scale (1 = none).",
+                               discussion: "Default: the model's (1 for models without defaults).")) var guidance: Float?
     @Option(help: ArgumentHelp("Guide only at noise levels sigma/alpha in LOW,HIGH (e.g. 0.3,5).",
                                discussion: "Outside the band the conditional output alone is used (no unconditional pass)."))
     var guidanceInterval: String?
@@ -75,9 +77,8 @@ public struct SampleOptions: ParsableArguments {
     /// Samples and decodes images `indices` of the request (noise keyed by their global index),
     /// with a progress bar.
     public func generate(_ request: Request, indices: Range<Int>) throws -> Generation {
-        var settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance)
-        settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
-        settings.guidanceRescale = guidanceRescale
+        let settings = try samplerSettings(request.model)
+        let steps = settings.steps
         let edit = try self.edit(model: request.model, count: indices.count)
         let progress = ProgressReporter(title: "sample", total: edit.map { Int(($0.strength * Double(steps)).rounded()) } ?? steps,
                                         unit: "steps")
@@ -88,6 +89,18 @@ public struct SampleOptions: ParsableArguments {
         }
         progress.finish()
         return result
+    }
+
+    /// The sampler settings the options ask for: the model's defaults (`SamplingDefaults`) for
+    /// the sampler, steps and guidance not given, and for the spacing when the sampler is the model's.
+    public func samplerSettings(_ model: DiffusionModel) throws -> SamplerSettings {
+        let defaults = model.config.samplingDefaults
+        var settings = SamplerSettings(
+            kind: sampler ?? defaults.sampler, steps: steps ?? defaults.steps,
+            spacing: spacing ?? (sampler == nil ? defaults.spacing : nil), eta: eta, guidance: guidance ?? defaults.guidance)
+        settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
+        settings.guidanceRescale = guidanceRescale
+        return settings
     }
 
     /// The edit the options ask for (nil without --init): the --init image prepared to the model's
@@ -120,11 +133,12 @@ public struct SampleOptions: ParsableArguments {
         let loaded = request.model, labels = request.labels
         let (c, h, w) = (loaded.imageShape[0], loaded.imageShape[1], loaded.imageShape[2])
         let grid = try ImageGrid.compose(pixels: pixels, count: labels.count, width: w, height: h, channels: c, columns: request.columns)
+        let settings = try samplerSettings(loaded)
         let text: [(key: String, value: String)] = [
             ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("model", model ?? "mnist"), ("seed", "\(seed)"),
-            ("sampler", sampler.rawValue), ("steps", "\(steps)"),
-            ("spacing", (spacing ?? sampler.method(eta: eta).defaultSpacing).rawValue), ("eta", "\(eta)"),
-            ("guidance", "\(guidance)"), ("guidance_interval", guidanceInterval ?? "all"),
+            ("sampler", settings.kind.rawValue), ("steps", "\(settings.steps)"),
+            ("spacing", (settings.spacing ?? settings.method.defaultSpacing).rawValue), ("eta", "\(eta)"),
+            ("guidance", "\(settings.guidance)"), ("guidance_interval", guidanceInterval ?? "all"),
             ("init", initImage ?? "none"), ("strength", initImage == nil ? "1" : "\(strength)"), ("mask", mask ?? "none"),
             ("guidance_rescale", "\(guidanceRescale)"),
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),

@@ -24,6 +24,18 @@ public struct ModelConfig: Sendable, Equatable {
     public var codecSteps: Int
     /// Free-form measurements kept with the model (PSNR, explained variance, ...), name -> value.
     public var metrics: [(key: String, value: Double)]
+    /// The name of each class label 0..<classCount (empty for an unconditional model or a codec);
+    /// `fallbackClassNames` until set (files without them, configurations built without them).
+    public var classNames: [String] {
+        get { storedClassNames ?? Self.fallbackClassNames(dataset: dataset, count: classCount) }
+        set { storedClassNames = newValue }
+    }
+    private var storedClassNames: [String]?
+    /// The sampling settings the model recommends (files without them: `SamplingDefaults.standard`).
+    public var samplingDefaults = SamplingDefaults.standard
+
+    /// Class labels the denoiser takes: 0 without a denoiser or for an unconditional one.
+    public var classCount: Int { denoiser?.classCount ?? 0 }
 
     public init(dataset: String, codec: CodecConfig, denoiser: DenoiserConfig? = nil,
                 schedule: NoiseSchedule.Kind = .linear, timesteps: Int = 1000, prediction: PredictionType = .epsilon) {
@@ -63,6 +75,7 @@ public struct ModelConfig: Sendable, Equatable {
             ("ema", .bool(ema)), ("denoiser_steps", .number(Double(denoiserSteps))),
             ("codec_steps", .number(Double(codecSteps))),
             ("metrics", .object(metrics.map { ($0.key, .number($0.value)) })),
+            ("class_names", .array(classNames.map { .string($0) })), ("sampling_defaults", samplingDefaults.json),
         ]
         return .object(object)
     }
@@ -100,5 +113,33 @@ public struct ModelConfig: Sendable, Equatable {
             guard let number = value.doubleValue else { throw .format("\(context): metric '\(key)' must be a number") }
             self.metrics.append((key, number))
         }
+        if let names = json["class_names"] {
+            guard let array = names.arrayValue else { throw .format("\(context): 'class_names' must be an array of strings") }
+            var names: [String] = []
+            for name in array {
+                guard let text = name.stringValue else { throw .format("\(context): 'class_names' must be an array of strings") }
+                names.append(text)
+            }
+            guard names.count == classCount else {
+                throw .format("\(context): \(names.count) class names for \(classCount) classes")
+            }
+            classNames = names
+        }
+        if let defaults = json["sampling_defaults"] {
+            samplingDefaults = try SamplingDefaults(json: defaults)
+            do throws(LatentDiffError) {
+                try samplingDefaults.validate(timesteps: timesteps)
+            } catch {
+                throw .format("\(context): sampling defaults: \(error.message)")
+            }
+        }
+    }
+
+    /// Class names for a file that stores none: MNIST's digits "0".."9", CIFAR-10's standard ten,
+    /// else each label's number ("0", "1", ...).
+    public static func fallbackClassNames(dataset: String, count: Int) -> [String] {
+        if dataset == Dataset.Kind.mnist.name, count == MNIST.classNames.count { return MNIST.classNames }
+        if dataset == Dataset.Kind.cifar10.name, count == CIFAR10.standardClassNames.count { return CIFAR10.standardClassNames }
+        return (0..<count).map(String.init)
     }
 }

@@ -58,6 +58,26 @@ public struct ModelFile {
         self.init(config: config, tensors: tensors, extraMetadata: file.metadata.filter { $0.key != Self.configKey })
     }
 
+    /// Sets the configuration stored in the model file at `path` to what `change` makes of it,
+    /// atomically, keeping the tensors' bytes (dtypes included) and the other metadata as they
+    /// are. The changed configuration must read back as a valid one (`.invalidArgument` if not);
+    /// returns it.
+    @discardableResult
+    public static func rewriteConfig(
+        path: String, _ change: (inout ModelConfig) throws(LatentDiffError) -> Void
+    ) throws(LatentDiffError) -> ModelConfig {
+        let file = try read(path: path)
+        var config = file.config
+        try change(&config)
+        do throws(LatentDiffError) {
+            config = try ModelConfig(json: config.json)
+        } catch {
+            throw .invalidArgument("'\(path)': \(error.message)")
+        }
+        try SafeTensorsFile.rewriteMetadata(path: path, [(configKey, config.json.serialized())] + file.extraMetadata)
+        return config
+    }
+
     /// Writes the file atomically.
     public func write(path: String) throws(LatentDiffError) {
         let file = SafeTensorsFile(

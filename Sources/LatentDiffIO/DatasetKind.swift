@@ -19,6 +19,10 @@ extension Dataset {
         public let comparisonPCASize: Int
         /// Whether the comparison adds its PCA-2D row and scatter plot (MNIST's experiment).
         public let comparisonPCA2D: Bool
+        /// The classifier-free guidance scale a class-conditional model of this data set is
+        /// stored with as its default (the best measured: MNIST 2, CIFAR-10 6, models/README.md);
+        /// unconditional models get 1.
+        public let defaultGuidance: Float
         /// A folder's settings; nil for the fixed-layout data sets.
         public let folder: ImageFolderSettings?
         let load: @Sendable (String, Split, Int?, (String) -> Void) throws(LatentDiffError) -> Dataset
@@ -26,16 +30,17 @@ extension Dataset {
         public var description: String { name }
 
         public static let mnist = Kind(
-            name: "mnist", flipAugmentation: false, comparisonPCASize: 64, comparisonPCA2D: true, folder: nil,
+            name: "mnist", flipAugmentation: false, comparisonPCASize: 64, comparisonPCA2D: true, defaultGuidance: 2, folder: nil,
             load: { directory, split, limit, _ throws(LatentDiffError) in try MNIST.load(directory: directory, split: split, limit: limit) })
 
         public static let cifar10 = Kind(
-            name: "cifar10", flipAugmentation: true, comparisonPCASize: 256, comparisonPCA2D: false, folder: nil,
+            name: "cifar10", flipAugmentation: true, comparisonPCASize: 256, comparisonPCA2D: false, defaultGuidance: 6, folder: nil,
             load: { directory, split, limit, _ throws(LatentDiffError) in try CIFAR10.load(directory: directory, split: split, limit: limit) })
 
         /// A folder of PNG/JPEG images read with `settings` (`ImageFolder`); flips on (photos).
         public static func folder(_ settings: ImageFolderSettings = ImageFolderSettings()) -> Kind {
-            Kind(name: "folder", flipAugmentation: true, comparisonPCASize: 256, comparisonPCA2D: false, folder: settings,
+            Kind(name: "folder", flipAugmentation: true, comparisonPCASize: 256, comparisonPCA2D: false, defaultGuidance: 3,
+                 folder: settings,
                  load: { directory, split, limit, log throws(LatentDiffError) in
                      let kind = Kind.folder(settings)
                      return try ImageFolder.pack(directory: directory, settings: settings, log: log)
@@ -45,7 +50,7 @@ extension Dataset {
 
         /// A packed image cache file (`latentdiff data pack`) read as a data set: the path is the file.
         public static var pack: Kind { Kind(
-            name: "pack", flipAugmentation: true, comparisonPCASize: 256, comparisonPCA2D: false, folder: nil,
+            name: "pack", flipAugmentation: true, comparisonPCASize: 256, comparisonPCA2D: false, defaultGuidance: 3, folder: nil,
             load: { path, split, limit, _ throws(LatentDiffError) in
                 try PackedImages.read(path: path).dataset(kind: .pack, split: split, limit: limit)
             }) }

@@ -38,26 +38,35 @@ public enum PNG {
         path: String, pixels: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int,
         text: [(key: String, value: String)] = []
     ) throws(LatentDiffError) {
+        let encoded = try encode(pixels: pixels, width: width, height: height, channels: channels, text: text, name: "'\(path)'")
+        try AtomicFile.write(path: path, bytes: encoded)
+    }
+
+    /// The bytes of the PNG file `write` would write: `pixels` (H, W, C) encoded, with `text` as
+    /// tEXt chunks after IHDR. `name` names the image in error messages.
+    public static func encode(
+        pixels: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int,
+        text: [(key: String, value: String)] = [], name: String = "image"
+    ) throws(LatentDiffError) -> [UInt8] {
         try validate(width: width, height: height, channels: channels)
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         image.width = UInt32(width)
         image.height = UInt32(height)
         image.format = format(channels: channels)
-        // Encode to memory (size query, then the bytes), add the text chunks, write atomically.
+        // Size query, then the bytes, then the text chunks.
         var size = 0
         guard png_image_write_to_memory(&image, nil, &size, 0, pixels, Int32(width * channels), nil) != 0 else {
             defer { png_image_free(&image) }
-            throw .io("cannot encode PNG '\(path)': \(message(of: image))")
+            throw .io("cannot encode PNG \(name): \(message(of: image))")
         }
         var bytes = [UInt8](repeating: 0, count: size)
         let ok = bytes.withUnsafeMutableBytes {
             png_image_write_to_memory(&image, $0.baseAddress, &size, 0, pixels, Int32(width * channels), nil)
         }
         defer { png_image_free(&image) }
-        guard ok != 0 else { throw .io("cannot encode PNG '\(path)': \(message(of: image))") }
-        let encoded = try PNGTextChunks.insert(text, into: Array(bytes.prefix(size)))
-        try AtomicFile.write(path: path, bytes: encoded)
+        guard ok != 0 else { throw .io("cannot encode PNG \(name): \(message(of: image))") }
+        return try PNGTextChunks.insert(text, into: Array(bytes.prefix(size)))
     }
 
     public static func write(path: String, image: Image8, text: [(key: String, value: String)] = []) throws(LatentDiffError) {

@@ -315,4 +315,4 @@ extension SafeTensorsFile {
 }
 
 /// A name as a JSON string literal, for error messages (shows quotes, escapes and emptiness).
-private func quoted(_ name: String) -> String { JSON.string(name).serialized() }
+func quoted(_ name: String) -> String { JSON.string(name).serialized() }

@@ -81,6 +81,9 @@ public struct DiffusionTrainingJob {
         config.denoiser = DenoiserConfig(
             kind: kind, inputShape: latentShape, widths: widths, blocks: blocks, attention: attention,
             classCount: conditional ? train.classNames.count : 0)
+        config.classNames = conditional ? train.classNames : []
+        // Guidance is for class-conditional models; an unconditional one samples with 1 (none).
+        config.samplingDefaults = SamplingDefaults(guidance: conditional ? dataset.defaultGuidance : 1, steps: 20, sampler: .dpmSolver)
         config.schedule = schedule
         config.prediction = prediction
         config.lossWeighting = lossWeighting

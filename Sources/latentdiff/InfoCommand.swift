@@ -34,6 +34,8 @@ struct InfoCommand: ParsableCommand {
             if let denoiser = config.denoiser {
                 print("denoiser: \(denoiser.kind.rawValue) \(denoiser.widths), \(denoiser.classCount) classes, \(config.denoiserSteps) steps, "
                     + "\(config.schedule.rawValue) schedule of \(config.timesteps), \(config.prediction.rawValue) prediction")
+                print("sampling defaults: \(config.samplingDefaults)")
+                if !config.classNames.isEmpty { print("classes: \(config.classNames.joined(separator: ", "))") }
             }
             if let state {
                 let step = try state.int("step", in: "training state")

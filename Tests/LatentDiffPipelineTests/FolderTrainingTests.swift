@@ -49,6 +49,9 @@ import Glibc
         #expect(file.config.denoiser?.classCount == 3)
 
         let model = try DiffusionModel.load(path: modelPath)
+        // The file names the folder's classes and recommends a folder's guidance.
+        #expect(model.config.classNames == ["airplane", "automobile", "cat"])
+        #expect(model.config.samplingDefaults == SamplingDefaults(guidance: 3, steps: 20, sampler: .dpmSolver))
         let generation = try Generation(model: model, settings: SamplerSettings(kind: .dpmSolver, steps: 2, guidance: 2),
                                         seed: 1, labels: [0, 1, 2], threads: 1)
         #expect(generation.pixels.count == 3 * 32 * 32 * 3)

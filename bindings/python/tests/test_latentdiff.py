@@ -425,6 +425,81 @@ def test_png_round_trip():
         expect(ValueError, latentdiff.write_png, path, images.astype(np.float32)[0])
 
 
+def test_defaults_and_class_names():
+    with latentdiff.Model(MODEL) as model:
+        assert model.default_sampler in latentdiff.SAMPLERS and 1 <= model.default_steps <= model.timesteps
+        assert 0 <= model.default_guidance <= 100
+        assert len(model.class_names) == model.class_count and all(model.class_names)
+        if model.dataset == "mnist" and model.class_count == 10:
+            assert model.class_names == tuple(str(digit) for digit in range(10))
+        info = model.info
+        assert info["class_names"] == model.class_names and info["dataset"] == model.dataset
+        assert info["defaults"] == {"guidance": model.default_guidance, "steps": model.default_steps,
+                                    "sampler": model.default_sampler}
+        # Not given: the model's defaults (steps given, to keep it quick).
+        labels = labels_for(model, 2)
+        implicit = model.generate(2, seed=3, labels=labels, steps=3)
+        explicit = model.generate(2, seed=3, labels=labels, steps=3, sampler=model.default_sampler,
+                                  guidance=model.default_guidance)
+        assert np.array_equal(implicit, explicit)
+
+
+def test_shipped_defaults():
+    if not os.path.exists(SHIPPED):
+        raise unittest.SkipTest(f"{SHIPPED} not present")
+    if os.environ.get("LATENTDIFF_TEST_SKIP_SHIPPED") == "1":
+        raise unittest.SkipTest("LATENTDIFF_TEST_SKIP_SHIPPED=1")
+    with latentdiff.Model(SHIPPED) as model:
+        assert (model.default_guidance, model.default_steps, model.default_sampler) == (2.0, 20, "dpm++")
+        assert model.info["defaults"]["guidance"] == 2.0
+        assert model.class_names == tuple("0123456789")
+        implicit = model.generate(1, seed=5, labels=[4], steps=2)
+        assert np.array_equal(implicit, model.generate(1, seed=5, labels=[4], steps=2, guidance=2.0))
+        assert not np.array_equal(implicit, model.generate(1, seed=5, labels=[4], steps=2, guidance=1.0))
+
+
+def test_settings_json():
+    import json
+    with latentdiff.Model(MODEL) as model:
+        labels = labels_for(model, 2)
+        settings = json.loads(model.settings_json(2, seed=2 ** 64 - 1, labels=labels, sampler="ddim", steps=7,
+                                                  eta=0.25, guidance=1.5, first_index=9))
+        assert settings["library_version"] == latentdiff.version()
+        assert settings["model"]["dataset"] == model.dataset and settings["model"]["timesteps"] == model.timesteps
+        assert (settings["sampler"], settings["steps"], settings["eta"], settings["guidance"]) == ("ddim", 7, 0.25, 1.5)
+        assert settings["seed"] == 2 ** 64 - 1 and settings["first_index"] == 9 and settings["count"] == 2
+        if labels:
+            assert settings["labels"] == labels and settings["class_names"] == [model.class_names[7]] * 2
+        defaults = json.loads(model.settings_json(1))
+        assert (defaults["sampler"], defaults["steps"], defaults["guidance"]) == (
+            model.default_sampler, model.default_steps, model.default_guidance)
+        expect(ValueError, model.settings_json, 1, steps=0)
+        expect(ValueError, model.settings_json, 0)
+
+
+def test_encode_png():
+    with tempfile.TemporaryDirectory() as work:
+        image = (np.arange(5 * 3 * 3) * 37 % 256).astype(np.uint8).reshape(5, 3, 3)
+        png = latentdiff.encode_png(image, text={"parameters": '{"steps":20}', "Software": "LatentDiff"})
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        assert b"tEXtparameters\x00{\"steps\":20}" in png
+        path = os.path.join(work, "memory.png")
+        with open(path, "wb") as f:
+            f.write(png)
+        assert np.array_equal(latentdiff.read_png(path), image)
+        latentdiff.write_png(path, image)
+        with open(path, "rb") as f:
+            assert f.read() == latentdiff.encode_png(image), "encode_png is what write_png writes"
+        gray = latentdiff.encode_png(image[:, :, 0])
+        with open(path, "wb") as f:
+            f.write(gray)
+        assert np.array_equal(latentdiff.read_png(path)[:, :, 0], image[:, :, 0])
+        expect(ValueError, latentdiff.encode_png, image, text={"": "empty keyword"})
+        expect(ValueError, latentdiff.encode_png, image, text={"key": 3})
+        expect(ValueError, latentdiff.encode_png, image.astype(np.float32))
+        expect(ValueError, latentdiff.encode_png, np.zeros((2, 2, 5), np.uint8))
+
+
 def test_check_dataset():
     mnist = os.path.join(ROOT, "Tests", "Fixtures", "mnist")
     assert latentdiff.check_dataset(mnist, "mnist", "train") > 0

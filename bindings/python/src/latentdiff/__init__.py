@@ -2,7 +2,8 @@
 
     import latentdiff
     with latentdiff.Model("models/mnist.safetensors") as model:
-        images = model.generate(16, seed=42, labels=[7] * 16, guidance=2.0)  # (16, 28, 28, 1) uint8
+        # The model's recommended guidance, steps and sampler: (16, 28, 28, 1) uint8.
+        images = model.generate(16, seed=42, labels=[model.class_names.index("7")] * 16)
     latentdiff.write_grid_png("sevens.png", images)
 
 A thin ctypes layer over the C ABI of ``libLatentDiff.so`` (``latentdiff.h``). Arrays go in and
@@ -34,7 +35,7 @@ __all__ = [
     "sampler_name", "sampler_from_name", "set_max_threads", "max_threads",
     "LatentDiffError", "InvalidArgument", "IOFailure", "FormatError", "OutOfMemory", "Unsupported",
     "Cancelled", "InternalError", "NumericError",
-    "write_png", "write_grid_png", "read_png", "check_dataset",
+    "write_png", "write_grid_png", "read_png", "encode_png", "check_dataset",
 ]
 
 #: The most images or latents one call takes (the library's limit).
@@ -125,7 +126,9 @@ class _ModelDesc(ctypes.Structure):
                 ("latent_size", ctypes.c_int32), ("class_count", ctypes.c_int32),
                 ("codec_kind", ctypes.c_char_p), ("dataset", ctypes.c_char_p),
                 ("training_steps", ctypes.c_int64), ("config_json", ctypes.c_char_p),
-                ("timesteps", ctypes.c_int32), ("image_bytes", ctypes.c_int32)]
+                ("timesteps", ctypes.c_int32), ("image_bytes", ctypes.c_int32),
+                ("default_guidance", ctypes.c_float), ("default_steps", ctypes.c_int32),
+                ("default_sampler", ctypes.c_int32), ("class_names", ctypes.POINTER(ctypes.c_char_p))]
 
 
 class _SampleParams(ctypes.Structure):
@@ -200,6 +203,11 @@ for _name, _restype, _argtypes in [
     ("ld_write_grid_png", _i32, [ctypes.c_char_p, _u8p, _i32, _i32, _i32, _i32, _i32]),
     ("ld_read_png", _i32, [ctypes.c_char_p, _i32, ctypes.POINTER(_u8p), _i32p, _i32p, _i32p]),
     ("ld_free_pixels", None, [_u8p]),
+    ("ld_free_buffer", None, [ctypes.c_void_p]),
+    ("ld_encode_png", _i32, [_u8p, _i32, _i32, _i32, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p),
+                             _i32, ctypes.POINTER(_u8p), ctypes.POINTER(_size)]),
+    ("ld_sample_params_json", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _i32,
+                                     ctypes.POINTER(ctypes.c_void_p)]),
     ("ld_dataset_check", _i32, [ctypes.c_char_p, ctypes.c_char_p, _i32, ctypes.POINTER(ctypes.c_int64)]),
 ]:
     _function = getattr(_lib, _name)
@@ -338,8 +346,11 @@ class Model:
     model; calls after it raise ``ValueError``.
 
     Attributes: ``image_shape`` (H, W, C), ``latent_shape``, ``latent_size`` (floats per latent),
-    ``class_count`` (0 for an unconditional model), ``codec_kind``, ``dataset``,
-    ``training_steps``, ``config_json``, ``path``.
+    ``class_count`` (0 for an unconditional model), ``class_names`` (a tuple of ``class_count``
+    names: label i is ``class_names[i]``), ``codec_kind``, ``dataset``, ``training_steps``,
+    ``timesteps``, ``config_json``, ``path``, and the model's recommended sampling settings
+    ``default_guidance``, ``default_steps`` and ``default_sampler`` (a name), which
+    :meth:`sample` and :meth:`generate` use when not given; :attr:`info` has them all as a dict.
     """
 
     image_shape: Tuple[int, int, int]
@@ -386,6 +397,23 @@ class Model:
         self.training_steps: int = desc.training_steps
         self.config_json: str = desc.config_json.decode()
         self.timesteps: int = desc.timesteps
+        self.default_guidance: float = float(desc.default_guidance)
+        self.default_steps: int = desc.default_steps
+        self.default_sampler: str = sampler_name(desc.default_sampler) or "dpm++"
+        self.class_names: Tuple[str, ...] = tuple(
+            desc.class_names[i].decode() for i in range(desc.class_count)) if desc.class_names else ()
+
+    @property
+    def info(self) -> Dict[str, object]:
+        """What the model makes and recommends (``ld_model_info``), as a dict: ``image_shape``,
+        ``latent_shape``, ``class_count``, ``class_names``, ``codec_kind``, ``dataset``,
+        ``training_steps``, ``timesteps`` and ``defaults`` (``{"guidance", "steps", "sampler"}``)."""
+        return {
+            "image_shape": self.image_shape, "latent_shape": self.latent_shape, "class_count": self.class_count,
+            "class_names": self.class_names, "codec_kind": self.codec_kind, "dataset": self.dataset,
+            "training_steps": self.training_steps, "timesteps": self.timesteps,
+            "defaults": {"guidance": self.default_guidance, "steps": self.default_steps, "sampler": self.default_sampler},
+        }
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{self.codec_kind}, images {self.image_shape}, latent {self.latent_shape}"
@@ -439,9 +467,13 @@ class Model:
 
     # -- Sampling --
 
-    def _params(self, count: int, seed: int, labels: Optional[npt.ArrayLike], sampler: str, steps: int,
-                eta: float, guidance: float, threads: int, first_index: int,
-                call: _Call) -> Tuple[_SampleParams, Optional[np.ndarray]]:
+    def _params(self, count: int, seed: int, labels: Optional[npt.ArrayLike], sampler: Optional[str],
+                steps: Optional[int], eta: float, guidance: Optional[float], threads: int, first_index: int,
+                call: Optional[_Call]) -> Tuple[_SampleParams, Optional[np.ndarray]]:
+        # The model's recommended settings for those not given.
+        sampler = self.default_sampler if sampler is None else sampler
+        steps = self.default_steps if steps is None else steps
+        guidance = self.default_guidance if guidance is None else guidance
         if sampler not in SAMPLERS:
             raise _invalid(f"unknown sampler {sampler!r}: one of {', '.join(SAMPLERS)}")
         params = _SampleParams()
@@ -463,7 +495,8 @@ class Model:
                 raise _invalid(f"labels must be in {allowed}, not {given.min()}...{given.max()}")
             array = np.ascontiguousarray(given, dtype=np.int32)
             params.labels = _pointer(array, ctypes.c_int32)
-        params.progress = call.callback
+        if call is not None:
+            params.progress = call.callback
         return params, array
 
     def _edit(self, params: _SampleParams, count: int, init: Optional[npt.ArrayLike], strength: float,
@@ -558,7 +591,8 @@ class Model:
         _check(status)
 
     def sample(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
-               sampler: str = "dpm++", steps: int = 20, eta: float = 0.0, guidance: float = 1.0,
+               sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
+               guidance: Optional[float] = None,
                threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
                out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
                mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
@@ -567,6 +601,8 @@ class Model:
 
         ``labels``: ``count`` class labels (-1 = none) for a conditional model, or None.
         ``sampler``: one of ``SAMPLERS`` (docs/samplers.md). ``guidance``: classifier-free guidance scale.
+        ``sampler``, ``steps`` and ``guidance`` left at None take the model's recommended
+        ``default_sampler``, ``default_steps`` and ``default_guidance``.
         ``threads``: 0 = the cap of :func:`set_max_threads` (one per core by default), else at most the cap. Sample i depends only on (seed, first_index + i, labels[i]).
         ``progress(step, total)`` is called after every step; a true return cancels the call
         (raising :class:`Cancelled`), and an exception it raises (KeyboardInterrupt included)
@@ -584,7 +620,8 @@ class Model:
                                    (init, strength, mask, init_noise))
 
     def generate(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
-                 sampler: str = "dpm++", steps: int = 20, eta: float = 0.0, guidance: float = 1.0,
+                 sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
+                 guidance: Optional[float] = None,
                  threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
                  out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
                  mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
@@ -607,6 +644,28 @@ class Model:
         self._run(function, count, result, c_type, call, params=params)
         del keep, edits
         return result
+
+    def settings_json(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
+                      sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
+                      guidance: Optional[float] = None, first_index: int = 0) -> str:
+        """The settings :meth:`generate` with these arguments uses, as the JSON text of
+        ``ld_sample_params_json`` (library version, model, sampler, spacing, steps, eta, guidance,
+        seed, first_index, count, labels and their class names): to store beside the images, e.g.
+        ``encode_png(image, text={"parameters": model.settings_json(...)})``."""
+        count = _count(count)
+        params, keep = self._params(count, seed, labels, sampler, steps, eta, guidance, 0, first_index, None)
+        text = ctypes.c_void_p()
+        handle = self._begin()
+        try:
+            status = _lib.ld_sample_params_json(handle, ctypes.byref(params), count, ctypes.byref(text))
+        finally:
+            self._end()
+        del keep
+        _check(status)
+        try:
+            return ctypes.string_at(text.value).decode()
+        finally:
+            _lib.ld_free_buffer(text)
 
     def decode(self, latents: npt.ArrayLike, *, threads: int = 0, progress: Optional[Progress] = None,
                out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -649,9 +708,8 @@ def load(path: PathLike) -> Model:
 
 # ---- PNG and data sets ----------------------------------------------------------------------
 
-def write_png(path: PathLike, image: npt.ArrayLike) -> None:
-    """Writes one uint8 image of shape ``(H, W, C)`` (C = 1..4) or ``(H, W)`` to a PNG file,
-    atomically (``ld_write_png``)."""
+def _one_image(image: npt.ArrayLike) -> Tuple[np.ndarray, int, int, int]:
+    """A C-contiguous uint8 (1, H, W, C) view of an (H, W, C) or (H, W) image, and H, W, C."""
     array = np.asarray(image)
     if array.ndim == 2:
         array = array[:, :, None]
@@ -659,7 +717,34 @@ def write_png(path: PathLike, image: npt.ArrayLike) -> None:
         raise _invalid(f"image must have shape (H, W, C) or (H, W), not {np.shape(image)}")
     array = _images(array[None], "image")
     _, h, w, c = array.shape
+    return array, h, w, c
+
+
+def write_png(path: PathLike, image: npt.ArrayLike) -> None:
+    """Writes one uint8 image of shape ``(H, W, C)`` (C = 1..4) or ``(H, W)`` to a PNG file,
+    atomically (``ld_write_png``)."""
+    array, h, w, c = _one_image(image)
     _check(_lib.ld_write_png(os.fsencode(path), _pointer(array, ctypes.c_uint8), w, h, c))
+
+
+def encode_png(image: npt.ArrayLike, text: Optional[Dict[str, str]] = None) -> bytes:
+    """One uint8 image of shape ``(H, W, C)`` (C = 1..4) or ``(H, W)`` encoded as PNG bytes
+    (``ld_encode_png``: what :func:`write_png` would write), with each ``text`` item as a tEXt
+    chunk (keys of 1-79 printable ASCII characters; values in Latin-1, other characters become ``?``)."""
+    array, h, w, c = _one_image(image)
+    items = list((text or {}).items())
+    for key, value in items:
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise _invalid(f"text must map str to str, not {type(key).__name__} to {type(value).__name__}")
+    keys = (ctypes.c_char_p * max(1, len(items)))(*[key.encode() for key, _ in items])
+    values = (ctypes.c_char_p * max(1, len(items)))(*[value.encode() for _, value in items])
+    png, size = _u8p(), ctypes.c_size_t()
+    _check(_lib.ld_encode_png(_pointer(array, ctypes.c_uint8), w, h, c, keys, values, len(items), ctypes.byref(png),
+                              ctypes.byref(size)))
+    try:
+        return ctypes.string_at(png, size.value)
+    finally:
+        _lib.ld_free_buffer(png)
 
 
 def write_grid_png(path: PathLike, images: npt.ArrayLike, columns: int = 0) -> None:
@@ -685,8 +770,9 @@ def read_png(path: PathLike, channels: int = 0) -> np.ndarray:
 
 
 def check_dataset(directory: PathLike, kind: str, split: str = "train") -> int:
-    """Reads and validates one split ("train" or "test") of an MNIST ("mnist") or CIFAR-10
-    ("cifar10") directory as training would (``ld_dataset_check``); returns its image count."""
+    """Reads and validates one split ("train" or "test") of a data set as training would
+    (``ld_dataset_check``): ``kind`` "mnist", "cifar10", "folder" (PNG and JPEG images) or "pack"
+    (a packed image cache file); returns its image count."""
     splits = {"train": 0, "test": 1}
     if split not in splits:
         raise _invalid(f"split must be 'train' or 'test', not {split!r}")
