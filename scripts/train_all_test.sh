@@ -53,7 +53,8 @@ echo "== the model from C (plain and under valgrind)"
 generate=$root/examples-c/build/generate
 [ -x "$generate" ] || fail "build the C examples first (make -C examples-c all)"
 (cd "$work" && "$generate" "$model" 2 c-grid.png) || fail "C generate"
-(cd "$work" && valgrind --quiet --leak-check=full --error-exitcode=1 "$generate" "$model" 1 c-grid-valgrind.png) \
+(cd "$work" && valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 "$generate" "$model" 1 c-grid-valgrind.png) \
     || fail "C generate under valgrind"
 
 echo "== the model from Python"

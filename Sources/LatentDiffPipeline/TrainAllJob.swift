@@ -125,20 +125,21 @@ public struct TrainAllJob {
     }
 
     /// One row per class (first 32 classes) of `gridColumns` samples, or `gridColumns` rows of
-    /// unconditional samples; DPM-Solver++ with 20 steps at the model's guidance.
+    /// unconditional samples, with the model's sampling defaults (those `latentdiff sample` uses).
     func writeSamples(model: DiffusionModel, classNames: [String], log: (String) -> Void) throws {
         let rows = model.classCount > 0 ? min(model.classCount, 32) : gridColumns
         let labels = model.classCount > 0
             ? (0..<rows).flatMap { [Int](repeating: $0, count: gridColumns) }
             : [Int](repeating: -1, count: rows * gridColumns)
-        let settings = SamplerSettings(kind: .dpmSolver, steps: 20, guidance: model.classCount > 0 ? 3 : 1)
+        let defaults = model.config.samplingDefaults
+        let settings = SamplerSettings(kind: defaults.sampler, steps: defaults.steps, spacing: defaults.spacing, guidance: defaults.guidance)
         let generation = try Generation(model: model, settings: settings, seed: seed, labels: labels, threads: threads)
         let (c, h, w) = (model.imageShape[0], model.imageShape[1], model.imageShape[2])
         let grid = try generation.pixels.withUnsafeBufferPointer { pixels throws(LatentDiffError) in
             try ImageGrid.compose(pixels: pixels.baseAddress!, count: labels.count, width: w, height: h, channels: c, columns: gridColumns)
         }
         try PNG.write(path: samplesPath, image: grid, text: [
-            ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("sampler", "dpm++"), ("steps", "20"),
+            ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("sampler", settings.kind.rawValue), ("steps", "\(settings.steps)"),
             ("guidance", "\(settings.guidance)"), ("seed", "\(seed)"),
             ("rows", model.classCount > 0 ? classNames.prefix(rows).joined(separator: ",") : "unconditional"),
         ])
