@@ -260,6 +260,9 @@ expect_error "model-defaults: steps 0" "${defaults[@]}" --steps 0
 expect_error "model-defaults: steps over T" "${defaults[@]}" --steps 1001
 expect_error "model-defaults: unknown sampler" "${defaults[@]}" --sampler magic
 expect_error "model-defaults: unknown spacing" "${defaults[@]}" --spacing wide
+expect_error "model-defaults: too few class names" "${defaults[@]}" --class-names a,b
+expect_error "model-defaults: an empty class name" "${defaults[@]}" --class-names 0,1,2,3,4,,6,7,8,9
+expect_error "model-defaults: class names for an unconditional model" model-defaults --model "$unconditional" --class-names a
 cmp -s "$conditional" "$work/defaults.safetensors" || { failures=$((failures + 1)); echo "FAIL model-defaults: a refused change altered the file"; }
 
 expect_error "bench: unknown workload" bench resnet

@@ -9,7 +9,7 @@ import LatentDiffKernels
 struct ModelDefaultsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model-defaults",
-        abstract: "Show or set a model file's default guidance, steps, sampler and spacing.",
+        abstract: "Show or set a model file's default guidance, steps, sampler and spacing, and its class names.",
         discussion: "With no setting given, prints the stored defaults. The file is rewritten atomically; its tensors are unchanged.")
 
     @Option(help: "The model file (.safetensors) to change in place.") var model: String
@@ -19,6 +19,8 @@ struct ModelDefaultsCommand: ParsableCommand {
     var sampler: SamplerSettings.Kind?
     @Option(help: "Step spacing: \(NoiseSchedule.Spacing.allCases.map(\.rawValue).joined(separator: ", ")), or 'sampler' for the sampler's own.")
     var spacing: String?
+    @Option(help: "Class names, comma-separated, one per class label (e.g. for a model trained before files kept them).")
+    var classNames: String?
 
     func run() throws {
         try reportingErrors {
@@ -29,7 +31,7 @@ struct ModelDefaultsCommand: ParsableCommand {
                 }
                 return value
             }
-            guard guidance != nil || steps != nil || sampler != nil || spacing != nil else {
+            guard guidance != nil || steps != nil || sampler != nil || spacing != nil || classNames != nil else {
                 let config = try ModelFile.read(path: model).config
                 guard config.denoiser != nil else { throw LatentDiffError.invalidArgument("'\(model)' is a codec, not a diffusion model") }
                 print("\(model): \(config.samplingDefaults)")
@@ -42,6 +44,14 @@ struct ModelDefaultsCommand: ParsableCommand {
                 if let sampler { config.samplingDefaults.sampler = sampler }
                 if let spacingChoice { config.samplingDefaults.spacing = spacingChoice }
                 try config.samplingDefaults.validate(timesteps: config.timesteps)
+                if let classNames {
+                    let names = classNames.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                    let count = config.denoiser?.classCount ?? 0
+                    guard names.count == count, names.allSatisfy({ !$0.isEmpty }) else {
+                        throw .invalidArgument("--class-names needs \(count) non-empty names for the model's \(count) classes, not '\(classNames)'")
+                    }
+                    config.classNames = names
+                }
             }
             print("\(model): \(config.samplingDefaults)")
         }
