@@ -18,6 +18,16 @@ extension Benchmark {
         generation("ddim50-64-mnist", .images, SamplerSettings(kind: .ddim, steps: 50), count: 64),
         generation("dpm20-1-mnist", .milliseconds, SamplerSettings(kind: .dpmSolver, steps: 20), count: 1),
         diffusionTraining("pixel-train-cifar10", .images, shape: [3, 32, 32]),
+        // 64x64 RGB through a codec of downsampling factor 8 (4x8x8 latents, what train-all picks)
+        // or 4 (4x16x16): codec training, U-Net training on the 16x16 latents (8x8: unet-train-cifar10),
+        // and one image sampled (DPM-Solver++ 20 steps) and decoded.
+        vaeTraining("vae-train-64-f8", imageShape: [3, 64, 64], widths: [32, 64, 64]),
+        vaeTraining("vae-train-64-f4", imageShape: [3, 64, 64], widths: [32, 64]),
+        diffusionTraining("unet-train-64-f4", .latents, shape: [4, 16, 16]),
+        generation("dpm20-1-64-f8", .milliseconds, SamplerSettings(kind: .dpmSolver, steps: 20), count: 1,
+                   imageShape: [3, 64, 64], widths: [32, 64, 64]),
+        generation("dpm20-1-64-f4", .milliseconds, SamplerSettings(kind: .dpmSolver, steps: 20), count: 1,
+                   imageShape: [3, 64, 64], widths: [32, 64]),
     ]
 
     static let classCount = 10
@@ -45,10 +55,10 @@ extension Benchmark {
     }
 
     /// A conv VAE training step on a batch of images: MSE + KL, backward, clip, AdamW.
-    static func vaeTraining(_ name: String, imageShape: [Int]) -> Benchmark {
+    static func vaeTraining(_ name: String, imageShape: [Int], widths: [Int]? = nil) -> Benchmark {
         Benchmark(name: name, unit: .images, flopFactor: 3) { _, trainingBatch in
             let store = ParameterStore(seed: 1)
-            guard let vae = try makeCodec(CodecConfig(kind: .vaeCNN, imageShape: imageShape), store: store)
+            guard let vae = try makeCodec(CodecConfig(kind: .vaeCNN, imageShape: imageShape, widths: widths), store: store)
                 as? VariationalCodec else { throw LatentDiffError(.internalError, "vae-cnn is not variational") }
             let images = randomTensor([trainingBatch] + imageShape, normal: false)
             let loop = trainingLoop(store)
@@ -84,18 +94,20 @@ extension Benchmark {
         }
     }
 
-    /// `count` MNIST images: sampling of latents (4, 7, 7) with `settings`, then conv VAE decoding.
-    static func generation(_ name: String, _ unit: Unit, _ settings: SamplerSettings, count: Int) -> Benchmark {
+    /// `count` images (MNIST's by default: latents (4, 7, 7)): sampling of latents with `settings`,
+    /// then conv VAE decoding.
+    static func generation(_ name: String, _ unit: Unit, _ settings: SamplerSettings, count: Int,
+                           imageShape: [Int] = [1, 28, 28], widths: [Int]? = nil) -> Benchmark {
         Benchmark(name: name, unit: unit, items: count, flopFactor: 1) { threads, _ in
-            let model = try randomModel(imageShape: [1, 28, 28])
+            let model = try randomModel(imageShape: imageShape, widths: widths)
             let labels = randomLabels(count)
             return { _ = try Generation(model: model, settings: settings, seed: 5, labels: labels, threads: threads) }
         }
     }
 
     /// A conv VAE + class-conditional latent U-Net with freshly initialized weights.
-    static func randomModel(imageShape: [Int]) throws -> DiffusionModel {
-        let codec = CodecConfig(kind: .vaeCNN, imageShape: imageShape)
+    static func randomModel(imageShape: [Int], widths: [Int]? = nil) throws -> DiffusionModel {
+        let codec = CodecConfig(kind: .vaeCNN, imageShape: imageShape, widths: widths)
         let denoiser = DenoiserConfig(kind: .unet, inputShape: codec.latentShape, classCount: classCount)
         let config = ModelConfig(dataset: imageShape[0] == 1 ? "mnist" : "cifar10", codec: codec, denoiser: denoiser)
         let store = ParameterStore(seed: 1, requiresGrad: false)
