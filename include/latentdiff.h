@@ -428,7 +428,8 @@ static inline ld_status ld_sample_params_init_for_model(const ld_model *model, l
  *   {"library_version": "<ld_version()>", "model": {"dataset": ..., "codec": ..., "training_steps": N,
  *    "timesteps": T}, "sampler": "dpm++", "spacing": "logsnr", "steps": 20, "eta": 0,
  *    "guidance": 2, "seed": 0, "first_index": 0, "count": 16, "labels": [3, -1, ...] or null,
- *    "class_names": ["3", null, ...] or null}
+ *    "class_names": ["3", null, ...] or null, "strength": 1, "init_image": false, "mask": false,
+ *    "init_noise": false}
  * (keys in this order; the seed as its exact decimal digits, which a reader that holds JSON numbers
  * as doubles rounds above 2^53; labels and class_names null when no sample has a class, a name
  * null for label -1).

@@ -52,6 +52,8 @@ func settingsJSON(model: DiffusionModel, request: SampleRequest, count: Int) -> 
         ("count", .number(Double(count))),
         ("labels", conditional ? .array(request.labels.map { .number(Double($0)) }) : .null),
         ("class_names", conditional ? .array(request.labels.map { $0 >= 0 && $0 < names.count ? .string(names[$0]) : .null }) : .null),
+        ("strength", .number(request.edit?.strength ?? 1)), ("init_image", .bool(request.edit != nil)),
+        ("mask", .bool(request.edit?.masks != nil)), ("init_noise", .bool(request.noise != nil)),
     ]).serialized()
     return head.dropLast() + ",\"seed\":\(request.seed)," + tail.dropFirst()
 }

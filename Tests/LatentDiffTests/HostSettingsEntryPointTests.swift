@@ -137,9 +137,33 @@ import Glibc
         #expect(String(cString: out!).contains("\"seed\":18446744073709551615,"), "the seed's exact digits")
         LatentDiff.ld_free_buffer(out)
 
+        #expect(json["strength"]?.doubleValue == 1 && json["init_image"] == .bool(false))
+        #expect(json["mask"] == .bool(false) && json["init_noise"] == .bool(false))
+
         params.labels = nil
         let unconditional = try settingsJSON(model, &params, count: 1)
         #expect(unconditional["labels"] == .null && unconditional["class_names"] == .null)
+
+        // An edit: the image, strength, mask and caller noise are part of the settings.
+        var desc = ld_model_desc()
+        _ = CLatentDiffABI.ld_model_info(model, &desc)
+        let image = [UInt8](repeating: 128, count: Int(desc.image_bytes))
+        let mask = [UInt8](repeating: 255, count: Int(desc.image_width * desc.image_height))
+        let noise = [Float](repeating: 0.5, count: Int(desc.latent_size))
+        let edited = try image.withUnsafeBufferPointer { image in
+            try mask.withUnsafeBufferPointer { mask in
+                try noise.withUnsafeBufferPointer { noise in
+                    params.init_image = image.baseAddress
+                    params.mask = mask.baseAddress
+                    params.init_noise = noise.baseAddress
+                    params.strength = 0.5
+                    defer { (params.init_image, params.mask, params.init_noise, params.strength) = (nil, nil, nil, 1) }
+                    return try settingsJSON(model, &params, count: 1)
+                }
+            }
+        }
+        #expect(edited["strength"]?.doubleValue == 0.5 && edited["init_image"] == .bool(true))
+        #expect(edited["mask"] == .bool(true) && edited["init_noise"] == .bool(true))
     }
 
     @Test func settingsJSONRefusesWhatSamplingRefuses() {
