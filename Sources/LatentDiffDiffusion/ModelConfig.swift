@@ -24,6 +24,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var codecSteps: Int
     /// Free-form measurements kept with the model (PSNR, explained variance, ...), name -> value.
     public var metrics: [(key: String, value: Double)]
+    /// What an image folder's alpha was composited over when the model was trained on one (its
+    /// size and channels are the codec's image shape); nil for fixed-layout data sets and for
+    /// files that do not say. Stored as `"folder": {"background": ...}`.
+    public var folderBackground: Background?
 
     public init(dataset: String, codec: CodecConfig, denoiser: DenoiserConfig? = nil,
                 schedule: NoiseSchedule.Kind = .linear, timesteps: Int = 1000, prediction: PredictionType = .epsilon) {
@@ -64,6 +68,7 @@ public struct ModelConfig: Sendable, Equatable {
             ("codec_steps", .number(Double(codecSteps))),
             ("metrics", .object(metrics.map { ($0.key, .number($0.value)) })),
         ]
+        if let folderBackground { object.append(("folder", .object([("background", .string(folderBackground.rawValue))]))) }
         return .object(object)
     }
 
@@ -100,5 +105,6 @@ public struct ModelConfig: Sendable, Equatable {
             guard let number = value.doubleValue else { throw .format("\(context): metric '\(key)' must be a number") }
             self.metrics.append((key, number))
         }
+        if let folder = json["folder"] { folderBackground = try folder.enumValue("background", in: "\(context): folder") }
     }
 }
