@@ -10,9 +10,10 @@ import LatentDiffNN
 /// root mean square difference over pixels in [0, 1] and over the codec's latent values (the
 /// codec's encoding of the 8-bit image, in codec units; for the identity codec the pixels in
 /// [-1, 1], twice the pixel figure). A sample is a near-copy when its pixel distance is below
-/// the `thresholdQuantile` quantile (default 1%) of the held-out distances: closer to a training
-/// image than 99% of images from the same source that were not trained on. By construction about
-/// that fraction of held-out images fall below it, the rate a model that copies nothing shows.
+/// the `thresholdQuantile` quantile (default 1%, the lower value at rank floor(q (h - 1)) of h)
+/// of the held-out distances: closer to a training image than 99% of images from the same
+/// source that were not trained on. Fewer than that fraction of held-out images fall below it
+/// (none of fewer than 101), about the rate a model that copies nothing shows.
 public struct MemorizationReport: Sendable {
     /// The nearest-training-image distances in one space.
     public struct Distances: Sendable {
@@ -22,14 +23,15 @@ public struct MemorizationReport: Sendable {
         public let heldOut: [Double]
         /// The index in the training split of each sample's nearest image.
         public let nearest: [Int]
-        /// The `thresholdQuantile` quantile of `heldOut`.
+        /// The held-out distance of rank floor(q (h - 1)) from the smallest (rank 0), q the
+        /// `thresholdQuantile`: fewer than q of the held-out images lie strictly below it.
         public let threshold: Double
 
         init(samples: [Double], heldOut: [Double], nearest: [Int], quantile: Double) {
             self.samples = samples
             self.heldOut = heldOut
             self.nearest = nearest
-            threshold = MemorizationReport.quantile(heldOut, quantile)
+            threshold = heldOut.sorted()[Int((quantile * Double(heldOut.count - 1)).rounded(.down))]
         }
 
         /// Samples strictly closer to a training image than the threshold.
