@@ -130,16 +130,20 @@ public struct MemorizationReport: Sendable {
             latentSearch = try NearestNeighbours(queries: latents, count: n + h, dimension: latents.count / (n + h))
         }
         let start = MonotonicClock.now()
-        var first = 0
+        var first = 0, encoding = 0.0
         while first < train.count {
             let images = try train.batch(indices: Array(first..<min(train.count, first + block))).pixels
             try pixelSearch.add(references: images, threads: threads)
             if let encode {
-                try latentSearch?.add(references: try encode(Tensor(shape: [images.count / size] + shape, values: images)), threads: threads)
+                let encodeStart = MonotonicClock.now()
+                let latents = try encode(Tensor(shape: [images.count / size] + shape, values: images))
+                encoding += MonotonicClock.now() - encodeStart
+                try latentSearch?.add(references: latents, threads: threads)
             }
             first += block
         }
-        log("memorization: \(n) samples and \(h) held-out images against \(train.count) training images in \(format(MonotonicClock.now() - start, digits: 1)) s")
+        let seconds = MonotonicClock.now() - start
+        log("memorization: \(n) samples and \(h) held-out images against \(train.count) training images in \(format(seconds, digits: 1)) s\(encode == nil ? "" : " (\(format(encoding, digits: 1)) s of it encoding the training images)")")
         func distances(_ search: NearestNeighbours, scale: Double) -> Distances {
             let rms = search.rmsDistances.map { $0 * scale }
             return Distances(samples: Array(rms[..<n]), heldOut: Array(rms[n...]), nearest: Array(search.indices[..<n]),
