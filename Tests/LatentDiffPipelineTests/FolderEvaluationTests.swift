@@ -20,13 +20,7 @@ import LatentDiffPipeline
         let directory = temporaryDirectory()
         let modelPath = directory + "/model.safetensors", pairsPath = directory + "/pairs.png"
         let settings = ImageFolderSettings(size: 16, channels: 3, background: .black)
-        var train = DiffusionTrainingJob(dataset: .folder(settings), dataDirectory: Self.labelled, codecPath: nil, outputPath: modelPath)
-        train.budget = .steps(3)
-        train.batchSize = 8
-        train.widths = [8, 16]
-        train.attention = false
-        train.checkpointSeconds = .infinity
-        let file = try train.run { _ in }
+        let file = try FolderTrainingTests.tinyDenoiserJob(.folder(settings), codecPath: nil, steps: 3, outputPath: modelPath).run { _ in }
 
         // The folder's background is recorded, read back, and names the data set eval reads.
         #expect(file.config.folderBackground == .black)
@@ -65,20 +59,9 @@ import LatentDiffPipeline
         let codecPath = directory + "/codec.safetensors", modelPath = directory + "/model.safetensors"
         let classifierPath = directory + "/classifier.safetensors"
         let kind = Dataset.Kind.folder(ImageFolderSettings(size: 16, channels: 3)).cachingBeside(codecPath, directory: Self.labelled)
-        var codecJob = CodecTrainingJob(dataset: kind, dataDirectory: Self.labelled, codec: .vaeCNN, outputPath: codecPath)
-        codecJob.budget = .steps(2)
-        codecJob.batchSize = 8
-        codecJob.widths = [8, 16]
-        codecJob.latentSize = 4
-        codecJob.checkpointSeconds = .infinity
-        try codecJob.run { _ in }
-        var train = DiffusionTrainingJob(dataset: kind, dataDirectory: Self.labelled, codecPath: codecPath, outputPath: modelPath)
-        train.budget = .steps(2)
-        train.batchSize = 8
-        train.widths = [8, 16]
-        train.attention = false
+        try FolderTrainingTests.tinyCodecJob(kind, steps: 2, outputPath: codecPath).run { _ in }
+        var train = FolderTrainingTests.tinyDenoiserJob(kind, codecPath: codecPath, steps: 2, outputPath: modelPath)
         train.conditional = true
-        train.checkpointSeconds = .infinity
         try train.run { _ in }
         var classifierJob = ClassifierTrainingJob(dataset: kind, dataDirectory: Self.labelled, outputPath: classifierPath)
         classifierJob.budget = .steps(2)
