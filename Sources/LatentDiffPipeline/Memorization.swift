@@ -84,6 +84,10 @@ public struct MemorizationReport: Sendable {
         log: (String) -> Void = { print($0) }
     ) throws -> MemorizationReport {
         guard samples > 0 else { throw LatentDiffError.invalidArgument("the sample count must be positive, not \(samples)") }
+        guard [train.channels, train.height, train.width] == model.imageShape else {
+            throw LatentDiffError.invalidArgument(
+                "the training images are \(train.channels)x\(train.height)x\(train.width), the model makes \(model.imageShape.map(String.init).joined(separator: "x"))")
+        }
         let labels = Evaluation.sampleLabels(classCount: model.classCount, count: samples)
         let generation = try Generation(model: model, settings: settings, seed: seed, labels: labels, threads: threads)
         let (c, h, w) = (model.imageShape[0], model.imageShape[1], model.imageShape[2])
@@ -117,10 +121,12 @@ public struct MemorizationReport: Sendable {
         guard (0..<1).contains(thresholdQuantile), block > 0 else {
             throw LatentDiffError.invalidArgument("the threshold quantile must be in [0, 1) and the block positive")
         }
+        guard heldOutCount.map({ $0 > 0 }) ?? true else {
+            throw LatentDiffError.invalidArgument("the held-out count must be positive, not \(heldOutCount ?? 0)")
+        }
         let n = sampleImages.count / size
         let heldOutIndices = Array(heldOut.permutation(seed: seed, epoch: 0).prefix(min(heldOutCount ?? n, heldOut.count)))
         let h = heldOutIndices.count
-        guard h > 0 else { throw LatentDiffError.invalidArgument("the held-out count must be positive") }
         // Queries: the samples, then the held-out images.
         let queries = sampleImages + (try heldOut.batch(indices: heldOutIndices).pixels)
         var pixelSearch = try NearestNeighbours(queries: queries, count: n + h, dimension: size)

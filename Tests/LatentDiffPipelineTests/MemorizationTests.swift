@@ -90,6 +90,18 @@ import LatentDiffPipeline
             }, threads: 2)
         #expect(means.latents.samples.allSatisfy { $0 <= 1e-6 } && means.heldOutCount == copied.count)
 
+        // Bad input: one error each, no crash.
+        #expect(throws: LatentDiffError.self) {
+            try MemorizationReport.measure(sampleImages: trainImages, train: train, heldOut: heldOut, heldOutCount: -1, encode: nil, threads: 1)
+        }
+        #expect(throws: LatentDiffError.self) {
+            try MemorizationReport.measure(sampleImages: Array(trainImages.dropLast()), train: train, heldOut: heldOut, encode: nil, threads: 1)
+        }
+        let small = try Dataset.load(.folder(ImageFolderSettings(size: 8, channels: 3)), directory: FolderTrainingTests.labelled, split: .test)
+        #expect(throws: LatentDiffError.self) {
+            try MemorizationReport.measure(sampleImages: trainImages, train: train, heldOut: small, encode: nil, threads: 1)
+        }
+
         guard case .object(let fields) = report.json, let pixel = fields.first(where: { $0.key == "pixel" })?.value,
               case .object(let pixelFields) = pixel else {
             Issue.record("no pixel figures in \(report.json.serialized())")
