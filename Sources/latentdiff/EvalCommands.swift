@@ -101,7 +101,7 @@ struct EvalCommand: ParsableCommand {
         if let size = source.size, size != folder.size {
             throw LatentDiffError.invalidArgument("the model makes \(shape.map(String.init).joined(separator: "x")) images: --size \(size) does not match")
         }
-        if Dataset.Kind.detect(directory: source.data).folder == nil { return .pack }
+        if Dataset.Kind.detect(directory: source.data).name == Dataset.Kind.pack.name { return .pack }
         if let cache = source.cache { return kind.caching(at: cache) }
         return kind.cachingBeside(model, directory: source.data)
     }
