@@ -243,6 +243,17 @@ expect_error "data pack: size 2" data pack --data "$folders/flat" --size 2 --out
 expect_error "data pack: no --data" data pack --out x.ldpack
 expect_error "data: not a pack file" data --dataset pack --data "$folders/broken/readme.txt"
 expect_error "train: conditional on a flat folder" train --codec identity --data "$folders/flat" --size 8 --conditional --widths 8 --steps 1 --batch-size 2 --out x
+quiet train --codec identity --data "$folders/labelled" --size 8 --widths 8,8 --blocks 1 --steps 1 --batch-size 2 \
+    --checkpoint-seconds 0 --out "$work/folder-model.safetensors"
+folder_eval=(eval --model "$work/folder-model.safetensors" --data "$folders/labelled" --count 2 --steps 1)
+expect_error "eval folder: missing data" eval --model "$work/folder-model.safetensors" --data /nonexistent/pictures --count 2
+expect_error "eval folder: a folder without images" "${folder_eval[@]}" --data "$work/folder-empty"
+expect_error "eval folder: wrong size" "${folder_eval[@]}" --size 16
+expect_error "eval folder: wrong data set" "${folder_eval[@]}" --dataset mnist
+expect_error "eval folder: count 0" "${folder_eval[@]}" --count 0
+expect_error "eval folder: an MNIST classifier" "${folder_eval[@]}" --classifier "$work/classifier.safetensors"
+expect_error "eval folder: pairs directory missing" "${folder_eval[@]}" --pairs no/dir/pairs.png
+expect_error "eval: neither model nor classifier" eval --data "$folders/labelled"
 
 cp "$conditional" "$work/defaults.safetensors"
 defaults=(model-defaults --model "$work/defaults.safetensors")

@@ -36,6 +36,10 @@ public struct ModelConfig: Sendable, Equatable {
 
     /// Class labels the denoiser takes: 0 without a denoiser or for an unconditional one.
     public var classCount: Int { denoiser?.classCount ?? 0 }
+    /// What an image folder's alpha was composited over when the model was trained on one (its
+    /// size and channels are the codec's image shape); nil for fixed-layout data sets and for
+    /// files that do not say. Stored as `"folder": {"background": ...}`.
+    public var folderBackground: Background?
 
     public init(dataset: String, codec: CodecConfig, denoiser: DenoiserConfig? = nil,
                 schedule: NoiseSchedule.Kind = .linear, timesteps: Int = 1000, prediction: PredictionType = .epsilon) {
@@ -77,6 +81,7 @@ public struct ModelConfig: Sendable, Equatable {
             ("metrics", .object(metrics.map { ($0.key, .number($0.value)) })),
             ("class_names", .array(classNames.map { .string($0) })), ("sampling_defaults", samplingDefaults.json),
         ]
+        if let folderBackground { object.append(("folder", .object([("background", .string(folderBackground.rawValue))]))) }
         return .object(object)
     }
 
@@ -133,6 +138,7 @@ public struct ModelConfig: Sendable, Equatable {
                 throw .format("\(context): sampling defaults: \(error.message)")
             }
         }
+        if let folder = json["folder"] { folderBackground = try folder.enumValue("background", in: "\(context): folder") }
     }
 
     /// Class names for a file that stores none: MNIST's digits "0".."9", CIFAR-10's standard ten,

@@ -61,11 +61,12 @@ extension Dataset {
         /// The kind `name` names on a command line or in `ld_dataset_check`, nil if none.
         public static func parse(_ name: String) -> Kind? { all.first { $0.name == name } }
 
-        /// The kind of the data a model file names: "mnist" and "cifar10" as such, any other
-        /// name (free text) an image folder read at the model's image shape (C, H, W).
-        public static func named(_ name: String, imageShape: [Int]) -> Kind {
-            if name == mnist.name || name == cifar10.name, let kind = parse(name) { return kind }
-            var settings = ImageFolderSettings()
+        /// The kind of the data a model file names: the fixed layouts ("mnist", "cifar10") and
+        /// "pack" as such, any other name (free text) an image folder read at the model's image
+        /// shape (C, H, W) over `background` (the folder default when nil).
+        public static func named(_ name: String, imageShape: [Int], background: Background? = nil) -> Kind {
+            if let kind = parse(name), kind.folder == nil { return kind }
+            var settings = ImageFolderSettings(background: background ?? ImageFolderSettings().background)
             if imageShape.count == 3 {
                 settings.channels = imageShape[0]
                 settings.size = imageShape[1]

@@ -48,6 +48,7 @@ public struct CodecTrainingJob {
         let imageShape = [train.channels, train.height, train.width]
         var config = ModelConfig(dataset: dataset.name, codec: CodecConfig(
             kind: codec, imageShape: imageShape, latentSize: latentSize, widths: widths, klWeight: klWeight))
+        config.folderBackground = dataset.folder?.background
         try config.codec.validate()
         log("\(dataset.name): \(train.count) training and \(test.count) test images; codec \(codec.rawValue), latent \(config.codec.latentShape)")
 

@@ -134,10 +134,13 @@ public struct Comparison {
         if let classifierPath {
             var evaluation = Evaluation(modelPath: modelPath, classifierPath: classifierPath, dataDirectory: dataDirectory)
             evaluation.count = evaluationCount
+            evaluation.dataset = dataset
             evaluation.settings = settings
             evaluation.threads = threads
             let report = try evaluation.run(log: log)
-            quality = "| \(format(report.reconstructionPSNR, digits: 2)) dB | \(format(report.frechetDistance, digits: 2)) (\(format(report.frechetDistance / report.floorDistance, digits: 1))x, n = \(report.samples)) | \(report.classAccuracy.map { format($0 * 100, digits: 1) + "%" } ?? "n/a") |"
+            let figures = report.classifier
+            let frechet = figures.map { "\(format($0.frechetDistance, digits: 2)) (\(format($0.frechetDistance / $0.floorDistance, digits: 1))x, n = \(report.samples))" }
+            quality = "| \(format(report.reconstructionPSNR, digits: 2)) dB | \(frechet ?? "n/a") | \(figures?.classAccuracy.map { format($0 * 100, digits: 1) + "%" } ?? "n/a") |"
         } else {
             quality = "| \(format(try reconstructionError(codec: model.codec, images: test).psnr, digits: 2)) dB | n/a | n/a |"
         }

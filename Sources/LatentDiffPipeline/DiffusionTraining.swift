@@ -76,6 +76,7 @@ public struct DiffusionTrainingJob {
             config = ModelConfig(dataset: dataset.name, codec: CodecConfig(kind: .identity, imageShape: imageShape))
             codec = try makeCodec(config.codec, store: ParameterStore(tensors: [:]))
         }
+        config.folderBackground = dataset.folder?.background
         let latentShape = config.codec.latentShape
         let kind: DenoiserKind = latentShape.count == 3 ? .unet : .mlp
         config.denoiser = DenoiserConfig(

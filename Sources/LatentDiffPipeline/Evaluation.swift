@@ -4,51 +4,71 @@ import LatentDiffKernels
 import LatentDiffModels
 import LatentDiffNN
 
-/// `latentdiff eval`: sample quality against the real test set, measured with the project's
-/// classifier (docs/design.md, "How quality is measured"), and the codec's own ceiling.
+/// `latentdiff eval`: sample quality against the real test set (docs/design.md, "How quality is
+/// measured"): the codec's reconstruction PSNR and the memorization report always; with the
+/// project's classifier for the data set also the Fréchet distance, class accuracy and the
+/// codec's ceiling on them.
 public struct Evaluation {
     public var modelPath: String
-    public var classifierPath: String
+    /// The classifier (train-classifier on the same data set); nil measures without one.
+    public var classifierPath: String?
     public var dataDirectory: String
+    /// The data set as the model was trained on it; nil: the kind the model file names
+    /// (`Dataset.Kind.named` with its image shape and folder background).
+    public var dataset: Dataset.Kind?
     /// Samples (for conditional models: split evenly over the classes).
     public var count = 10_000
     public var settings = SamplerSettings(kind: .dpmSolver, steps: 20)
     public var seed: UInt64 = 0
     public var threads = 2
+    /// Where to write the memorization report's closest pairs (`MemorizationReport.writePairs`).
+    public var pairsPath: String?
 
-    public init(modelPath: String, classifierPath: String, dataDirectory: String) {
+    public init(modelPath: String, classifierPath: String?, dataDirectory: String) {
         self.modelPath = modelPath
         self.classifierPath = classifierPath
         self.dataDirectory = dataDirectory
     }
 
-    public struct Report {
-        public var samples: Int
+    /// What the classifier measures.
+    public struct ClassifierFigures {
         public var frechetDistance: Double
         /// Real training images (as many as samples) against the test set: the floor.
         public var floorDistance: Double
         /// Fraction of conditional samples the classifier assigns to the requested class.
         public var classAccuracy: Double?
         public var histogram: [Int]
-        public var reconstructionPSNR: Double
         public var reconstructionDistance: Double
         /// The classifier's accuracy on reconstructions of the test images: what the codec
         /// leaves of the class (the ceiling of `classAccuracy`).
         public var reconstructionAccuracy: Double
+    }
+
+    public struct Report {
+        public var samples: Int
+        public var classifier: ClassifierFigures?
+        public var reconstructionPSNR: Double
         public var secondsPerImage: Double
+        public var memorization: MemorizationReport
 
         public var json: JSON {
-            var object: [(key: String, value: JSON)] = [
-                ("samples", .number(Double(samples))), ("frechet_distance", .number(frechetDistance)),
-                ("floor_distance", .number(floorDistance)), ("ratio_to_floor", .number(frechetDistance / floorDistance)),
-            ]
-            if let classAccuracy { object.append(("class_accuracy", .number(classAccuracy))) }
-            object += [
-                ("predicted_class_histogram", .ints(histogram)), ("reconstruction_psnr", .number(reconstructionPSNR)),
-                ("reconstruction_frechet_distance", .number(reconstructionDistance)),
-                ("reconstruction_class_accuracy", .number(reconstructionAccuracy)),
-                ("seconds_per_image", .number(secondsPerImage)),
-            ]
+            var object: [(key: String, value: JSON)] = [("samples", .number(Double(samples)))]
+            if let classifier {
+                object += [
+                    ("frechet_distance", .number(classifier.frechetDistance)), ("floor_distance", .number(classifier.floorDistance)),
+                    ("ratio_to_floor", .number(classifier.frechetDistance / classifier.floorDistance)),
+                ]
+                if let classAccuracy = classifier.classAccuracy { object.append(("class_accuracy", .number(classAccuracy))) }
+                object.append(("predicted_class_histogram", .ints(classifier.histogram)))
+            }
+            object.append(("reconstruction_psnr", .number(reconstructionPSNR)))
+            if let classifier {
+                object += [
+                    ("reconstruction_frechet_distance", .number(classifier.reconstructionDistance)),
+                    ("reconstruction_class_accuracy", .number(classifier.reconstructionAccuracy)),
+                ]
+            }
+            object += [("seconds_per_image", .number(secondsPerImage)), ("memorization", memorization.json)]
             return .object(object)
         }
     }
@@ -59,23 +79,37 @@ public struct Evaluation {
         guard (2...1_000_000).contains(count) else { throw .invalidArgument("the sample count must be in 2...1000000, not \(count)") }
     }
 
+    /// The class labels of `count` samples: -1 each for an unconditional model (`classCount`
+    /// 0), else max(1, count / classCount) of each class in turn.
+    public static func sampleLabels(classCount: Int, count: Int) -> [Int] {
+        guard classCount > 0 else { return [Int](repeating: -1, count: count) }
+        let perClass = max(1, count / classCount)
+        return (0..<classCount).flatMap { [Int](repeating: $0, count: perClass) }
+    }
+
     public func run(log: (String) -> Void = { print($0) }) throws -> Report {
         try Self.checkCount(count)
         let model = try DiffusionModel.load(path: modelPath)
-        let (classifier, accuracy) = try ClassifierFile.read(path: classifierPath)
-        guard classifier.config.dataset == model.config.dataset, classifier.config.imageShape == model.imageShape else {
-            throw LatentDiffError.invalidArgument("the classifier is for \(classifier.config.dataset), the model for \(model.config.dataset)")
+        var classifier: Classifier?
+        if let classifierPath {
+            let (loaded, accuracy) = try ClassifierFile.read(path: classifierPath)
+            guard loaded.config.dataset == model.config.dataset, loaded.config.imageShape == model.imageShape else {
+                throw LatentDiffError.invalidArgument("the classifier is for \(loaded.config.dataset), the model for \(model.config.dataset)")
+            }
+            log("classifier: \(classifierPath) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
+            classifier = loaded
         }
-        let kind = Dataset.Kind.named(model.config.dataset, imageShape: model.config.codec.imageShape)
-        log("classifier: \(classifierPath) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
+        let kind = dataset ?? Dataset.Kind.named(
+            model.config.dataset, imageShape: model.imageShape, background: model.config.folderBackground)
         let test = try Dataset.load(kind, directory: dataDirectory, split: .test, log: log)
         let train = try Dataset.load(kind, directory: dataDirectory, split: .train)
-        let d = classifier.config.features, classes = classifier.config.classCount
+        guard [test.channels, test.height, test.width] == model.imageShape else {
+            throw LatentDiffError.invalidArgument(
+                "'\(dataDirectory)' holds \(test.channels)x\(test.height)x\(test.width) images, the model makes \(model.imageShape.map(String.init).joined(separator: "x"))")
+        }
 
         // Generated samples: conditional models get count / classes of each class.
-        let conditional = model.classCount > 0
-        let perClass = conditional ? max(1, count / model.classCount) : 0
-        let labels = conditional ? (0..<model.classCount).flatMap { [Int](repeating: $0, count: perClass) } : [Int](repeating: -1, count: count)
+        let labels = Self.sampleLabels(classCount: model.classCount, count: count)
         let progress = ProgressReporter(title: "sample \(labels.count)", total: settings.steps, unit: "steps")
         let start = MonotonicClock.now()
         let generation = try Generation(model: model, settings: settings, seed: seed, labels: labels, threads: threads) { done, _ in
@@ -86,40 +120,59 @@ public struct Evaluation {
         let secondsPerImage = (MonotonicClock.now() - start) / Double(labels.count)
         let generatedImages = ImageConversion.images(
             from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
-        let generated = try classify(classifier, pixels: generatedImages.values, count: labels.count)
-        let testFeatures = try classify(classifier, pixels: test.allPixels(), count: test.count).features
-        let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
-        let floorImages = try train.batch(indices: floorIndices)
-        let floorFeatures = try classify(classifier, pixels: floorImages.pixels, count: floorIndices.count).features
-
-        var histogram = [Int](repeating: 0, count: classes)
-        for p in generated.predictions { histogram[p] += 1 }
-        let classAccuracy = conditional
-            ? agreement(generated.predictions, labels).fraction : nil
 
         // The codec's ceiling: reconstructions of the test set.
         var reconstructed: [Float] = [], error = ReconstructionError()
         try forEachReconstruction(codec: model.codec, images: test) { reconstructions, originals in
-            reconstructed += reconstructions
+            if classifier != nil { reconstructed += reconstructions }
             error.add(reconstructions, originals)
         }
-        let psnr = error.psnr
-        let reconstructions = try classify(classifier, pixels: reconstructed, count: test.count)
+        let figures = try classifier.map { classifier in
+            try classifierFigures(classifier, generated: generatedImages.values, labels: labels, conditional: model.classCount > 0,
+                                  test: test, train: train, reconstructed: reconstructed)
+        }
+        let memorization = try MemorizationReport.measure(
+            sampleImages: generatedImages.values, train: train, heldOut: test,
+            encode: MemorizationReport.latentEncoder(model, threads: threads), seed: seed, threads: threads, log: log)
+        if let pairsPath { try memorization.writePairs(path: pairsPath) }
 
-        let report = Report(
-            samples: labels.count,
-            frechetDistance: try frechetDistance(generated.features, testFeatures, dimension: d),
-            floorDistance: try frechetDistance(floorFeatures, testFeatures, dimension: d),
-            classAccuracy: classAccuracy, histogram: histogram, reconstructionPSNR: psnr,
-            reconstructionDistance: try frechetDistance(reconstructions.features, testFeatures, dimension: d),
-            reconstructionAccuracy: agreement(reconstructions.predictions, test.labels).fraction,
-            secondsPerImage: secondsPerImage)
+        let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: error.psnr,
+                            secondsPerImage: secondsPerImage, memorization: memorization)
         log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
-        log("  Fréchet distance: \(format(report.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(report.floorDistance, digits: 3)); ratio \(format(report.frechetDistance / report.floorDistance, digits: 2))")
-        if let classAccuracy { log("  accuracy on the requested class: \(format(classAccuracy * 100, digits: 2))%") }
-        log("  predicted classes: \(histogram.map(String.init).joined(separator: " "))")
-        log("  codec: reconstruction PSNR \(format(psnr, digits: 2)) dB, Fréchet distance of reconstructions \(format(report.reconstructionDistance, digits: 3)), classifier accuracy on them \(format(report.reconstructionAccuracy * 100, digits: 2))%")
+        if let figures {
+            log("  Fréchet distance: \(format(figures.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(figures.floorDistance, digits: 3)); ratio \(format(figures.frechetDistance / figures.floorDistance, digits: 2))")
+            if let classAccuracy = figures.classAccuracy { log("  accuracy on the requested class: \(format(classAccuracy * 100, digits: 2))%") }
+            log("  predicted classes: \(figures.histogram.map(String.init).joined(separator: " "))")
+            log("  codec: reconstruction PSNR \(format(report.reconstructionPSNR, digits: 2)) dB, Fréchet distance of reconstructions \(format(figures.reconstructionDistance, digits: 3)), classifier accuracy on them \(format(figures.reconstructionAccuracy * 100, digits: 2))%")
+        } else {
+            log("  codec: reconstruction PSNR \(format(report.reconstructionPSNR, digits: 2)) dB (no classifier: no Fréchet distance or class accuracy)")
+        }
         log("  sampling: \(format(secondsPerImage * 1000, digits: 1)) ms per image (\(threads) threads)")
+        for line in memorization.summary { log("  " + line) }
+        if let pairsPath { log("  wrote \(pairsPath): the samples closest to a training image (top) and those images (bottom)") }
         return report
+    }
+
+    /// Fréchet distances of the samples, of real training images (the floor) and of the test
+    /// reconstructions against the test set in the classifier's features; class agreement.
+    private func classifierFigures(
+        _ classifier: Classifier, generated: [Float], labels: [Int], conditional: Bool, test: Dataset, train: Dataset,
+        reconstructed: [Float]
+    ) throws -> ClassifierFigures {
+        let d = classifier.config.features
+        let samples = try classify(classifier, pixels: generated, count: labels.count)
+        let testFeatures = try classify(classifier, pixels: test.allPixels(), count: test.count).features
+        let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
+        let floorImages = try train.batch(indices: floorIndices)
+        let floorFeatures = try classify(classifier, pixels: floorImages.pixels, count: floorIndices.count).features
+        var histogram = [Int](repeating: 0, count: classifier.config.classCount)
+        for p in samples.predictions { histogram[p] += 1 }
+        let reconstructions = try classify(classifier, pixels: reconstructed, count: test.count)
+        return ClassifierFigures(
+            frechetDistance: try frechetDistance(samples.features, testFeatures, dimension: d),
+            floorDistance: try frechetDistance(floorFeatures, testFeatures, dimension: d),
+            classAccuracy: conditional ? agreement(samples.predictions, labels).fraction : nil, histogram: histogram,
+            reconstructionDistance: try frechetDistance(reconstructions.features, testFeatures, dimension: d),
+            reconstructionAccuracy: agreement(reconstructions.predictions, test.labels).fraction)
     }
 }

@@ -37,12 +37,17 @@ struct TrainClassifierCommand: ParsableCommand {
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Measure a model: Fréchet distance, class accuracy, codec ceiling; text and JSON.",
-        discussion: "Without --model, measures the classifier itself: its accuracy on the test set.")
+        commandName: "eval",
+        abstract: "Measure a model: reconstruction PSNR, memorization; with a classifier Fréchet distance, class accuracy; text and JSON.",
+        discussion: """
+            The data set is read as the model was trained on it (a folder at the model's image size, \
+            channels and background); --size, --channels and --background must agree with the model. \
+            Without --model, measures the classifier itself: its accuracy on the test set.
+            """)
 
     @Option(help: "Model file.") var model: String?
-    @Option(help: "Classifier file (train-classifier).") var classifier: String
-    @Option(help: "Directory with the model's data set.") var data: String
+    @Option(help: "Classifier file (train-classifier on the same data set); optional with --model.") var classifier: String?
+    @OptionGroup var source: DataOptions
     @Option(help: "Samples (use >= 10000 for reported numbers).") var count = 10_000
     @Option(help: "Sampler: \(SamplerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sampler: SamplerSettings.Kind = .dpmSolver
@@ -54,26 +59,50 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write the report as JSON here.") var json: String?
+    @Option(help: "Write the samples closest to a training image beside those images to this PNG.") var pairs: String?
 
     func run() throws {
         try reportingErrors {
             let threads = try validThreads(self.threads)
             Parallel.threadCount = threads
             guard let model else {
-                let classifier = try ClassifierFile.read(path: classifier).classifier
-                let dataset = Dataset.Kind.named(classifier.config.dataset, imageShape: classifier.config.imageShape)
-                try testAccuracy(classifier, test: try Dataset.load(dataset, directory: data, split: .test))
+                guard let classifier else { throw LatentDiffError.invalidArgument("give --model, --classifier or both") }
+                let loaded = try ClassifierFile.read(path: classifier).classifier
+                let dataset = Dataset.Kind.named(loaded.config.dataset, imageShape: loaded.config.imageShape, background: source.background)
+                try testAccuracy(loaded, test: try Dataset.load(dataset, directory: source.data, split: .test))
                 return
             }
-            var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: data)
+            try Evaluation.checkCount(count)
+            var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: source.data)
+            evaluation.dataset = try modelDataset(ModelFile.read(path: model).config)
             evaluation.count = count
             evaluation.settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, guidance: guidance)
             evaluation.settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
             evaluation.settings.guidanceRescale = guidanceRescale
             evaluation.seed = seed
             evaluation.threads = threads
+            evaluation.pairsPath = pairs
             let report = try evaluation.run()
             if let json { try AtomicFile.write(path: json, bytes: Array(report.json.serialized().utf8)) }
         }
+    }
+
+    /// The data set as `config`'s model was trained on it: the kind it names at its image shape,
+    /// over its recorded folder background (--background for files that record none); a folder
+    /// model reads a packed cache file given as --data, else the folder, reusing the cache
+    /// training left beside the model (or --cache). --dataset and --size must agree with it.
+    func modelDataset(_ config: ModelConfig) throws -> Dataset.Kind {
+        let shape = config.codec.imageShape
+        let kind = Dataset.Kind.named(config.dataset, imageShape: shape, background: config.folderBackground ?? source.background)
+        if let named = source.dataset, named != kind.name {
+            throw LatentDiffError.invalidArgument("the model was trained on \(kind.name) data, not \(named)")
+        }
+        guard let folder = kind.folder, let model = self.model else { return kind }
+        if let size = source.size, size != folder.size {
+            throw LatentDiffError.invalidArgument("the model makes \(shape.map(String.init).joined(separator: "x")) images: --size \(size) does not match")
+        }
+        if Dataset.Kind.detect(directory: source.data).name == Dataset.Kind.pack.name { return .pack }
+        if let cache = source.cache { return kind.caching(at: cache) }
+        return kind.cachingBeside(model, directory: source.data)
     }
 }

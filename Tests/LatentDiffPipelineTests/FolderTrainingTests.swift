@@ -22,12 +22,7 @@ import Glibc
         let directory = temporaryDirectory()
         let codecPath = directory + "/codec.safetensors", modelPath = directory + "/model.safetensors"
         let kind = Dataset.Kind.folder(ImageFolderSettings(size: 32, channels: 3)).cachingBeside(codecPath, directory: Self.labelled)
-        var codecJob = CodecTrainingJob(dataset: kind, dataDirectory: Self.labelled, codec: .vaeCNN, outputPath: codecPath)
-        codecJob.budget = .steps(3)
-        codecJob.batchSize = 8
-        codecJob.widths = [8, 16]
-        codecJob.latentSize = 4
-        codecJob.checkpointSeconds = .infinity
+        let codecJob = Self.tinyCodecJob(kind, steps: 3, outputPath: codecPath)
         var log: [String] = []
         let codec = try codecJob.run { log.append($0) }
         #expect(codec.config.dataset == "folder" && codec.config.codec.imageShape == [3, 32, 32])
@@ -36,13 +31,8 @@ import Glibc
         #expect(exists(directory + "/labelled-32x3-white.ldpack"))
 
         // The denoiser's run reads the same cache: nothing decoded again.
-        var train = DiffusionTrainingJob(dataset: kind, dataDirectory: Self.labelled, codecPath: codecPath, outputPath: modelPath)
-        train.budget = .steps(3)
-        train.batchSize = 8
-        train.widths = [8, 16]
-        train.attention = false
+        var train = Self.tinyDenoiserJob(kind, codecPath: codecPath, steps: 3, outputPath: modelPath)
         train.conditional = true
-        train.checkpointSeconds = .infinity
         log = []
         let file = try train.run { log.append($0) }
         #expect(log.contains { $0.contains("from the cache") } && !log.contains { $0.hasPrefix("wrote the image cache") }, "\(log)")
@@ -68,5 +58,31 @@ import Glibc
         } catch {
             #expect((error as? LatentDiffError)?.message.contains("unlabelled") == true, "\(error)")
         }
+    }
+}
+
+extension FolderTrainingTests {
+    /// A vae-cnn codec (widths 8, 16; 4 latent channels) trained `steps` steps of 8 on the
+    /// labelled fixture folder.
+    static func tinyCodecJob(_ kind: Dataset.Kind, steps: Int, outputPath: String) -> CodecTrainingJob {
+        var job = CodecTrainingJob(dataset: kind, dataDirectory: labelled, codec: .vaeCNN, outputPath: outputPath)
+        job.budget = .steps(steps)
+        job.batchSize = 8
+        job.widths = [8, 16]
+        job.latentSize = 4
+        job.checkpointSeconds = .infinity
+        return job
+    }
+
+    /// A U-Net (widths 8, 16, no attention) trained `steps` steps of 8 on the labelled fixture
+    /// folder, on `codecPath`'s latents or (nil) the pixels.
+    static func tinyDenoiserJob(_ kind: Dataset.Kind, codecPath: String?, steps: Int, outputPath: String) -> DiffusionTrainingJob {
+        var job = DiffusionTrainingJob(dataset: kind, dataDirectory: labelled, codecPath: codecPath, outputPath: outputPath)
+        job.budget = .steps(steps)
+        job.batchSize = 8
+        job.widths = [8, 16]
+        job.attention = false
+        job.checkpointSeconds = .infinity
+        return job
     }
 }
