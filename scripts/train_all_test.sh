@@ -16,14 +16,14 @@ folder=$root/Tests/Fixtures/folders/labelled
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-small=(--size 16 --codec-widths 8,16 --widths 8,16 --batch-size 8 --threads 1)
+small=(--size 16 --codec-widths 8,16 --widths 8,16 --batch-size 8 --threads 1 --memorization-samples 8)
 
 echo "== train-all, 12 steps"
 "$bin" train-all --data "$folder" "${small[@]}" --steps 12 --out "$work/icons.safetensors" > "$work/log" 2>&1 \
     || { cat "$work/log"; fail "train-all"; }
 grep -q "skipped 1 other files" "$work/log" || fail "the text file was not counted as skipped"
 for file in icons.safetensors icons.codec.safetensors icons.safetensors.loss.png icons.codec.safetensors.loss.png \
-            icons.samples.png icons.reconstructions.png; do
+            icons.samples.png icons.reconstructions.png icons.memorization.png icons.memorization.json; do
     [ -s "$work/$file" ] || fail "$file missing"
 done
 grep -q "rows: airplane, automobile, cat" "$work/log" || fail "the sample grid does not have one row per class"

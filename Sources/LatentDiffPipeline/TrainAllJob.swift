@@ -15,6 +15,8 @@ import Glibc
 ///     name.safetensors                the model (train's file), its loss curve beside it
 ///     name.samples.png                a sample grid: one row per class when the data is labelled
 ///     name.reconstructions.png        held-out images (odd rows) above their reconstructions
+///     name.memorization.png/.json     the memorization report: the samples closest to a training
+///                                     image above those images, the distances (MemorizationReport)
 ///
 /// Budget split: the codec gets `codecShare` of the time (or steps), the denoiser the rest. The
 /// codec's PSNR levels off early while the denoiser keeps improving with every step, and the
@@ -42,6 +44,8 @@ public struct TrainAllJob {
     public var resume = false
     /// Images per class row of the sample grid (and columns of the unlabelled grid's rows).
     public var gridColumns = 8
+    /// Samples the memorization report draws (0: no report).
+    public var memorizationSamples = 500
     public var threads = 2
 
     public init(dataset: Dataset.Kind, dataDirectory: String, outputPath: String) {
@@ -55,6 +59,7 @@ public struct TrainAllJob {
     public var codecPath: String { stem + ".codec.safetensors" }
     public var samplesPath: String { stem + ".samples.png" }
     public var reconstructionsPath: String { stem + ".reconstructions.png" }
+    public var memorizationPath: String { stem + ".memorization.png" }
 
     /// vae-cnn widths that bring an image of side `imageSize` to a latent of side about 8: one
     /// stage per halving (2 to 4 stages), 32 channels then 64.
@@ -120,6 +125,19 @@ public struct TrainAllJob {
         try writeSamples(model: model, classNames: train.classNames, log: log)
         let heldOut = try Dataset.load(dataset, directory: dataDirectory, split: .test)
         try writeReconstructions(model: model, images: heldOut.count > 0 ? heldOut : train, log: log)
+        if memorizationSamples > 0, heldOut.count > 0 {
+            let defaults = model.config.samplingDefaults
+            let report = try MemorizationReport.measure(
+                model: model, train: train, heldOut: heldOut, samples: memorizationSamples,
+                settings: SamplerSettings(kind: defaults.sampler, steps: defaults.steps, spacing: defaults.spacing, guidance: defaults.guidance),
+                seed: seed, threads: threads, log: log)
+            report.summary.forEach(log)
+            try report.writePairs(path: memorizationPath)
+            try AtomicFile.write(path: stem + ".memorization.json", bytes: Array(report.json.serialized().utf8))
+            log("wrote \(memorizationPath) (the samples closest to a training image, above it) and \(stem).memorization.json")
+        } else if memorizationSamples > 0 {
+            log("no held-out images: no memorization report")
+        }
         log("train-all: done in \(format((MonotonicClock.now() - clock) / 60, digits: 1)) min")
         return file
     }

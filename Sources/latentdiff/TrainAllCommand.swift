@@ -10,7 +10,8 @@ struct TrainAllCommand: ParsableCommand {
         discussion: """
             The codec gets a quarter of the budget, the denoiser the rest. A labelled folder (images in \
             sub-folders) trains a class-conditional model. Writes OUT, NAME.codec.safetensors, their loss \
-            curves (.loss.png), NAME.samples.png (one row per class) and NAME.reconstructions.png. \
+            curves (.loss.png), NAME.samples.png (one row per class), NAME.reconstructions.png and the memorization report \
+            (NAME.memorization.png and .json). \
             --resume continues a killed run from its checkpoints.
             """)
 
@@ -21,6 +22,7 @@ struct TrainAllCommand: ParsableCommand {
     @Option(help: "Codec stage widths, comma-separated (default: 32 then 64s, down to an 8x8 latent).") var codecWidths: String?
     @Option(help: "U-Net widths, comma-separated (default 48,96).") var widths: String?
     @Option(help: "Batch size.") var batchSize = 128
+    @Option(help: "Samples of the memorization report written at the end (0: none).") var memorizationSamples = 500
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Seconds between checkpoints.") var checkpointSeconds: Double = 60
@@ -40,6 +42,10 @@ struct TrainAllCommand: ParsableCommand {
             job.codecWidths = try codecWidths.map(parseIntegerList)
             job.denoiserWidths = try widths.map(parseIntegerList)
             job.batchSize = batchSize
+            guard (0...100_000).contains(memorizationSamples) else {
+                throw LatentDiffError.invalidArgument("--memorization-samples must be in 0...100000, not \(memorizationSamples)")
+            }
+            job.memorizationSamples = memorizationSamples
             job.seed = seed
             job.threads = threads
             job.checkpointSeconds = checkpointSeconds

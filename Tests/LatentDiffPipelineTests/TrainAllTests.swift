@@ -22,6 +22,7 @@ import Glibc
         job.denoiserWidths = [8, 16]
         job.checkpointSeconds = .infinity
         job.gridColumns = 4
+        job.memorizationSamples = 6
         job.threads = 1
         return job
     }
@@ -35,7 +36,7 @@ import Glibc
         #expect(file.config.denoiser?.classCount == 3, "a labelled folder trains a class-conditional model")
         #expect(file.config.codecSteps == 2 && file.config.denoiserSteps == 6, "8 steps split 1:3")
         for suffix in [".safetensors", ".codec.safetensors", ".safetensors.loss.png", ".codec.safetensors.loss.png",
-                       ".samples.png", ".reconstructions.png"] {
+                       ".samples.png", ".reconstructions.png", ".memorization.png", ".memorization.json"] {
             #expect(exists(directory + "/icons" + suffix), "\(suffix) missing")
         }
         // One row of 4 per class; held-out images above their reconstructions.
@@ -44,6 +45,8 @@ import Glibc
         let reconstructions = try PNG.read(path: job.reconstructionsPath)
         #expect(reconstructions.width == 4 * 18 + 2 && reconstructions.height == 4 * 18 + 2, "5 held-out: 2 pairs of rows")
         #expect(log.contains { $0.contains("rows: airplane, automobile, cat") }, "\(log)")
+        #expect(log.contains { $0.hasPrefix("memorization: RMS distance to the nearest of 31 training images, 6 samples against 5 held-out") },
+                "\(log)")
         _ = try DiffusionModel.load(path: job.outputPath)
     }
 
