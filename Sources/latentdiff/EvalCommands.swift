@@ -50,10 +50,10 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var source: DataOptions
     @Option(help: "Samples (use >= 10000 for reported numbers).") var count = 10_000
     @Option(help: "Sampler: \(SamplerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var sampler: SamplerSettings.Kind = .dpmSolver
-    @Option(help: "Sampling steps.") var steps = 20
-    @Option(help: "Step spacing (default: the sampler's own).") var spacing: NoiseSchedule.Spacing?
-    @Option(help: "Guidance scale.") var guidance: Float = 1
+    var sampler: SamplerSettings.Kind?
+    @Option(help: "Sampling steps (default: the model's).") var steps: Int?
+    @Option(help: "Step spacing (default: the model's with its sampler, else the sampler's own).") var spacing: NoiseSchedule.Spacing?
+    @Option(help: "Guidance scale (default: the model's).") var guidance: Float?
     @Option(help: "Guide only at noise levels sigma/alpha in LOW,HIGH.") var guidanceInterval: String?
     @Option(help: "Guidance rescale phi in [0, 1].") var guidanceRescale: Float = 0
     @Option(help: "Seed.") var seed: UInt64 = 0
@@ -76,7 +76,10 @@ struct EvalCommand: ParsableCommand {
             var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: source.data)
             evaluation.dataset = try modelDataset(ModelFile.read(path: model).config)
             evaluation.count = count
-            evaluation.settings = SamplerSettings(kind: sampler, steps: steps, spacing: spacing, guidance: guidance)
+            let defaults = try ModelFile.read(path: model).config.samplingDefaults
+            evaluation.settings = SamplerSettings(
+                kind: sampler ?? defaults.sampler, steps: steps ?? defaults.steps,
+                spacing: spacing ?? (sampler == nil ? defaults.spacing : nil), guidance: guidance ?? defaults.guidance)
             evaluation.settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
             evaluation.settings.guidanceRescale = guidanceRescale
             evaluation.seed = seed
