@@ -55,6 +55,11 @@ pub mod ffi {
         // 0.2.0
         pub timesteps: i32,
         pub image_bytes: i32,
+        // appended after 0.2.0
+        pub default_guidance: f32,
+        pub default_steps: i32,
+        pub default_sampler: i32,
+        pub class_names: *const *const c_char,
     }
 
     pub type ld_progress_fn = Option<unsafe extern "C" fn(step: i32, total: i32, user_data: *mut c_void) -> i32>;
@@ -308,7 +313,7 @@ pub fn version() -> String {
 // ---- Models ----------------------------------------------------------------------------------
 
 /// What a model makes and how it is built (`ld_model_desc`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModelInfo {
     pub image_width: usize,
     pub image_height: usize,
@@ -322,13 +327,19 @@ pub struct ModelInfo {
     pub class_count: usize,
     /// "identity", "pca", "vae-mlp" or "vae-cnn".
     pub codec_kind: String,
-    /// "mnist" or "cifar10".
+    /// The data set's name, free text: "mnist", "cifar10", "folder", ...
     pub dataset: String,
     pub training_steps: i64,
     /// The full configuration (JSON).
     pub config_json: String,
     /// T of the noise schedule: steps are 1..T.
     pub timesteps: usize,
+    /// The guidance, steps and sampler the model recommends (`Model::recommended_params`).
+    pub default_guidance: f32,
+    pub default_steps: i32,
+    pub default_sampler: Sampler,
+    /// The name of each class label (empty for an unconditional model).
+    pub class_names: Vec<String>,
 }
 
 impl ModelInfo {
@@ -578,6 +589,10 @@ impl Model {
             config_json: ptr::null(),
             timesteps: 0,
             image_bytes: 0,
+            default_guidance: 0.0,
+            default_steps: 0,
+            default_sampler: 0,
+            class_names: ptr::null(),
         };
         let size = std::mem::size_of::<ffi::ld_model_desc>();
         if let Err(error) = check(unsafe { ffi::ld_model_info_sized(raw.as_ptr(), &mut desc, size) }) {
@@ -598,6 +613,14 @@ impl Model {
                 training_steps: desc.training_steps,
                 config_json: string(desc.config_json),
                 timesteps: desc.timesteps.max(0) as usize,
+                default_guidance: desc.default_guidance,
+                default_steps: desc.default_steps,
+                default_sampler: Sampler::from_code(desc.default_sampler),
+                class_names: if desc.class_names.is_null() {
+                    Vec::new()
+                } else {
+                    (0..desc.class_count.max(0) as usize).map(|i| string(*desc.class_names.add(i))).collect()
+                },
             }
         };
         Ok(Model { raw, info })
@@ -605,6 +628,17 @@ impl Model {
 
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// The default parameters with the model's recommended sampler, steps and guidance (what
+    /// `ld_sample_params_init_for_model` gives C).
+    pub fn recommended_params(&self) -> SampleParams<'static> {
+        SampleParams {
+            sampler: self.info.default_sampler,
+            steps: self.info.default_steps,
+            guidance: self.info.default_guidance,
+            ..SampleParams::default()
+        }
     }
 
     fn params(&self, count: usize, params: &SampleParams) -> Result<ffi::ld_sample_params> {

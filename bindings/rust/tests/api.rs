@@ -35,6 +35,23 @@ fn info_describes_the_model() {
     assert_eq!(info.dataset, "mnist");
     assert!(info.config_json.starts_with('{'));
     assert_eq!(info.image_bytes(), info.image_width * info.image_height * info.image_channels);
+    // A file without stored defaults or names: the library's fallbacks.
+    assert_eq!((info.default_guidance, info.default_steps, info.default_sampler), (1.0, 20, Sampler::DpmSolver));
+    let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+    assert_eq!(info.class_names, digits);
+}
+
+#[test]
+fn shipped_models_recommend_their_guidance() {
+    let mnist = Model::load(root().join("models/mnist.safetensors")).unwrap();
+    assert_eq!(mnist.info().default_guidance, 2.0);
+    let params = mnist.recommended_params();
+    assert_eq!((params.guidance, params.steps, params.sampler), (2.0, 20, Sampler::DpmSolver));
+    let cifar = Model::load(root().join("models/cifar10.safetensors")).unwrap();
+    assert_eq!(cifar.info().default_guidance, 6.0);
+    assert_eq!(cifar.info().class_names[0], "airplane");
+    let pca = Model::load(root().join("models/pca2d.safetensors")).unwrap();
+    assert!(pca.info().class_names.is_empty());
 }
 
 #[test]
