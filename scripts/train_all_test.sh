@@ -28,16 +28,17 @@ for file in icons.safetensors icons.codec.safetensors icons.safetensors.loss.png
 done
 grep -q "rows: airplane, automobile, cat" "$work/log" || fail "the sample grid does not have one row per class"
 
-echo "== killed during the denoiser stage, then --resume"
-"$bin" train-all --data "$folder" "${small[@]}" --steps 60 --checkpoint-seconds 0.5 \
+echo "== killed during the denoiser stage, then --resume (a 30-second budget: 7.5 s codec, 22.5 s U-Net)"
+"$bin" train-all --data "$folder" "${small[@]}" --minutes 0.5 --checkpoint-seconds 0.5 \
     --out "$work/killed.safetensors" > "$work/killed.log" 2>&1 &
 pid=$!
-for _ in $(seq 600); do [ -s "$work/killed.safetensors.ckpt" ] && break; sleep 0.1; done
+for _ in $(seq 900); do [ -s "$work/killed.safetensors.ckpt" ] && break; sleep 0.1; done
 [ -s "$work/killed.safetensors.ckpt" ] || { kill -9 $pid; cat "$work/killed.log"; fail "no denoiser checkpoint appeared"; }
-kill -9 $pid; wait $pid 2> /dev/null || true
+kill -9 $pid 2> /dev/null || { cat "$work/killed.log"; fail "the run ended before it could be killed"; }
+wait $pid 2> /dev/null || true
 [ ! -e "$work/killed.safetensors" ] || fail "a killed run left a model"
-"$bin" train-all --data "$folder" "${small[@]}" --steps 60 --resume --out "$work/killed.safetensors" > "$work/resumed.log" 2>&1 \
-    || { cat "$work/resumed.log"; fail "resume"; }
+"$bin" train-all --data "$folder" "${small[@]}" --minutes 0.5 --checkpoint-seconds 0.5 --resume \
+    --out "$work/killed.safetensors" > "$work/resumed.log" 2>&1 || { cat "$work/resumed.log"; fail "resume"; }
 grep -q "^train-all: keeping the finished codec" "$work/resumed.log" || fail "the codec was trained again"
 grep -q "^resumed from .*killed.safetensors.ckpt at step [1-9]" "$work/resumed.log" || fail "the denoiser did not resume"
 [ -s "$work/killed.samples.png" ] || fail "the resumed run wrote no samples"
