@@ -389,10 +389,10 @@ ld_status ld_generate(const ld_model *model, const ld_sample_params *params, int
  * mask gives the same bits as plain generation. With a mask, the pixel mask is brought to the
  * latent grid (a latent cell is regenerated if any pixel under it is non-zero) and before the
  * first step and after every step the kept cells are reset to the init latent noised to the
- * current level; ld_generate then pastes the kept pixels back from init_image with a feathered edge (weight = the mask / 255
- * averaged over a 5 x 5 window): a pixel whose mask is 0 and which has no non-zero mask pixel
- * within 2 rows and columns is init_image's pixel exactly (ld_sample_latents returns latents, with
- * no pasting). The sampling functions' returns grow by: LD_ERR_INVALID_ARGUMENT for a mask
+ * current level; ld_generate then pastes the kept pixels back from init_image with an edge
+ * feathered inside the mask (weight of the generated pixel: 0 where the mask is 0, else the
+ * mask / 255 averaged over a 5 x 5 window): every pixel whose mask is 0 is init_image's pixel
+ * exactly (ld_sample_latents returns latents, with no pasting). The sampling functions' returns grow by: LD_ERR_INVALID_ARGUMENT for a mask
  * without init_image, a strength outside [0, 1] or other than 1 without init_image, or init_noise
  * holding NaN or infinity; LD_ERR_UNSUPPORTED for a mask with a vector codec (latent_rank 1). */
 

@@ -48,9 +48,10 @@ public enum InpaintMask {
         (0..<cells).map { k in (k * pixels / cells)..<(((k + 1) * pixels + cells - 1) / cells) }
     }
 
-    /// The blend weight of generated pixels for one mask (H, W): the mask / 255 averaged over the
-    /// (2r + 1)^2 window around each pixel (clipped to the image), r = `radius`. A pixel farther
-    /// than r (in rows or columns) from every non-zero mask pixel gets exactly 0.
+    /// The blend weight of generated pixels for one mask (H, W): 0 where the mask is 0, else the
+    /// mask / 255 averaged over the (2r + 1)^2 window around the pixel (clipped to the image),
+    /// r = `radius`. The feather lies inside the mask: every kept pixel gets exactly 0, a masked
+    /// pixel r or more from the mask's edge (in rows and columns) gets 1, those between blend.
     static func featherWeights(_ mask: ArraySlice<UInt8>, height: Int, width: Int, radius: Int) -> [Float] {
         let base = mask.startIndex
         var rows = [Float](repeating: 0, count: height * width)
@@ -68,7 +69,7 @@ public enum InpaintMask {
             for x in 0..<width {
                 var sum: Float = 0
                 for v in window { sum += rows[v * width + x] }
-                weights[y * width + x] = sum > 0 ? min(1, sum / Float(window.count)) : 0
+                weights[y * width + x] = mask[base + y * width + x] > 0 ? min(1, sum / Float(window.count)) : 0
             }
         }
         return weights
@@ -76,7 +77,7 @@ public enum InpaintMask {
 
     /// `count` generated images pasted onto the originals (both (count, H, W, C) 8-bit) through
     /// their masks (count, H, W): out = round(o + w (g - o)), w the feathered weight of
-    /// `featherWeights`; where w = 0 (mask 0 and no masked pixel within `radius`) out = o exactly.
+    /// `featherWeights`; where the mask is 0, w = 0 and out = o exactly.
     public static func pasteBack(
         generated: [UInt8], original: [UInt8], masks: [UInt8], count: Int, height: Int, width: Int, channels: Int,
         radius: Int = featherRadius
