@@ -1,5 +1,6 @@
 import ArgumentParser
 import LatentDiffCLI
+import LatentDiffDiffusion
 import LatentDiffMPI
 import LatentDiffPipeline
 
