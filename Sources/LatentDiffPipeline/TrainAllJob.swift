@@ -83,7 +83,9 @@ public struct TrainAllJob {
 
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
-        guard outputPath != codecPath else { throw LatentDiffError.invalidArgument("--out must end in .safetensors") }
+        guard outputPath.hasSuffix(".safetensors"), outputPath.count > ".safetensors".count else {
+            throw LatentDiffError.invalidArgument("--out must name a .safetensors file, not '\(outputPath)'")
+        }
         let (codecBudget, denoiserBudget) = try split()
         let clock = MonotonicClock.now()
 

@@ -33,9 +33,6 @@ struct TrainAllCommand: ParsableCommand {
         try reportingErrors {
             let threads = try validThreads(threads)
             Parallel.threadCount = threads
-            guard out.hasSuffix(".safetensors"), out.count > ".safetensors".count else {
-                throw LatentDiffError.invalidArgument("--out must name a .safetensors file, not '\(out)'")
-            }
             var job = TrainAllJob(dataset: try source.kind(output: out), dataDirectory: source.data, outputPath: out)
             job.budget = try TrainingBudget.from(steps: steps, minutes: minutes)
             job.latentChannels = latent
