@@ -210,6 +210,15 @@ expect_error "eval (classifier only): wrong data directory" eval --classifier "$
 expect_error "eval: missing model" eval --model missing.safetensors --classifier "$work/classifier.safetensors" --data $mnist
 expect_error "eval: classifier is a codec" eval --model "$conditional" --classifier "$codec" --data $mnist --count 4
 expect_error "eval: model is a classifier" eval --model "$work/classifier.safetensors" --classifier "$work/classifier.safetensors" --data $mnist
+expect_error "eval: guidance sweep not numbers" "${eval[@]}" --guidance-sweep 1,x
+expect_error "eval: guidance sweep negative" "${eval[@]}" --guidance-sweep=-1,2
+expect_error "eval: guidance sweep nan" "${eval[@]}" --guidance-sweep 1,nan
+expect_error "eval: guidance sweep empty" "${eval[@]}" --guidance-sweep ,
+expect_error "eval: guidance sweep without classifier" eval --model "$conditional" --data $mnist --count 4 --steps 2 --guidance-sweep 1,2
+expect_error "eval: guidance and guidance sweep" "${eval[@]}" --guidance 2 --guidance-sweep 1,2
+expect_error "eval: plot without guidance sweep" "${eval[@]}" --plot "$work/curve.png"
+expect_error "eval: plot directory missing" "${eval[@]}" --guidance-sweep 1,2 --plot no/dir/curve.png
+expect_error "eval: json directory missing" "${eval[@]}" --json no/dir/eval.json
 expect_error "eval: wrong data directory" "${eval[@]}" --data $cifar
 expect_error "eval: count 1" "${eval[@]}" --count 1
 expect_error "eval: count too big" "${eval[@]}" --count 100000000

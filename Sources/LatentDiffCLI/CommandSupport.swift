@@ -37,9 +37,15 @@ public func printError(_ message: String) {
 }
 
 /// "32,64" -> [32, 64].
-public func parseIntegerList(_ text: String) throws -> [Int] {
-    let parts = text.split(separator: ",").map { Int($0.filter { $0 != " " }) }
-    guard !parts.isEmpty, let values = parts as? [Int] else { throw LatentDiffError.invalidArgument("'\(text)' is not a comma-separated list of integers") }
+public func parseIntegerList(_ text: String) throws -> [Int] { try parseList(text, of: "integers") }
+
+/// "1,1.5,2" -> [1, 1.5, 2].
+public func parseFloatList(_ text: String) throws -> [Float] { try parseList(text, of: "numbers") }
+
+/// A comma-separated list of values of T (spaces ignored); `of` names them in the error.
+func parseList<T: LosslessStringConvertible>(_ text: String, of kind: String) throws -> [T] {
+    let parts = text.split(separator: ",").map { T(String($0.filter { $0 != " " })) }
+    guard !parts.isEmpty, let values = parts as? [T] else { throw LatentDiffError.invalidArgument("'\(text)' is not a comma-separated list of \(kind)") }
     return values
 }
 

@@ -38,6 +38,15 @@ public enum AtomicFile {
         }
     }
 
+    /// Throws `.io` unless the directory of `path` takes new files: a check before long work whose
+    /// result goes there.
+    public static func checkWritable(path: String) throws(LatentDiffError) {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        guard access(directory.isEmpty ? "/" : directory, W_OK | X_OK) == 0 else {
+            throw .io("cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Removes the temporary files of writes to `path` that a killed process left unfinished:
     /// `path.tmp-<pid>-<n>` whose process no longer exists. Returns how many it removed.
     @discardableResult

@@ -207,10 +207,7 @@ extension TrainingLoop {
     /// same job left behind: unfinished temporary files of the output, its checkpoint `OUT.ckpt`
     /// and its loss plot `OUT.loss.png` (the files themselves are always whole: writes are atomic).
     public static func prepareOutput(_ outputPath: String, log: (String) -> Void) throws(LatentDiffError) {
-        let directory = outputPath.lastIndex(of: "/").map { String(outputPath[..<$0]) } ?? "."
-        guard access(directory.isEmpty ? "/" : directory, W_OK | X_OK) == 0 else {
-            throw .io("cannot write '\(outputPath)': \(String(cString: strerror(errno)))")
-        }
+        try AtomicFile.checkWritable(path: outputPath)
         let removed = ["", ".ckpt", ".loss.png"].reduce(0) { $0 + AtomicFile.removeStale(path: outputPath + $1) }
         if removed > 0 { log("removed \(removed) unfinished temporary file(s) left by a killed run") }
     }

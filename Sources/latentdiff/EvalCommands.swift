@@ -60,6 +60,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write the report as JSON here.") var json: String?
     @Option(help: "Write the samples closest to a training image beside those images to this PNG.") var pairs: String?
+    @Option(help: "Evaluate at each of these comma-separated guidance scales (e.g. 1,1.5,2,3,4,6); needs --classifier.")
+    var guidanceSweep: String?
+    @Option(help: "With --guidance-sweep: draw class accuracy and Fréchet distance / floor against guidance here (PNG).")
+    var plot: String?
 
     func run() throws {
         try reportingErrors {
@@ -73,6 +77,7 @@ struct EvalCommand: ParsableCommand {
                 return
             }
             try Evaluation.checkCount(count)
+            for path in [json, plot, pairs].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
             var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: source.data)
             evaluation.dataset = try modelDataset(ModelFile.read(path: model).config)
             evaluation.count = count
@@ -85,8 +90,24 @@ struct EvalCommand: ParsableCommand {
             evaluation.seed = seed
             evaluation.threads = threads
             evaluation.pairsPath = pairs
-            let report = try evaluation.run()
-            if let json { try AtomicFile.write(path: json, bytes: Array(report.json.serialized().utf8)) }
+            guard let guidanceSweep else {
+                if plot != nil { throw LatentDiffError.invalidArgument("--plot draws a guidance sweep: give --guidance-sweep") }
+                let report = try evaluation.run()
+                if let json { try AtomicFile.write(path: json, bytes: Array(report.json.serialized().utf8)) }
+                return
+            }
+            if guidance != nil { throw LatentDiffError.invalidArgument("give --guidance or --guidance-sweep, not both") }
+            let curve = GuidanceCurve(evaluation: evaluation, guidances: try parseFloatList(guidanceSweep))
+            try GuidanceCurve.check(curve.guidances)
+            if classifier == nil { throw LatentDiffError.invalidArgument("--guidance-sweep measures accuracy and Fréchet distance: give --classifier") }
+            let points = try curve.run()
+            if let json { try AtomicFile.write(path: json, bytes: Array(GuidanceCurve.json(points).serialized().utf8)) }
+            if let plot {
+                let name = String(model.split(separator: "/").last ?? "").uppercased()
+                let s = evaluation.settings
+                try GuidanceCurve.plot(points, title: "\(name): \(s.kind.rawValue.uppercased()) \(s.steps) STEPS, \(count) SAMPLES", path: plot)
+                print("wrote \(plot)")
+            }
         }
     }
 
