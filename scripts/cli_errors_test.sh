@@ -82,6 +82,11 @@ expect_error "train-codec: negative latent" "${train_codec[@]}" --latent=-2 --st
 expect_error "train-codec: PCA latent too big" train-codec --dataset mnist --data $mnist --codec pca --latent 100000 --out x
 expect_error "train-codec: bad widths" "${train_codec[@]}" --widths 8,x --steps 1 --out x
 expect_error "train-codec: widths not multiples of 8" train-codec --dataset mnist --data $mnist --codec vae-cnn --widths 7,9 --steps 1 --out x
+expect_error "train-codec: negative adversarial weight" train-codec --dataset mnist --data $mnist --codec vae-cnn --widths 8,16 --steps 1 --adversarial-weight=-1 --out x
+expect_error "train-codec: adversarial start 1.5" train-codec --dataset mnist --data $mnist --codec vae-cnn --widths 8,16 --steps 1 --adversarial-weight 0.5 --adversarial-start 1.5 --out x
+expect_error "train-codec: discriminator width 0" train-codec --dataset mnist --data $mnist --codec vae-cnn --widths 8,16 --steps 1 --adversarial-weight 0.5 --discriminator-width 0 --out x
+expect_error "train-codec: adversarial vae-mlp" "${train_codec[@]}" --steps 1 --adversarial-weight 0.5 --out x
+expect_error "train-codec: adversarial pca" train-codec --dataset mnist --data $mnist --codec pca --latent 2 --adversarial-weight 0.5 --out x
 expect_error "train-codec: steps 0" "${train_codec[@]}" --steps 0 --out x
 expect_error "train-codec: negative steps" "${train_codec[@]}" --steps=-3 --out x
 expect_error "train-codec: no budget" "${train_codec[@]}" --out x

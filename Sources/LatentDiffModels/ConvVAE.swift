@@ -71,12 +71,18 @@ public final class ConvVAE: VariationalCodec, @unchecked Sendable {
         return (sliceChannels(moments, start: 0, count: c), sliceChannels(moments, start: c, count: c))
     }
 
-    public func decode(_ latents: Tensor) -> Tensor {
+    public func decode(_ latents: Tensor) -> Tensor { decoderOut(decoderFeatures(latents)) }  // (B, C, H, W)
+
+    /// The decoder up to its last layer: latents -> silu(GN(h)), (B, w0, H, W).
+    public func decoderFeatures(_ latents: Tensor) -> Tensor {
         var h = decoderBlocks[0](decoderIn(latents))                // (B, w_{n-1}, H / 2^n, W / 2^n)
         for (i, (up, block)) in zip(ups, decoderBlocks.dropFirst()).enumerated() {
             let (height, width) = sizes[sizes.count - 1 - i]
             h = block(up(upsampleNearest(h, height: height, width: width)))  // (B, r_{i+1}, H / 2^(n-1-i), ...)
         }
-        return decoderOut(decoderNorm(h, silu: true))                // (B, C, H, W)
+        return decoderNorm(h, silu: true)                            // (B, w0, H, W)
     }
+
+    /// The decoder's last layer, conv3 w0 -> C: decode(z) = decoderOutput(decoderFeatures(z)).
+    public var decoderOutput: Conv2d { decoderOut }
 }

@@ -10,7 +10,7 @@ import Glibc
 
 /// `latentdiff train-codec`: fits PCA or trains a VAE on a data set, writes a codec file with its
 /// test-set reconstruction MSE and PSNR in the metadata. VAE runs checkpoint to `<out>.ckpt` and
-/// resume from it.
+/// resume from it; vae-cnn runs may add a patch-GAN term (`adversarial`).
 public struct CodecTrainingJob {
     public var dataset: Dataset.Kind
     public var dataDirectory: String
@@ -23,6 +23,8 @@ public struct CodecTrainingJob {
     public var batchSize = 128
     public var learningRate: Float = 1e-3
     public var seed: UInt64 = 0
+    /// The adversarial term (vae-cnn); weight 0, the default, trains without one.
+    public var adversarial = AdversarialSettings()
     public var outputPath: String
     public var resume = false
     public var checkpointSeconds: Double = 60
@@ -42,6 +44,7 @@ public struct CodecTrainingJob {
     /// Runs the job and returns the codec file written.
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
+        try adversarial.validate(codec: codec)
         try TrainingLoop.prepareOutput(outputPath, log: log)
         let train = try Dataset.load(dataset, directory: dataDirectory, split: .train, limit: trainLimit, log: log)
         let test = try Dataset.load(dataset, directory: dataDirectory, split: .test, limit: testLimit)
@@ -82,6 +85,13 @@ public struct CodecTrainingJob {
         }
         let loop = TrainingLoop(store: store, settings: .init(
             learningRate: learningRate, warmupSteps: 100, checkpointSeconds: checkpointSeconds))
+        var adversarial: AdversarialCodecLoss?
+        if self.adversarial.isEnabled {
+            guard let convolutional = vae as? ConvVAE else {
+                throw LatentDiffError(.internalError, "codec \(codec.rawValue) is not convolutional")
+            }
+            adversarial = try AdversarialCodecLoss(vae: convolutional, settings: self.adversarial, learningRate: learningRate, seed: seed)
+        }
         if resume {
             let checkpoint = try ModelFile.read(path: checkpointPath)
             guard checkpoint.config.codec == config.codec else {
@@ -91,6 +101,16 @@ public struct CodecTrainingJob {
                 throw LatentDiffError.format("'\(checkpointPath)' holds no training state")
             }
             try loop.restore(tensors: checkpoint.tensorsByName, state: try JSON.parse(state))
+            let adversarialState = checkpoint.metadataValue(AdversarialCodecLoss.stateKey)
+            switch (adversarial, adversarialState) {
+            case (let adversarial?, let state?):
+                try adversarial.restore(tensors: checkpoint.tensorsByName, state: try JSON.parse(state))
+            case (nil, nil): break
+            case (_?, nil):
+                throw LatentDiffError.invalidArgument("'\(checkpointPath)' was trained without an adversarial term; resume without --adversarial-weight")
+            case (nil, _?):
+                throw LatentDiffError.invalidArgument("'\(checkpointPath)' was trained with an adversarial term; resume with its --adversarial-weight")
+            }
             log("resumed from \(checkpointPath) at step \(loop.step)")
         }
         let batches = try StepBatches(dataset: train, batchSize: batchSize, seed: seed, flip: dataset.flipAugmentation)
@@ -99,18 +119,27 @@ public struct CodecTrainingJob {
         try loop.run(
             budget: budget, title: "train-codec", unitsPerStep: batchSize, unit: "img", lossPlot: outputPath + ".loss.png",
             loss: { step in
-                let batch = try batches.batch(step: step)
-                return vae.loss(Tensor(shape: shape, values: batch.pixels), seed: seed, stream: UInt64(step)).loss
+                let images = Tensor(shape: shape, values: try batches.batch(step: step).pixels)
+                if let adversarial, adversarial.settings.hasStarted(step: step, elapsedSeconds: loop.trainingSeconds, budget: budget) {
+                    return try adversarial.loss(images, seed: seed, stream: UInt64(step))
+                }
+                return vae.loss(images, seed: seed, stream: UInt64(step)).loss
             },
             save: { final in
                 guard !final else { return }
                 var checkpointConfig = codecConfig
                 checkpointConfig.codecSteps = loop.step
-                try ModelFile(config: checkpointConfig, tensors: loop.stateTensors,
-                              extraMetadata: [(ModelFile.trainingStateKey, loop.stateJSON.serialized())])
+                var metadata = [(key: ModelFile.trainingStateKey, value: loop.stateJSON.serialized())]
+                if let adversarial { metadata.append((AdversarialCodecLoss.stateKey, adversarial.stateJSON.serialized())) }
+                try ModelFile(config: checkpointConfig, tensors: loop.stateTensors + (adversarial?.stateTensors ?? []),
+                              extraMetadata: metadata)
                     .write(path: checkpointPath)
             })
         config.codecSteps = loop.step
+        if let adversarial, !adversarial.lambdas.isEmpty {
+            let recent = { (values: [Double]) in values.suffix(100).reduce(0, +) / Double(min(values.count, 100)) }
+            log("adversarial: \(adversarial.lambdas.count) steps; over the last \(min(adversarial.lambdas.count, 100)): discriminator hinge loss \(format(recent(adversarial.discriminatorLosses), digits: 4)), adaptive weight lambda \(format(recent(adversarial.lambdas), digits: 4))")
+        }
         return try makeCodec(config.codec, store: ParameterStore(tensors: store.tensorsByName, requiresGrad: false))
     }
 }

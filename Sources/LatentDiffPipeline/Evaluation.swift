@@ -90,23 +90,10 @@ public struct Evaluation {
     public func run(log: (String) -> Void = { print($0) }) throws -> Report {
         try Self.checkCount(count)
         let model = try DiffusionModel.load(path: modelPath)
-        var classifier: Classifier?
-        if let classifierPath {
-            let (loaded, accuracy) = try ClassifierFile.read(path: classifierPath)
-            guard loaded.config.dataset == model.config.dataset, loaded.config.imageShape == model.imageShape else {
-                throw LatentDiffError.invalidArgument("the classifier is for \(loaded.config.dataset), the model for \(model.config.dataset)")
-            }
-            log("classifier: \(classifierPath) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
-            classifier = loaded
-        }
-        let kind = dataset ?? Dataset.Kind.named(
-            model.config.dataset, imageShape: model.imageShape, background: model.config.folderBackground)
-        let test = try Dataset.load(kind, directory: dataDirectory, split: .test, log: log)
+        let classifier = try classifierPath.map { try Self.loadClassifier(path: $0, for: model.config, log: log) }
+        let kind = dataset ?? Self.dataset(of: model.config)
+        let test = try Self.loadTest(kind, directory: dataDirectory, for: model.config, log: log)
         let train = try Dataset.load(kind, directory: dataDirectory, split: .train)
-        guard [test.channels, test.height, test.width] == model.imageShape else {
-            throw LatentDiffError.invalidArgument(
-                "'\(dataDirectory)' holds \(test.channels)x\(test.height)x\(test.width) images, the model makes \(model.imageShape.map(String.init).joined(separator: "x"))")
-        }
 
         // Generated samples: conditional models get count / classes of each class.
         let labels = Self.sampleLabels(classCount: model.classCount, count: count)
@@ -122,21 +109,18 @@ public struct Evaluation {
             from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
 
         // The codec's ceiling: reconstructions of the test set.
-        var reconstructed: [Float] = [], error = ReconstructionError()
-        try forEachReconstruction(codec: model.codec, images: test) { reconstructions, originals in
-            if classifier != nil { reconstructed += reconstructions }
-            error.add(reconstructions, originals)
-        }
+        let testFeatures = try classifier.map { try classify($0, pixels: test.allPixels(), count: test.count).features }
+        let codecFigures = try ReconstructionFigures.measure(codec: model.codec, test: test, classifier: classifier, testFeatures: testFeatures)
         let figures = try classifier.map { classifier in
             try classifierFigures(classifier, generated: generatedImages.values, labels: labels, conditional: model.classCount > 0,
-                                  test: test, train: train, reconstructed: reconstructed)
+                                  testFeatures: testFeatures ?? [], train: train, reconstructions: codecFigures)
         }
         let memorization = try MemorizationReport.measure(
             sampleImages: generatedImages.values, train: train, heldOut: test,
             encode: MemorizationReport.latentEncoder(model, threads: threads), seed: seed, threads: threads, log: log)
         if let pairsPath { try memorization.writePairs(path: pairsPath) }
 
-        let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: error.psnr,
+        let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: codecFigures.psnr,
                             secondsPerImage: secondsPerImage, memorization: memorization)
         log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
         if let figures {
@@ -153,26 +137,52 @@ public struct Evaluation {
         return report
     }
 
-    /// Fréchet distances of the samples, of real training images (the floor) and of the test
-    /// reconstructions against the test set in the classifier's features; class agreement.
+    /// Fréchet distances of the samples and of real training images (the floor) against the test
+    /// set in the classifier's features (`testFeatures`); class agreement; the codec's figures.
     private func classifierFigures(
-        _ classifier: Classifier, generated: [Float], labels: [Int], conditional: Bool, test: Dataset, train: Dataset,
-        reconstructed: [Float]
+        _ classifier: Classifier, generated: [Float], labels: [Int], conditional: Bool, testFeatures: [Float], train: Dataset,
+        reconstructions: ReconstructionFigures
     ) throws -> ClassifierFigures {
         let d = classifier.config.features
         let samples = try classify(classifier, pixels: generated, count: labels.count)
-        let testFeatures = try classify(classifier, pixels: test.allPixels(), count: test.count).features
         let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
         let floorImages = try train.batch(indices: floorIndices)
         let floorFeatures = try classify(classifier, pixels: floorImages.pixels, count: floorIndices.count).features
         var histogram = [Int](repeating: 0, count: classifier.config.classCount)
         for p in samples.predictions { histogram[p] += 1 }
-        let reconstructions = try classify(classifier, pixels: reconstructed, count: test.count)
         return ClassifierFigures(
             frechetDistance: try frechetDistance(samples.features, testFeatures, dimension: d),
             floorDistance: try frechetDistance(floorFeatures, testFeatures, dimension: d),
             classAccuracy: conditional ? agreement(samples.predictions, labels).fraction : nil, histogram: histogram,
-            reconstructionDistance: try frechetDistance(reconstructions.features, testFeatures, dimension: d),
-            reconstructionAccuracy: agreement(reconstructions.predictions, test.labels).fraction)
+            reconstructionDistance: reconstructions.frechetDistance ?? .nan,
+            reconstructionAccuracy: reconstructions.classAccuracy ?? .nan)
+    }
+}
+
+extension Evaluation {
+    /// The data set `config`'s model (or codec) was trained on, by the name and image shape it records.
+    static func dataset(of config: ModelConfig) -> Dataset.Kind {
+        Dataset.Kind.named(config.dataset, imageShape: config.codec.imageShape, background: config.folderBackground)
+    }
+
+    /// The classifier at `path`, which must be for `config`'s data set and image shape.
+    static func loadClassifier(path: String, for config: ModelConfig, log: (String) -> Void) throws -> Classifier {
+        let (classifier, accuracy) = try ClassifierFile.read(path: path)
+        guard classifier.config.dataset == config.dataset, classifier.config.imageShape == config.codec.imageShape else {
+            throw LatentDiffError.invalidArgument("the classifier is for \(classifier.config.dataset), the model for \(config.dataset)")
+        }
+        log("classifier: \(path) (test accuracy \(accuracy.map { format($0 * 100, digits: 2) + "%" } ?? "unknown"))")
+        return classifier
+    }
+
+    /// The test split of `kind`, whose images must have `config`'s image shape.
+    static func loadTest(_ kind: Dataset.Kind, directory: String, for config: ModelConfig, log: (String) -> Void) throws -> Dataset {
+        let test = try Dataset.load(kind, directory: directory, split: .test, log: log)
+        let shape = config.codec.imageShape
+        guard [test.channels, test.height, test.width] == shape else {
+            throw LatentDiffError.invalidArgument(
+                "'\(directory)' holds \(test.channels)x\(test.height)x\(test.width) images, the model makes \(shape.map(String.init).joined(separator: "x"))")
+        }
+        return test
     }
 }

@@ -152,14 +152,32 @@ public final class TrainingLoop {
     /// The tensors that resume training: raw parameters, Adam moments and (if any) the EMA copy,
     /// under `train.`.
     public var stateTensors: [(name: String, tensor: Tensor)] {
+        Self.stateTensors(names: names, optimizer: optimizer, ema: ema)
+    }
+
+    /// The checkpoint tensors of `optimizer`'s parameters, called `names`: `train.param.NAME`,
+    /// `train.adam_m.NAME`, `train.adam_v.NAME` and (with an EMA) `train.ema.NAME`.
+    static func stateTensors(names: [String], optimizer: AdamW, ema: ExponentialMovingAverage?) -> [(name: String, tensor: Tensor)] {
         var result: [(name: String, tensor: Tensor)] = []
         for (i, name) in names.enumerated() {
-            result.append(("train.param.\(name)", parameters[i]))
+            result.append(("train.param.\(name)", optimizer.parameters[i]))
             result.append(("train.adam_m.\(name)", optimizer.firstMoments[i]))
             result.append(("train.adam_v.\(name)", optimizer.secondMoments[i]))
             if let ema { result.append(("train.ema.\(name)", ema.shadows[i])) }
         }
         return result
+    }
+
+    /// Copies the tensors of `stateTensors(names:optimizer:ema:)` back from a checkpoint's tensors.
+    static func restore(tensors: [String: Tensor], names: [String], optimizer: AdamW,
+                        ema: ExponentialMovingAverage?) throws(LatentDiffError) {
+        for (name, target) in stateTensors(names: names, optimizer: optimizer, ema: ema) {
+            guard let source = tensors[name] else { throw .format("checkpoint: missing tensor '\(name)'") }
+            guard source.shape == target.shape else {
+                throw .format("checkpoint: tensor '\(name)' has shape \(source.shape), expected \(target.shape)")
+            }
+            target.copyValues(from: source)
+        }
     }
 
     /// Seconds spent training, over this run and those it resumed.
@@ -174,19 +192,7 @@ public final class TrainingLoop {
 
     /// Restores parameters, moments, EMA and counters from a checkpoint's tensors and state.
     public func restore(tensors: [String: Tensor], state: JSON) throws(LatentDiffError) {
-        func copy(_ name: String, into target: Tensor) throws(LatentDiffError) {
-            guard let source = tensors[name] else { throw .format("checkpoint: missing tensor '\(name)'") }
-            guard source.shape == target.shape else {
-                throw .format("checkpoint: tensor '\(name)' has shape \(source.shape), expected \(target.shape)")
-            }
-            target.copyValues(from: source)
-        }
-        for (i, name) in names.enumerated() {
-            try copy("train.param.\(name)", into: parameters[i])
-            try copy("train.adam_m.\(name)", into: optimizer.firstMoments[i])
-            try copy("train.adam_v.\(name)", into: optimizer.secondMoments[i])
-            if let ema { try copy("train.ema.\(name)", into: ema.shadows[i]) }
-        }
+        try Self.restore(tensors: tensors, names: names, optimizer: optimizer, ema: ema)
         let context = "checkpoint training state"
         step = try state.int("step", in: context)
         optimizer.step = try state.int("adam_step", in: context)

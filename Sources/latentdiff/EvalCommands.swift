@@ -42,10 +42,12 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             The data set is read as the model was trained on it (a folder at the model's image size, \
             channels and background); --size, --channels and --background must agree with the model. \
-            Without --model, measures the classifier itself: its accuracy on the test set.
+            Without --model, measures the classifier itself: its accuracy on the test set. A codec \
+            file (train-codec) as --model gets the reconstruction figures alone: PSNR and, with a \
+            classifier, the Fréchet distance of reconstructions and the accuracy on them.
             """)
 
-    @Option(help: "Model file.") var model: String?
+    @Option(help: "Model file, or codec file (reconstruction figures only).") var model: String?
     @Option(help: "Classifier file (train-classifier on the same data set); optional with --model.") var classifier: String?
     @OptionGroup var source: DataOptions
     @Option(help: "Samples (use >= 10000 for reported numbers).") var count = 10_000
@@ -76,12 +78,20 @@ struct EvalCommand: ParsableCommand {
                 try testAccuracy(loaded, test: try Dataset.load(dataset, directory: source.data, split: .test))
                 return
             }
-            try Evaluation.checkCount(count)
             for path in [json, plot, pairs].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
+            let config = try ModelFile.read(path: model).config
+            if config.denoiser == nil {
+                var evaluation = CodecEvaluation(codecPath: model, classifierPath: classifier, dataDirectory: source.data)
+                evaluation.dataset = try modelDataset(config)
+                let figures = try evaluation.run()
+                if let json { try AtomicFile.write(path: json, bytes: Array(figures.json.serialized().utf8)) }
+                return
+            }
+            try Evaluation.checkCount(count)
             var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: source.data)
-            evaluation.dataset = try modelDataset(ModelFile.read(path: model).config)
+            evaluation.dataset = try modelDataset(config)
             evaluation.count = count
-            let defaults = try ModelFile.read(path: model).config.samplingDefaults
+            let defaults = config.samplingDefaults
             evaluation.settings = SamplerSettings(
                 kind: sampler ?? defaults.sampler, steps: steps ?? defaults.steps,
                 spacing: spacing ?? (sampler == nil ? defaults.spacing : nil), guidance: guidance ?? defaults.guidance)

@@ -23,6 +23,9 @@ struct TrainCodecCommand: ParsableCommand {
     @Option(help: "Peak learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Random seed (initialization, batches, noise).") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
+    @Option(help: "Weight of the patch-GAN generator term (vae-cnn; 0 = none).") var adversarialWeight: Float = 0
+    @Option(help: "When the adversarial term starts, as a fraction in [0, 1] of the steps or minutes.") var adversarialStart: Double = 0.5
+    @Option(help: "Width of the patch discriminator (adversarial training).") var discriminatorWidth = 32
     @Option(help: "Seconds between checkpoints (written to OUT.ckpt).") var checkpointSeconds: Double = 60
     @Flag(help: "Continue from OUT.ckpt.") var resume = false
     @Option(help: "Output codec file (.safetensors).") var out: String
@@ -39,6 +42,7 @@ struct TrainCodecCommand: ParsableCommand {
             job.batchSize = batchSize
             job.learningRate = learningRate
             job.seed = seed
+            job.adversarial = AdversarialSettings(weight: adversarialWeight, start: adversarialStart, discriminatorWidth: discriminatorWidth)
             job.checkpointSeconds = checkpointSeconds
             job.resume = resume
             try job.run()

@@ -141,6 +141,18 @@ import Testing
         expectGradients([x]) { softplus(x) }
     }
 
+    @Test func leakyReLUAndReLU() {
+        // Kinks at 0: keep every value at least 2 epsilon away from it.
+        let x = seededTensor([3, 5, 7], seed: 1, scale: 4)
+        for i in 0..<x.count where abs(x.data[i]) < 0.05 { x.data[i] = x.data[i] < 0 ? -0.05 : 0.05 }
+        expectGradients([x]) { leakyReLU(x) }
+        expectGradients([x]) { leakyReLU(x, slope: -0.5) }
+        expectGradients([x]) { relu(x) }
+        let y = Tensor(shape: [4], values: [-2, -0.5, 0.5, 3])
+        #expect(leakyReLU(y).values == [-0.4, -0.1, 0.5, 3])
+        #expect(relu(y).values == [0, 0, 0.5, 3])
+    }
+
     @Test func softmax() {
         let x = seededTensor([3, 5, 7], seed: 1, scale: 3)
         expectGradients([x]) { LatentDiffNN.softmax(x) }

@@ -86,6 +86,18 @@ import LatentDiffPipeline
         let keys = Self.keys(report.json)
         #expect(["frechet_distance", "class_accuracy", "reconstruction_class_accuracy", "memorization"].allSatisfy(keys.contains), "\(keys)")
 
+        // The codec file alone: the same reconstruction figures, without sampling.
+        var codecEvaluation = CodecEvaluation(codecPath: codecPath, classifierPath: classifierPath, dataDirectory: Self.labelled)
+        codecEvaluation.dataset = kind
+        var log: [String] = []
+        let codecFigures = try codecEvaluation.run { log.append($0) }
+        #expect(codecFigures.psnr == report.reconstructionPSNR)
+        #expect(codecFigures.frechetDistance == figures.reconstructionDistance && codecFigures.classAccuracy == figures.reconstructionAccuracy)
+        #expect(Self.keys(codecFigures.json) == ["reconstruction_psnr", "reconstruction_frechet_distance", "reconstruction_class_accuracy"])
+        #expect(log.contains { $0.hasPrefix("codec vae-cnn on ") && $0.contains("classifier accuracy on them") }, "\(log)")
+        codecEvaluation.classifierPath = nil
+        #expect(try codecEvaluation.run { _ in }.frechetDistance == nil)
+
         // A directory without images for a folder model: one error naming it.
         var other = evaluation
         other.dataset = nil

@@ -18,6 +18,21 @@ public func tanh(_ x: Tensor) -> Tensor { elementwise(x, Tanh.self) }
 /// y = log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)). Any shape.
 public func softplus(_ x: Tensor) -> Tensor { elementwise(x, Softplus.self) }
 
+/// y = x for x > 0, else slope x (Maas et al. 2013). Any shape.
+public func leakyReLU(_ x: Tensor, slope: Float = 0.2) -> Tensor {
+    let xs = x.data, count = x.count
+    return Tensor.make(shape: x.shape, inputs: [x], overwrites: true) { y in
+        elementRanges(count) { r in for i in r { y[i] = xs[i] > 0 ? xs[i] : slope * xs[i] } }
+    } backward: { y in
+        // dx += dy for x > 0, else slope dy
+        let (dy, dx) = (y.gradBuffer(), x.gradBuffer())
+        elementRanges(count) { r in for i in r { dx[i] += xs[i] > 0 ? dy[i] : slope * dy[i] } }
+    }
+}
+
+/// y = max(x, 0). Any shape.
+public func relu(_ x: Tensor) -> Tensor { leakyReLU(x, slope: 0) }
+
 /// A scalar function applied to every element, with its derivative.
 protocol ElementwiseFunction {
     static func value(_ x: Float) -> Float
