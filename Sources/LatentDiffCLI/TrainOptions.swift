@@ -16,10 +16,10 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Peak learning rate (default 2e-4 U-Net, 1e-3 MLP).") var learningRate: Float?
     @Option(help: "Denoiser widths, comma-separated (U-Net 48,96; MLP 256).") var widths: String?
     @Option(help: "MLP residual blocks.") var blocks = 3
-    @Option(help: "Noise schedule: linear or cosine.") var schedule: NoiseSchedule.Kind = .linear
-    @Option(help: "Prediction target: epsilon or v.") var prediction: PredictionType = .epsilon
+    @Option(help: "Noise schedule: linear or cosine.") var schedule: NoiseSchedule.Kind = .cosine
+    @Option(help: "Prediction target: epsilon or v.") var prediction: PredictionType = .v
     @Option(help: "Loss weighting over noise levels: none, min-snr (min-SNR-5) or edm (log-normal levels).")
-    var lossWeighting: LossWeightingKind = .none
+    var lossWeighting: LossWeightingKind = .minSNR
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Seconds between checkpoints (written to OUT.ckpt).") var checkpointSeconds: Double = 60

@@ -102,6 +102,7 @@ public struct Comparison {
         if access(modelPath, R_OK) != 0 {
             var job = DiffusionTrainingJob(dataset: dataset, dataDirectory: dataDirectory, codecPath: codecPath, outputPath: modelPath)
             job.conditional = true
+            job.useFirstObjective()
             job.budget = denoiserBudget
             job.batchSize = denoiserBatchSize
             job.trainLimit = trainLimit

@@ -80,6 +80,7 @@ public struct PCA2DExperiment {
         var train = DiffusionTrainingJob(dataset: .mnist, dataDirectory: dataDirectory, codecPath: codecJob.outputPath,
                                          outputPath: "\(outputDirectory)/pca2d.safetensors")
         train.budget = budget
+        train.useFirstObjective()
         train.widths = [width]
         train.blocks = blocks
         train.learningRate = learningRate
