@@ -20,7 +20,7 @@ extension Dataset {
         /// Whether the comparison adds its PCA-2D row and scatter plot (MNIST's experiment).
         public let comparisonPCA2D: Bool
         /// The classifier-free guidance scale a class-conditional model of this data set is
-        /// stored with as its default (the best measured: MNIST 2, CIFAR-10 6, models/README.md);
+        /// stored with as its default (the best measured: MNIST 1.5, CIFAR-10 6, models/README.md);
         /// unconditional models get 1.
         public let defaultGuidance: Float
         /// A folder's settings; nil for the fixed-layout data sets.
@@ -30,7 +30,7 @@ extension Dataset {
         public var description: String { name }
 
         public static let mnist = Kind(
-            name: "mnist", flipAugmentation: false, comparisonPCASize: 64, comparisonPCA2D: true, defaultGuidance: 2, folder: nil,
+            name: "mnist", flipAugmentation: false, comparisonPCASize: 64, comparisonPCA2D: true, defaultGuidance: 1.5, folder: nil,
             load: { directory, split, limit, _ throws(LatentDiffError) in try MNIST.load(directory: directory, split: split, limit: limit) })
 
         public static let cifar10 = Kind(

@@ -23,7 +23,7 @@ import LatentDiffIO
     @Test func conditionalModelsStoreTheDataSetsGuidanceAndNames() throws {
         let config = try train(conditional: true)
         #expect(config.samplingDefaults == SamplingDefaults(guidance: Dataset.Kind.mnist.defaultGuidance, steps: 20, sampler: .dpmSolver))
-        #expect(config.samplingDefaults.guidance == 2)
+        #expect(config.samplingDefaults.guidance == 1.5)
         #expect(config.classNames == MNIST.classNames)
     }
 

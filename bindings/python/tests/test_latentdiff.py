@@ -450,12 +450,12 @@ def test_shipped_defaults():
     if os.environ.get("LATENTDIFF_TEST_SKIP_SHIPPED") == "1":
         raise unittest.SkipTest("LATENTDIFF_TEST_SKIP_SHIPPED=1")
     with latentdiff.Model(SHIPPED) as model:
-        assert (model.default_guidance, model.default_steps, model.default_sampler) == (2.0, 20, "dpm++")
-        assert model.info["defaults"]["guidance"] == 2.0
+        assert (model.default_guidance, model.default_steps, model.default_sampler) == (1.5, 20, "dpm++")
+        assert model.info["defaults"]["guidance"] == 1.5
         assert model.class_names == tuple("0123456789")
         implicit = model.generate(1, seed=5, labels=[4], steps=2)
-        assert np.array_equal(implicit, model.generate(1, seed=5, labels=[4], steps=2, guidance=2.0))
-        assert not np.array_equal(implicit, model.generate(1, seed=5, labels=[4], steps=2, guidance=1.0))
+        assert np.array_equal(implicit, model.generate(1, seed=5, labels=[4], steps=2, guidance=1.5))
+        assert not np.array_equal(implicit, model.generate(1, seed=5, labels=[4], steps=2, guidance=2.0))
 
 
 def test_settings_json():
