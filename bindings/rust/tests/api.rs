@@ -44,9 +44,9 @@ fn info_describes_the_model() {
 #[test]
 fn shipped_models_recommend_their_guidance() {
     let mnist = Model::load(root().join("models/mnist.safetensors")).unwrap();
-    assert_eq!(mnist.info().default_guidance, 2.0);
+    assert_eq!(mnist.info().default_guidance, 1.5);
     let params = mnist.recommended_params();
-    assert_eq!((params.guidance, params.steps, params.sampler), (2.0, 20, Sampler::DpmSolver));
+    assert_eq!((params.guidance, params.steps, params.sampler), (1.5, 20, Sampler::DpmSolver));
     let cifar = Model::load(root().join("models/cifar10.safetensors")).unwrap();
     assert_eq!(cifar.info().default_guidance, 6.0);
     assert_eq!(cifar.info().class_names[0], "airplane");
