@@ -24,8 +24,11 @@ run() {
     echo "$name done"
 }
 
-(run base; run edm --loss-weighting edm; run v-minsnr --prediction v --loss-weighting min-snr) &
-(run minsnr --loss-weighting min-snr; run vcos --prediction v --schedule cosine
+# Every run names its whole objective (train's defaults are the last row's).
+first=(--prediction epsilon --schedule linear)
+(run base "${first[@]}" --loss-weighting none; run edm "${first[@]}" --loss-weighting edm
+ run v-minsnr --prediction v --schedule linear --loss-weighting min-snr) &
+(run minsnr "${first[@]}" --loss-weighting min-snr; run vcos --prediction v --schedule cosine --loss-weighting none
  run vcos-minsnr --prediction v --schedule cosine --loss-weighting min-snr) &
 wait
 for f in "$out"/*.g2.json; do
