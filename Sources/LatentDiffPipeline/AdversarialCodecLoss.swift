@@ -54,7 +54,7 @@ public final class AdversarialCodecLoss {
     }
 
     /// One AdamW step of the discriminator on L_D(D(real), D(fake)); its gradients are zeroed
-    /// first (the codec's backward through D leaves some there).
+    /// first (the codec's backward through D, and the adaptive weight's, leave some there).
     private func stepDiscriminator(real: Tensor, fake: Tensor) throws {
         optimizer.zeroGrad()
         let loss = discriminatorHingeLoss(real: discriminator(real), fake: discriminator(fake))
@@ -64,7 +64,6 @@ public final class AdversarialCodecLoss {
         discriminatorLosses.append(Double(loss.scalar))
         loss.backward()
         optimizer.update(learningRate: learningRate)
-        optimizer.zeroGrad()
     }
 
     // MARK: checkpoint state

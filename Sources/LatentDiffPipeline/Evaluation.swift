@@ -88,66 +88,80 @@ public struct Evaluation {
     }
 
     public func run(log: (String) -> Void = { print($0) }) throws -> Report {
+        try run(guidances: [settings.guidance], log: log)[0]
+    }
+
+    /// One report per guidance scale (`settings` with each in turn), sharing the work that does
+    /// not depend on it: the model, the data, the classifier's features of the test set and of the
+    /// floor's training images, and the codec's reconstruction figures.
+    func run(guidances: [Float], log: (String) -> Void) throws -> [Report] {
         try Self.checkCount(count)
         let model = try DiffusionModel.load(path: modelPath)
         let classifier = try classifierPath.map { try Self.loadClassifier(path: $0, for: model.config, log: log) }
         let kind = dataset ?? Self.dataset(of: model.config)
         let test = try Self.loadTest(kind, directory: dataDirectory, for: model.config, log: log)
         let train = try Dataset.load(kind, directory: dataDirectory, split: .train)
-
-        // Generated samples: conditional models get count / classes of each class.
+        // Conditional models get count / classes samples of each class.
         let labels = Self.sampleLabels(classCount: model.classCount, count: count)
-        let progress = ProgressReporter(title: "sample \(labels.count)", total: settings.steps, unit: "steps")
-        let start = MonotonicClock.now()
-        let generation = try Generation(model: model, settings: settings, seed: seed, labels: labels, threads: threads) { done, _ in
-            progress.update(done)
-            return true
-        }
-        progress.finish()
-        let secondsPerImage = (MonotonicClock.now() - start) / Double(labels.count)
-        let generatedImages = ImageConversion.images(
-            from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
 
-        // The codec's ceiling: reconstructions of the test set.
+        // The codec's ceiling: reconstructions of the test set; the floor: real training images.
         let testFeatures = try classifier.map { try classify($0, pixels: test.allPixels(), count: test.count).features }
         let codecFigures = try ReconstructionFigures.measure(codec: model.codec, test: test, classifier: classifier, testFeatures: testFeatures)
-        let figures = try classifier.map { classifier in
-            try classifierFigures(classifier, generated: generatedImages.values, labels: labels, conditional: model.classCount > 0,
-                                  testFeatures: testFeatures ?? [], train: train, reconstructions: codecFigures)
+        let floorFeatures = try classifier.map { classifier in
+            let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
+            return try classify(classifier, pixels: try train.batch(indices: floorIndices).pixels, count: floorIndices.count).features
         }
-        let memorization = try MemorizationReport.measure(
-            sampleImages: generatedImages.values, train: train, heldOut: test,
-            encode: MemorizationReport.latentEncoder(model, threads: threads), seed: seed, threads: threads, log: log)
-        if let pairsPath { try memorization.writePairs(path: pairsPath) }
 
-        let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: codecFigures.psnr,
-                            secondsPerImage: secondsPerImage, memorization: memorization)
-        log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
-        if let figures {
-            log("  Fréchet distance: \(format(figures.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(figures.floorDistance, digits: 3)); ratio \(format(figures.frechetDistance / figures.floorDistance, digits: 2))")
-            if let classAccuracy = figures.classAccuracy { log("  accuracy on the requested class: \(format(classAccuracy * 100, digits: 2))%") }
-            log("  predicted classes: \(figures.histogram.map(String.init).joined(separator: " "))")
-            log("  codec: reconstruction PSNR \(format(report.reconstructionPSNR, digits: 2)) dB, Fréchet distance of reconstructions \(format(figures.reconstructionDistance, digits: 3)), classifier accuracy on them \(format(figures.reconstructionAccuracy * 100, digits: 2))%")
-        } else {
-            log("  codec: reconstruction PSNR \(format(report.reconstructionPSNR, digits: 2)) dB (no classifier: no Fréchet distance or class accuracy)")
+        return try guidances.map { guidance in
+            var settings = self.settings
+            settings.guidance = guidance
+            let progress = ProgressReporter(title: "sample \(labels.count)", total: settings.steps, unit: "steps")
+            let start = MonotonicClock.now()
+            let generation = try Generation(model: model, settings: settings, seed: seed, labels: labels, threads: threads) { done, _ in
+                progress.update(done)
+                return true
+            }
+            progress.finish()
+            let secondsPerImage = (MonotonicClock.now() - start) / Double(labels.count)
+            let generatedImages = ImageConversion.images(
+                from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
+
+            let figures = try classifier.map { classifier in
+                try classifierFigures(classifier, generated: generatedImages.values, labels: labels, conditional: model.classCount > 0,
+                                      testFeatures: testFeatures ?? [], floorFeatures: floorFeatures ?? [], reconstructions: codecFigures)
+            }
+            let memorization = try MemorizationReport.measure(
+                sampleImages: generatedImages.values, train: train, heldOut: test,
+                encode: MemorizationReport.latentEncoder(model, threads: threads), seed: seed, threads: threads, log: log)
+            if let pairsPath { try memorization.writePairs(path: pairsPath) }
+
+            let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: codecFigures.psnr,
+                                secondsPerImage: secondsPerImage, memorization: memorization)
+            log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
+            if let figures {
+                log("  Fréchet distance: \(format(figures.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(figures.floorDistance, digits: 3)); ratio \(format(figures.frechetDistance / figures.floorDistance, digits: 2))")
+                if let classAccuracy = figures.classAccuracy { log("  accuracy on the requested class: \(format(classAccuracy * 100, digits: 2))%") }
+                log("  predicted classes: \(figures.histogram.map(String.init).joined(separator: " "))")
+                log("  codec: reconstruction PSNR \(format(report.reconstructionPSNR, digits: 2)) dB, Fréchet distance of reconstructions \(format(figures.reconstructionDistance, digits: 3)), classifier accuracy on them \(format(figures.reconstructionAccuracy * 100, digits: 2))%")
+            } else {
+                log("  codec: reconstruction PSNR \(format(report.reconstructionPSNR, digits: 2)) dB (no classifier: no Fréchet distance or class accuracy)")
+            }
+            log("  sampling: \(format(secondsPerImage * 1000, digits: 1)) ms per image (\(threads) threads)")
+            for line in memorization.summary { log("  " + line) }
+            if let pairsPath { log("  wrote \(pairsPath): the samples closest to a training image (top) and those images (bottom)") }
+            return report
         }
-        log("  sampling: \(format(secondsPerImage * 1000, digits: 1)) ms per image (\(threads) threads)")
-        for line in memorization.summary { log("  " + line) }
-        if let pairsPath { log("  wrote \(pairsPath): the samples closest to a training image (top) and those images (bottom)") }
-        return report
     }
 
-    /// Fréchet distances of the samples and of real training images (the floor) against the test
-    /// set in the classifier's features (`testFeatures`); class agreement; the codec's figures.
+    /// Fréchet distances of the samples and of real training images (the floor, `floorFeatures`)
+    /// against the test set in the classifier's features (`testFeatures`); class agreement; the
+    /// codec's figures.
     private func classifierFigures(
-        _ classifier: Classifier, generated: [Float], labels: [Int], conditional: Bool, testFeatures: [Float], train: Dataset,
-        reconstructions: ReconstructionFigures
+        _ classifier: Classifier, generated: [Float], labels: [Int], conditional: Bool, testFeatures: [Float],
+        floorFeatures: [Float], reconstructions: ReconstructionFigures
     ) throws -> ClassifierFigures {
         let d = classifier.config.features
         let samples = try classify(classifier, pixels: generated, count: labels.count)
-        let floorIndices = Array(train.permutation(seed: seed, epoch: 0).prefix(labels.count))
-        let floorImages = try train.batch(indices: floorIndices)
-        let floorFeatures = try classify(classifier, pixels: floorImages.pixels, count: floorIndices.count).features
         var histogram = [Int](repeating: 0, count: classifier.config.classCount)
         for p in samples.predictions { histogram[p] += 1 }
         return ClassifierFigures(

@@ -5,7 +5,8 @@ import LatentDiffKernels
 /// shows (stronger guidance buys class accuracy with diversity) drawn as two curves against the
 /// guidance scale: class accuracy, and the Fréchet distance as a multiple of the train-vs-test floor.
 public struct GuidanceCurve {
-    /// The evaluation every point runs; its guidance is replaced by each scale in turn.
+    /// The evaluation every point runs, with its guidance replaced by each scale in turn (the
+    /// model, data, test and floor features and codec figures are computed once).
     public var evaluation: Evaluation
     public var guidances: [Float]
 
@@ -32,12 +33,7 @@ public struct GuidanceCurve {
         guard evaluation.classifierPath != nil else {
             throw LatentDiffError.invalidArgument("a guidance sweep measures accuracy and Fréchet distance: give --classifier")
         }
-        return try guidances.map { guidance in
-            var point = evaluation
-            point.settings.guidance = guidance
-            log("guidance \(guidance):")
-            return Point(guidance: guidance, report: try point.run(log: log))
-        }
+        return zip(guidances, try evaluation.run(guidances: guidances, log: log)).map { Point(guidance: $0, report: $1) }
     }
 
     /// {"guidance_curve": [{"guidance": g, ...the evaluation's report...}, ...]}

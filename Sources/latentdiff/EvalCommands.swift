@@ -107,10 +107,7 @@ struct EvalCommand: ParsableCommand {
                 return
             }
             if guidance != nil { throw LatentDiffError.invalidArgument("give --guidance or --guidance-sweep, not both") }
-            let curve = GuidanceCurve(evaluation: evaluation, guidances: try parseFloatList(guidanceSweep))
-            try GuidanceCurve.check(curve.guidances)
-            if classifier == nil { throw LatentDiffError.invalidArgument("--guidance-sweep measures accuracy and Fréchet distance: give --classifier") }
-            let points = try curve.run()
+            let points = try GuidanceCurve(evaluation: evaluation, guidances: try parseFloatList(guidanceSweep)).run()
             if let json { try AtomicFile.write(path: json, bytes: Array(GuidanceCurve.json(points).serialized().utf8)) }
             if let plot {
                 let name = String(model.split(separator: "/").last ?? "").uppercased()
