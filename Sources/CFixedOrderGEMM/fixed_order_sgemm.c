@@ -465,29 +465,3 @@ NOT_THREAD_SANITIZED void fixed_order_pad(const float *x, float *padded, long pl
         }
     }
 }
-
-NOT_THREAD_SANITIZED void fixed_order_lower_panel(float *panel, const float *padded, long channels, long kernel, long height,
-                             long width, const int *runs, long run_count, long columns) {
-    // Row by row, each run as one or two 8-float moves whatever its length: the floats a move
-    // carries past the run's end land where the next run (or row) is written afterwards, or past
-    // `columns` (cleared below), or in the 8 floats of room after the panel.
-    float *row = panel;
-    for (long c = 0; c < channels; c++) {
-        for (long i = 0; i < kernel; i++) {
-            const float *line = padded + (c * height + i) * width;
-            for (long j = 0; j < kernel; j++, row += PANEL_COLUMNS) {
-                for (long index = 0; index < run_count; index++) {
-                    const long lane = runs[3 * index], count = runs[3 * index + 1];
-                    const float *source = line + j + runs[3 * index + 2];
-                    memcpy(row + lane, source, 8 * sizeof(float));
-                    if (count > 8) memcpy(row + lane + 8, source + 8, 8 * sizeof(float));
-                }
-            }
-        }
-    }
-    if (columns < PANEL_COLUMNS) {
-        const long rows = channels * kernel * kernel;
-        for (long r = 0; r < rows; r++)
-            for (long j = columns; j < PANEL_COLUMNS; j++) panel[r * PANEL_COLUMNS + j] = 0;
-    }
-}

@@ -135,83 +135,25 @@ public enum Im2col {
     }
 }
 
-/// Where the 16 columns of each panel come from in a zero-bordered input (`PanelLowering`): runs
-/// of columns in one output row, as (lane in the panel, offset in the padded batch of row (0, 0, 0),
-/// length). The same for every row (c, i, j) but for its offset (c H' + i) W' + j.
-struct PanelRuns {
-    /// (lane, count, source) per run, panel after panel.
-    private let runs: [Int32]
-    /// Panel p's runs are runs[3 starts[p] ..< 3 starts[p + 1]].
-    private let starts: [Int]
-
-    init(_ g: ConvGeometry, paddedHeight: Int, paddedWidth: Int) {
-        let columns = g.columnCount, outPlane = g.outHeight * g.outWidth
-        var runs: [Int32] = [], starts = [0]
-        let panels = (columns + panelWidth - 1) / panelWidth
-        runs.reserveCapacity(3 * panels * (panelWidth / max(1, min(panelWidth, g.outWidth)) + 2))
-        for panel in 0..<panels {
-            var n = panelWidth * panel
-            let end = min(columns, n + panelWidth)
-            while n < end {
-                let (b, q) = n.quotientAndRemainder(dividingBy: outPlane)
-                let (oy, ox) = q.quotientAndRemainder(dividingBy: g.outWidth)
-                let count = min(end - n, g.outWidth - ox)
-                let source = (b * g.channels * paddedHeight + oy) * paddedWidth + ox
-                runs.append(Int32(n - panelWidth * panel))
-                runs.append(Int32(count))
-                runs.append(Int32(source))
-                n += count
-            }
-            starts.append(runs.count / 3)
-        }
-        (self.runs, self.starts) = (runs, starts)
-    }
-
-    var panelCount: Int { starts.count - 1 }
-
-    /// `body` over the (lane, count, source) triples of one panel's runs.
-    func withRuns(of panel: Int, _ body: (UnsafeBufferPointer<Int32>) -> Void) {
-        runs.withUnsafeBufferPointer { runs in
-            body(UnsafeBufferPointer(rebasing: runs[(3 * starts[panel])..<(3 * starts[panel + 1])]))
-        }
-    }
-}
-
 /// `im2col` at stride 1 for `BLAS.sgemmFixedOrder`, a few panels at a time: the same
-/// (R = C k k, B Ho Wo) matrix, cut into panels of 16 columns.
-///
-/// The input is copied once into a zero-bordered (B, C, H + 2p, W + 2p) buffer; there a panel's
-/// 16 columns of row (c, i, j) are a few runs (one per output row it covers), each contiguous and
-/// at the same place for every row but for the offset of (c, i, j) (`PanelRuns`).
-public final class PanelLowering {
+/// (R = C k k, B Ho Wo) matrix, cut into panels of 16 columns, each lowered straight from the
+/// input (`fixed_order_lower_panel`: masked loads where the kernel path has them, zeros for the
+/// border).
+public struct PanelLowering {
     public let geometry: ConvGeometry
-    /// Panels of 16 columns covering the B Ho Wo columns.
-    public var panelCount: Int { runs.panelCount }
-    private let padded: UnsafeMutablePointer<Float>, paddedCount: Int
-    private let paddedHeight: Int, paddedWidth: Int
-    private let runs: PanelRuns
+    private let input: UnsafePointer<Float>
 
-    /// x (B, C, H, W) as `g` describes it; stride 1.
+    /// Panels of 16 columns covering the B Ho Wo columns.
+    public var panelCount: Int { (geometry.columnCount + panelWidth - 1) / panelWidth }
+
+    /// x (B, C, H, W) as `g` describes it, read by `lower` (so alive until then); stride 1.
     public init(_ x: UnsafePointer<Float>, _ g: ConvGeometry) {
         precondition(g.stride == 1, "PanelLowering: stride 1 only")
-        geometry = g
-        (paddedHeight, paddedWidth) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
-        // 16 floats of room after the input: the lowering reads runs 8 floats at a time.
-        let inputCount = g.batch * g.channels * paddedHeight * paddedWidth
-        let room = Int(FIXED_ORDER_PADDED_ROOM)
-        paddedCount = inputCount + room
-        padded = BufferCache.shared.allocate(paddedCount)
-        (padded + inputCount).initialize(repeating: 0, count: room)
-        Im2col.pad(x, g, into: padded)
-        runs = PanelRuns(g, paddedHeight: paddedHeight, paddedWidth: paddedWidth)
+        (geometry, input) = (g, x)
     }
 
-    deinit { BufferCache.shared.release(padded, count: paddedCount) }
-
-    /// Floats of a buffer that `lower` fills with `panels` panels (8 floats of room after them).
-    public func packedCount(panels: Int) -> Int {
-        panelWidth * geometry.columnRows * panels + Int(FIXED_ORDER_PANEL_ROOM)
-    }
+    /// Floats of a buffer that `lower` fills with `panels` panels.
+    public func packedCount(panels: Int) -> Int { panelWidth * geometry.columnRows * panels }
 
     /// Writes panels `range`, one after another, each (R, 16): entry (r, n) of the matrix at
     /// packed[(n / 16 - range.lowerBound) 16 R + 16 r + n % 16]; columns past B Ho Wo are 0.
@@ -219,11 +161,9 @@ public final class PanelLowering {
     public func lower(_ range: Range<Int>, into packed: UnsafeMutablePointer<Float>) {
         let g = geometry, panelSize = panelWidth * g.columnRows
         for panel in range {
-            runs.withRuns(of: panel) { runs in
-                fixed_order_lower_panel(packed + (panel - range.lowerBound) * panelSize, padded, g.channels, g.kernel,
-                                        paddedHeight, paddedWidth, runs.baseAddress!, runs.count / 3,
-                                        min(panelWidth, g.columnCount - panelWidth * panel))
-            }
+            fixed_order_lower_panel(packed + (panel - range.lowerBound) * panelSize, input, g.channels, g.height,
+                                    g.width, g.kernel, g.padding, panelWidth * panel,
+                                    min(panelWidth, g.columnCount - panelWidth * panel))
         }
     }
 }

@@ -86,29 +86,36 @@ import Testing
     }
 
     /// The panels `BLAS.sgemmFixedOrder` reads hold im2col's matrix, 16 columns to a panel, with
-    /// zeros past the last column; on rows narrower and wider than a panel.
+    /// zeros past the last column, on every kernel path: maps narrower and wider than a panel, one
+    /// column wide, borders wider than the kernel's reach.
     @Test(arguments: [(3, 1, 6, 5), (3, 0, 6, 5), (5, 2, 6, 5), (1, 0, 6, 5), (3, 1, 20, 18), (2, 1, 4, 4), (3, 1, 7, 7),
-                      (3, 1, 3, 2), (1, 0, 9, 17)])
+                      (3, 1, 3, 2), (1, 0, 9, 17), (3, 1, 5, 1), (3, 2, 4, 3), (5, 2, 2, 7), (3, 1, 1, 1), (3, 1, 8, 33)])
     func panelsHoldTheIm2colMatrix(kernel: Int, padding: Int, height: Int, width: Int) {
         let g = ConvGeometry(batch: 3, channels: 2, height: height, width: width, kernel: kernel, stride: 1, padding: padding)
         let x = seededValues(3 * 2 * height * width, seed: 2)
         var cols = [Float](repeating: .nan, count: g.columnRows * g.columnCount)
         Im2col.im2col(x, g, &cols)
-        let lowering = x.withUnsafeBufferPointer { PanelLowering($0.baseAddress!, g) }
-        #expect(lowering.panelCount == (g.columnCount + 15) / 16)
-        var expected = [Float](repeating: 0, count: lowering.panelCount * 16 * g.columnRows)
+        let panelCount = (g.columnCount + 15) / 16
+        var expected = [Float](repeating: 0, count: panelCount * 16 * g.columnRows)
         for r in 0..<g.columnRows {
             for n in 0..<g.columnCount { expected[(n / 16) * 16 * g.columnRows + 16 * r + n % 16] = cols[r * g.columnCount + n] }
         }
-        // All the panels at once, and the last two by themselves (into buffers of the size
-        // `packedCount` gives, which has room after the panels).
-        var packed = [Float](repeating: .nan, count: lowering.packedCount(panels: lowering.panelCount))
-        lowering.lower(0..<lowering.panelCount, into: &packed)
-        #expect(Array(packed[..<expected.count]) == expected)
-        let tail = max(0, lowering.panelCount - 2) ..< lowering.panelCount
-        var last = [Float](repeating: .nan, count: lowering.packedCount(panels: tail.count))
-        lowering.lower(tail, into: &last)
-        #expect(Array(last[..<(tail.count * 16 * g.columnRows)]) == Array(expected[(tail.lowerBound * 16 * g.columnRows)...]))
+        KernelPath.forEachSupported { path in
+            x.withUnsafeBufferPointer { x in
+                let lowering = PanelLowering(x.baseAddress!, g)
+                #expect(lowering.panelCount == panelCount)
+                // All the panels at once, and the last two by themselves, into buffers of exactly
+                // `packedCount` floats.
+                var packed = [Float](repeating: .nan, count: lowering.packedCount(panels: panelCount))
+                #expect(packed.count == expected.count)
+                lowering.lower(0..<panelCount, into: &packed)
+                #expect(packed == expected, "path \(path)")
+                let tail = max(0, panelCount - 2) ..< panelCount
+                var last = [Float](repeating: .nan, count: lowering.packedCount(panels: tail.count))
+                lowering.lower(tail, into: &last)
+                #expect(last == Array(expected[(tail.lowerBound * 16 * g.columnRows)...]), "path \(path)")
+            }
+        }
     }
 }
 

@@ -11,9 +11,6 @@ enum {
     FIXED_ORDER_BLOCK_PANELS = 3,
     /// The most rows of A a tile of any path holds.
     FIXED_ORDER_MAX_TILE_ROWS = 8,
-    /// Floats `fixed_order_lower_panel` may read past a padded input and write past a panel buffer.
-    FIXED_ORDER_PADDED_ROOM = 16,
-    FIXED_ORDER_PANEL_ROOM = 8,
 };
 
 /// C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C, row-major, op(X) = X or X^T.
@@ -35,21 +32,18 @@ void fixed_order_sgemm(int trans_a, int trans_b, long m, long n, long k, float a
 void fixed_order_sgemm_packed(long m, long n, long k, float alpha, const float *a, long lda, const float *packed,
                               float beta, float *c, long ldc);
 
-/// Convolutions at stride 1 lowered into the packed layout, from an input copied into a
-/// zero-bordered buffer (`fixed_order_pad`) of planes height x width (the padded sizes).
-
 /// padded[q][y + p][x + p] = x[q][y][x] for `planes` planes of h x w, 0 on a border of p:
 /// planes of (h + 2p) x (w + 2p).
 void fixed_order_pad(const float *x, float *padded, long planes, long h, long w, long p);
 
-/// One panel of im2col's matrix at stride 1, rows r = (c kernel + i) kernel + j: for each run
-/// (lane, count, source) of `runs` (3 ints each) and each row, panel[16 r + lane + t] =
-/// padded[source + (c height + i) width + j + t] for t < count (count <= 16); lanes from
-/// `columns` to 16 are 0. Runs are in increasing lane order and cover lanes 0 ..< columns. Runs are
-/// copied 8 floats at a time whatever their length, so `padded` must be readable 16 floats past a
-/// run's start, and `panel` writable 8 floats past its 16 R.
-void fixed_order_lower_panel(float *panel, const float *padded, long channels, long kernel, long height,
-                             long width, const int *runs, long run_count, long columns);
+/// One panel of im2col's matrix of a convolution at stride 1, straight from the input x (B,
+/// channels, height, width) with a border of `padding` zeros: columns first ..< first + columns
+/// (columns <= 16) of the matrix (C kernel kernel, B Ho Wo), column n = (b Ho + oy) Wo + ox, row
+/// r = (c kernel + i) kernel + j holding x[b, c, oy + i - padding, ox + j - padding] (0 outside
+/// the image), written as panel[16 r + n - first]; lanes from `columns` to 16 are 0. `panel` holds
+/// 16 C kernel kernel floats; nothing outside x's B C height width floats is read.
+void fixed_order_lower_panel(float *panel, const float *x, long channels, long height, long width, long kernel,
+                             long padding, long first, long columns);
 
 /// x (batch, channels, plane) packed in panels of 16 channels, for samples first ..< first + count:
 /// packed[q 16 batch plane + 16 (s plane + t) + j] = x[s, 16 q + j, t], 0 for channels past `channels`.
