@@ -18,24 +18,39 @@ typedef struct {
     unsigned mask;
 } Piece;
 
-/// The pieces of kernel offset (i, j) for columns first ..< first + columns of im2col's matrix at
-/// stride 1: one per output row the panel covers whose input row y = oy + i - p lies inside the
-/// image, its lanes cut to the input columns x = ox + j - p inside [0, width). At most 16.
-static long panel_pieces(long i, long j, long channels, long height, long width, long kernel, long padding,
-                         long first, long columns, Piece pieces[PANEL_COLUMNS]) {
-    const long out_h = height + 2 * padding - kernel + 1, out_w = width + 2 * padding - kernel + 1;
-    const long out_plane = out_h * out_w;
-    long count = 0;
-    for (long n = first; n < first + columns;) {
-        const long b = n / out_plane, q = n % out_plane, oy = q / out_w, ox = q % out_w;
+/// A run of a panel's columns in one output row: lanes lane ..< lane + length hold output
+/// positions (image, oy, ox ..< ox + length).
+typedef struct {
+    long lane, length, image, oy, ox;
+} Segment;
+
+/// The segments of columns first ..< first + columns (at most 16) of im2col's matrix with output
+/// rows of out_w positions and out_plane positions per image.
+static long panel_segments(long out_plane, long out_w, long first, long columns, Segment segments[PANEL_COLUMNS]) {
+    long count = 0, n = first, image = first / out_plane, oy = first % out_plane / out_w, ox = first % out_w;
+    while (n < first + columns) {
         const long left = first + columns - n, length = left < out_w - ox ? left : out_w - ox;
-        const long lane = n - first, y = oy + i - padding, x = ox + j - padding;
+        segments[count++] = (Segment){n - first, length, image, oy, ox};
         n += length;
+        ox = 0;
+        if (++oy == out_plane / out_w) oy = 0, image++;
+    }
+    return count;
+}
+
+/// The pieces of kernel offset (i, j): one per segment whose input row y = oy + i - p lies
+/// inside the image, its lanes cut to the input columns x = ox + j - p inside [0, width).
+static long panel_pieces(long i, long j, long channels, long height, long width, long padding,
+                         const Segment *segments, long segment_count, Piece pieces[PANEL_COLUMNS]) {
+    long count = 0;
+    for (long s = 0; s < segment_count; s++) {
+        const Segment g = segments[s];
+        const long y = g.oy + i - padding, x = g.ox + j - padding;
         if (y < 0 || y >= height) continue;
         // Lanes lane + t for t in [max(0, -x), min(length, width - x)) read x + t in [0, width).
-        const long lo = lane + (x < 0 ? -x : 0), hi = lane + (length < width - x ? length : width - x);
+        const long lo = g.lane + (x < 0 ? -x : 0), hi = g.lane + (g.length < width - x ? g.length : width - x);
         if (lo >= hi) continue;
-        pieces[count].offset = (b * channels * height + y) * width + x - lane;
+        pieces[count].offset = (g.image * channels * height + y) * width + x - g.lane;
         pieces[count].mask = (unsigned)(((1ul << hi) - 1) & ~((1ul << lo) - 1));
         count++;
     }
@@ -105,10 +120,13 @@ void fixed_order_lower_panel(float *panel, const float *x, long channels, long h
     }
 #endif
     const long kk = kernel * kernel;
+    const long out_h = height + 2 * padding - kernel + 1, out_w = width + 2 * padding - kernel + 1;
+    Segment segments[PANEL_COLUMNS];
+    const long segment_count = panel_segments(out_h * out_w, out_w, first, columns, segments);
     for (long i = 0; i < kernel; i++) {
         for (long j = 0; j < kernel; j++) {
             Piece pieces[PANEL_COLUMNS];
-            const long count = panel_pieces(i, j, channels, height, width, kernel, padding, first, columns, pieces);
+            const long count = panel_pieces(i, j, channels, height, width, padding, segments, segment_count, pieces);
             lower_rows(panel + (i * kernel + j) * PANEL_COLUMNS, kk * PANEL_COLUMNS, x, height * width, channels,
                        pieces, count);
         }
