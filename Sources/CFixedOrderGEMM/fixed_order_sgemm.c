@@ -123,6 +123,39 @@ NOT_THREAD_SANITIZED static void weight_tile_portable(long rows, long panels, co
     }
 }
 
+/// y[o] of pixel i at outputs[i][o out_plane] = acc[i][o] (+ bias[o]), added to the old value with
+/// `accumulate`, for o < columns: one rounding per addition.
+NOT_THREAD_SANITIZED static void store_conv_tile(const Tile acc, long rows, long columns, float *const *outputs,
+                                                 long out_plane, const float *bias, int accumulate) {
+    for (long j = 0; j < columns; j++) {
+        for (long i = 0; i < rows; i++) {
+            float value = acc[i][j];
+            if (bias) value = value + bias[j];
+            float *target = outputs[i] + j * out_plane;
+            *target = accumulate ? *target + value : value;
+        }
+    }
+}
+
+/// The forward tile of a convolution with its output channels in panels
+/// (`fixed_order_conv_forward`): acc[i][16 q + j] = sum over r = (c, y, x) of the kernel window, in
+/// order, of padded[offsets[i] + c plane + y width + x] * block[q panel_stride + 16 r + j]; then
+/// stored (`store_conv_tile`). Any CPU.
+NOT_THREAD_SANITIZED static void conv_tile_portable(long rows, long panels, const float *padded, const long *offsets,
+                                                    long channels, long plane, long kernel, long width,
+                                                    const float *block, long panel_stride, Tile acc,
+                                                    float *const *outputs, long out_plane, const float *bias,
+                                                    int accumulate, long columns) {
+    clear_tile(acc, rows, panels);
+    for (long c = 0; c < channels; c++) {
+        const float *a_rows[TILE_ROWS];
+        for (long i = 0; i < rows; i++) a_rows[i] = padded + offsets[i] + c * plane;
+        accumulate_portable(rows, panels, a_rows, kernel, width, kernel, 1, block + c * kernel * kernel * PANEL_COLUMNS,
+                            panel_stride, acc);
+    }
+    store_conv_tile(acc, rows, columns, outputs, out_plane, bias, accumulate);
+}
+
 /// AVX2 tiles of 4 to 6 rows take one panel at a time, of 3 rows two, of 1 or 2 rows three: enough
 /// independent accumulators (2 per row and panel) to keep both FMA units busy in 16 registers.
 static long avx2_panels_per_tile(long rows) { return rows >= 4 ? 1 : rows == 3 ? 2 : 3; }
@@ -202,6 +235,27 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, 
         for (long v = 0; v < 2 * panels; v++) _mm256_storeu_ps(acc[i] + v * 8, sums[i][v]);
 }
 
+/// `conv_tile_portable` on AVX2 + FMA.
+__attribute__((target("avx2,fma"), always_inline))
+NOT_THREAD_SANITIZED static inline void conv_tile_avx2_fixed(const long rows, const long panels, const float *padded,
+                                                             const long *offsets, long channels, long plane, long kernel,
+                                                             long width, const float *block, long panel_stride,
+                                                             Tile acc, float *const *outputs, long out_plane,
+                                                             const float *bias, int accumulate, long columns) {
+    __m256 sums[AVX2_TILE_ROWS][2 * BLOCK_PANELS];
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < 2 * panels; v++) sums[i][v] = _mm256_setzero_ps();
+    for (long c = 0; c < channels; c++) {
+        const float *a_rows[AVX2_TILE_ROWS];
+        for (long i = 0; i < rows; i++) a_rows[i] = padded + offsets[i] + c * plane;
+        accumulate_avx2(rows, panels, a_rows, kernel, width, kernel, 1, block + c * kernel * kernel * PANEL_COLUMNS,
+                        panel_stride, sums);
+    }
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < 2 * panels; v++) _mm256_storeu_ps(acc[i] + v * 8, sums[i][v]);
+    store_conv_tile(acc, rows, columns, outputs, out_plane, bias, accumulate);
+}
+
 /// The AVX2 tile shapes compiled with constant sizes: X(F, rows, panels).
 #define FOR_EACH_AVX2_TILE_SHAPE(X, F) \
     X(F, 6, 1) X(F, 5, 1) X(F, 4, 1) X(F, 3, 2) X(F, 3, 1) X(F, 2, 3) X(F, 2, 2) X(F, 2, 1) X(F, 1, 3) X(F, 1, 2) X(F, 1, 1)
@@ -213,7 +267,11 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, 
 #define WEIGHT_TILE_CASE(F, R, P) \
     if (rows == R && panels == P)  \
         return F(R, P, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block, panel_stride, acc);
-#define DEFINE_TILE_KERNELS(TARGET, name, fixed, weight_name, weight_fixed, SHAPES)                                 \
+#define CONV_TILE_CASE(F, R, P)                                                                                   \
+    if (rows == R && panels == P)                                                                                 \
+        return F(R, P, padded, offsets, channels, plane, kernel, width, block, panel_stride, acc, outputs, out_plane, \
+                 bias, accumulate, columns);
+#define DEFINE_TILE_KERNELS(TARGET, name, fixed, weight_name, weight_fixed, conv_name, conv_fixed, SHAPES)          \
     __attribute__((target(TARGET))) NOT_THREAD_SANITIZED static void name(                                        \
         long rows, long panels, long k, const float *a, long rs, long cs, const float *block, Tile acc, long width,  \
         float alpha, float beta, float *c, long ldc) {                                                              \
@@ -226,10 +284,18 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx2_fixed(const long rows, 
         SHAPES(WEIGHT_TILE_CASE, weight_fixed)                                                                     \
         weight_tile_portable(rows, panels, padded, image_floats, offsets, batch, out_h, out_w, width, stride, block, \
                              panel_stride, acc);                                                                   \
+    }                                                                                                              \
+    __attribute__((target(TARGET))) NOT_THREAD_SANITIZED static void conv_name(                                   \
+        long rows, long panels, const float *padded, const long *offsets, long channels, long plane, long kernel,   \
+        long width, const float *block, long panel_stride, Tile acc, float *const *outputs, long out_plane,         \
+        const float *bias, int accumulate, long columns) {                                                          \
+        SHAPES(CONV_TILE_CASE, conv_fixed)                                                                         \
+        conv_tile_portable(rows, panels, padded, offsets, channels, plane, kernel, width, block, panel_stride, acc,  \
+                           outputs, out_plane, bias, accumulate, columns);                                         \
     }
 
-DEFINE_TILE_KERNELS("avx2,fma", tile_avx2, tile_avx2_fixed, weight_tile_avx2, weight_tile_avx2_fixed,
-                    FOR_EACH_AVX2_TILE_SHAPE)
+DEFINE_TILE_KERNELS("avx2,fma", tile_avx2, tile_avx2_fixed, weight_tile_avx2, weight_tile_avx2_fixed, conv_tile_avx2,
+                    conv_tile_avx2_fixed, FOR_EACH_AVX2_TILE_SHAPE)
 
 
 
@@ -304,6 +370,84 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx512_fixed(const long rows
         for (long v = 0; v < panels; v++) _mm512_storeu_ps(acc[i] + v * PANEL_COLUMNS, sums[i][v]);
 }
 
+/// The 8 x 16 block `sums` (pixel i's 16 channels in sums[i]) stored channel by channel: channel
+/// o's 8 pixels at target + o out_plane (+ the old values with `accumulate`). Unpacks and shuffles
+/// within 128-bit lanes, then two-source permutes pair channel k with 4 + k (and 8 + k with 12 + k).
+__attribute__((target(AVX512), always_inline))
+NOT_THREAD_SANITIZED static inline void store_transposed_avx512(const __m512 sums[8], float *target, long out_plane,
+                                                                int accumulate) {
+    __m512 t[8], u[8];
+    for (long h = 0; h < 2; h++) {  // pixels 4 h ..< 4 h + 4
+        const __m512 *r = sums + 4 * h;
+        t[4 * h + 0] = _mm512_unpacklo_ps(r[0], r[1]);
+        t[4 * h + 1] = _mm512_unpackhi_ps(r[0], r[1]);
+        t[4 * h + 2] = _mm512_unpacklo_ps(r[2], r[3]);
+        t[4 * h + 3] = _mm512_unpackhi_ps(r[2], r[3]);
+        // u[4 h + k], 128-bit lane L: channel 4 L + k of pixels 4 h ..< 4 h + 4.
+        u[4 * h + 0] = _mm512_shuffle_ps(t[4 * h + 0], t[4 * h + 2], 0x44);
+        u[4 * h + 1] = _mm512_shuffle_ps(t[4 * h + 0], t[4 * h + 2], 0xee);
+        u[4 * h + 2] = _mm512_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+        u[4 * h + 3] = _mm512_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xee);
+    }
+    const __m512i low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i high = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    for (long k = 0; k < 4; k++) {
+        const __m512 pair[2] = {_mm512_permutex2var_ps(u[k], low, u[4 + k]),     // channels k, 4 + k
+                                _mm512_permutex2var_ps(u[k], high, u[4 + k])};   // channels 8 + k, 12 + k
+        for (long half = 0; half < 2; half++) {
+            for (long side = 0; side < 2; side++) {
+                float *out = target + (8 * half + 4 * side + k) * out_plane;
+                __m256 value = side ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(pair[half]), 1))
+                                   : _mm512_castps512_ps256(pair[half]);
+                if (accumulate) value = _mm256_add_ps(_mm256_loadu_ps(out), value);
+                _mm256_storeu_ps(out, value);
+            }
+        }
+    }
+}
+
+/// A tile of 8 pixels side by side in one image (`acc`, whole panels) stored channel by channel,
+/// + bias first (one rounding), then added to the old values with `accumulate`.
+__attribute__((target(AVX512)))
+NOT_THREAD_SANITIZED static void store_tile_transposed_avx512(const Tile acc, long panels, float *target,
+                                                              long out_plane, const float *bias, int accumulate) {
+    for (long v = 0; v < panels; v++) {
+        __m512 block[8];
+        const __m512 shift = bias ? _mm512_loadu_ps(bias + v * PANEL_COLUMNS) : _mm512_setzero_ps();
+        for (long i = 0; i < 8; i++) {
+            block[i] = _mm512_loadu_ps(acc[i] + v * PANEL_COLUMNS);
+            if (bias) block[i] = _mm512_add_ps(block[i], shift);
+        }
+        store_transposed_avx512(block, target + v * PANEL_COLUMNS * out_plane, out_plane, accumulate);
+    }
+}
+
+/// `conv_tile_portable` on AVX-512; 8 pixels side by side in one image with whole panels are
+/// stored by vector transposes (`store_tile_transposed_avx512`).
+__attribute__((target(AVX512), always_inline))
+NOT_THREAD_SANITIZED static inline void conv_tile_avx512_fixed(const long rows, const long panels, const float *padded,
+                                                               const long *offsets, long channels, long plane,
+                                                               long kernel, long width, const float *block,
+                                                               long panel_stride, Tile acc, float *const *outputs,
+                                                               long out_plane, const float *bias, int accumulate,
+                                                               long columns) {
+    __m512 sums[AVX512_TILE_ROWS][BLOCK_PANELS];
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < panels; v++) sums[i][v] = _mm512_setzero_ps();
+    for (long c = 0; c < channels; c++) {
+        const float *a_rows[AVX512_TILE_ROWS];
+        for (long i = 0; i < rows; i++) a_rows[i] = padded + offsets[i] + c * plane;
+        accumulate_avx512(rows, panels, a_rows, kernel, width, kernel, 1, block + c * kernel * kernel * PANEL_COLUMNS,
+                          panel_stride, sums);
+    }
+    for (long i = 0; i < rows; i++)
+        for (long v = 0; v < panels; v++) _mm512_storeu_ps(acc[i] + v * PANEL_COLUMNS, sums[i][v]);
+    int side_by_side = rows == 8 && columns == panels * PANEL_COLUMNS;
+    for (long i = 1; side_by_side && i < rows; i++) side_by_side = outputs[i] == outputs[0] + i;
+    if (!side_by_side) return store_conv_tile(acc, rows, columns, outputs, out_plane, bias, accumulate);
+    store_tile_transposed_avx512(acc, panels, outputs[0], out_plane, bias, accumulate);
+}
+
 /// The AVX-512 tile shapes compiled with constant sizes: X(F, rows, panels), 1 to 8 rows x 1 to 3 panels.
 #define FOR_EACH_AVX512_ROWS(X, F, R) X(F, R, 3) X(F, R, 2) X(F, R, 1)
 #define FOR_EACH_AVX512_TILE_SHAPE(X, F)                                                                       \
@@ -312,7 +456,7 @@ NOT_THREAD_SANITIZED static inline void weight_tile_avx512_fixed(const long rows
     FOR_EACH_AVX512_ROWS(X, F, 2) FOR_EACH_AVX512_ROWS(X, F, 1)
 
 DEFINE_TILE_KERNELS(AVX512, tile_avx512, tile_avx512_fixed, weight_tile_avx512, weight_tile_avx512_fixed,
-                    FOR_EACH_AVX512_TILE_SHAPE)
+                    conv_tile_avx512, conv_tile_avx512_fixed, FOR_EACH_AVX512_TILE_SHAPE)
 
 
 #endif
@@ -322,9 +466,12 @@ typedef void (*TileKernel)(long, long, long, const float *, long, long, const fl
                            float *, long);
 typedef void (*WeightTileKernel)(long, long, const float *, long, const long *, long, long, long, long, long,
                                  const float *, long, Tile);
+typedef void (*ConvTileKernel)(long, long, const float *, const long *, long, long, long, long, const float *, long,
+                               Tile, float *const *, long, const float *, int, long);
 typedef struct {
     TileKernel tile;
     WeightTileKernel weight_tile;
+    ConvTileKernel conv_tile;
     long max_rows;
     long (*panels_per_tile)(long rows);
 } Kernel;
@@ -332,10 +479,10 @@ typedef struct {
 static Kernel kernel_for(fixed_order_path path) {
     switch (path) {
 #if defined(__x86_64__)
-    case FIXED_ORDER_PATH_AVX512: return (Kernel){tile_avx512, weight_tile_avx512, AVX512_TILE_ROWS, avx512_panels_per_tile};
-    case FIXED_ORDER_PATH_AVX2: return (Kernel){tile_avx2, weight_tile_avx2, AVX2_TILE_ROWS, avx2_panels_per_tile};
+    case FIXED_ORDER_PATH_AVX512: return (Kernel){tile_avx512, weight_tile_avx512, conv_tile_avx512, AVX512_TILE_ROWS, avx512_panels_per_tile};
+    case FIXED_ORDER_PATH_AVX2: return (Kernel){tile_avx2, weight_tile_avx2, conv_tile_avx2, AVX2_TILE_ROWS, avx2_panels_per_tile};
 #endif
-    default: return (Kernel){tile_portable, weight_tile_portable, AVX2_TILE_ROWS, avx2_panels_per_tile};
+    default: return (Kernel){tile_portable, weight_tile_portable, conv_tile_portable, AVX2_TILE_ROWS, avx2_panels_per_tile};
     }
 }
 
@@ -428,6 +575,56 @@ void fixed_order_conv_weight_gradient(const float *padded, const float *packed_d
                 float *target = dw + (q * PANEL_COLUMNS + j) * rows_total + top;
                 for (long i = 0; i < rows; i++) target[i] = accumulate ? target[i] + acc[i][j] : acc[i][j];
             }
+        }
+    }
+}
+
+void fixed_order_pack_weight_panels(const float *w, long out_channels, long rows, float *packed) {
+    // 16 x 16 blocks: 16 rows of W read whole, 16 rows of a panel written whole.
+    for (long q = 0; q * PANEL_COLUMNS < out_channels; q++) {
+        const long left = out_channels - q * PANEL_COLUMNS, lanes = left < PANEL_COLUMNS ? left : PANEL_COLUMNS;
+        float *panel = packed + q * rows * PANEL_COLUMNS;
+        for (long first = 0; first < rows; first += PANEL_COLUMNS) {
+            const long count = rows - first < PANEL_COLUMNS ? rows - first : PANEL_COLUMNS;
+            float block[PANEL_COLUMNS][PANEL_COLUMNS] = {{0}};
+            for (long j = 0; j < lanes; j++) {
+                const float *source = w + (q * PANEL_COLUMNS + j) * rows + first;
+                for (long t = 0; t < count; t++) block[t][j] = source[t];
+            }
+            for (long t = 0; t < count; t++)
+                for (long j = 0; j < PANEL_COLUMNS; j++) panel[(first + t) * PANEL_COLUMNS + j] = block[t][j];
+        }
+    }
+}
+
+void fixed_order_conv_forward(const float *padded, const float *packed_w, long channels, long height, long width,
+                              long kernel, long out_channels, long first_pixel, long pixel_count, const float *bias,
+                              int accumulate, float *y) {
+    const long out_h = height - kernel + 1, out_w = width - kernel + 1, out_plane = out_h * out_w;
+    const long plane = height * width, rows_total = channels * kernel * kernel;
+    const long panels = (out_channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS, panel_stride = rows_total * PANEL_COLUMNS;
+    const Kernel tiles = current_kernel();
+    Tile acc;
+    for (long top = first_pixel; top < first_pixel + pixel_count; top += tiles.max_rows) {
+        const long left = first_pixel + pixel_count - top, rows = left < tiles.max_rows ? left : tiles.max_rows;
+        // Pixel n = (b, oy, ox): its window starts at padded[b, 0, oy, ox]; its outputs at y[b, :, oy, ox].
+        long offsets[TILE_ROWS];
+        float *outputs[TILE_ROWS];
+        for (long i = 0; i < rows; i++) {
+            const long n = top + i, b = n / out_plane, q = n % out_plane;
+            offsets[i] = b * channels * plane + q / out_w * width + q % out_w;
+            outputs[i] = y + b * out_channels * out_plane + q;
+        }
+        const long step = tiles.panels_per_tile(rows);
+        for (long q = 0; q < panels; q += step) {
+            const long group = panels - q < step ? panels - q : step;
+            const long remaining = out_channels - q * PANEL_COLUMNS;
+            const long columns = remaining < group * PANEL_COLUMNS ? remaining : group * PANEL_COLUMNS;
+            float *outputs_q[TILE_ROWS];
+            for (long i = 0; i < rows; i++) outputs_q[i] = outputs[i] + q * PANEL_COLUMNS * out_plane;
+            tiles.conv_tile(rows, group, padded, offsets, channels, plane, kernel, width, packed_w + q * panel_stride,
+                            panel_stride, acc, outputs_q, out_plane, bias ? bias + q * PANEL_COLUMNS : NULL,
+                            accumulate, columns);
         }
     }
 }

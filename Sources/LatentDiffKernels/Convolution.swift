@@ -27,6 +27,10 @@ public struct Convolution: Sendable {
     /// y (B, Cout, Ho, Wo) = W (Cout, Cin, k, k) * x (B, Cin, H, W) + bias (Cout).
     public func forward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         into y: UnsafeMutablePointer<Float>) {
+        if DirectConvolution.applies(whole, outChannels: outChannels) {
+            return DirectConvolution.run(x, whole, weight: weight, outChannels: outChannels, bias: bias,
+                                         accumulate: false, into: y)
+        }
         let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
         Parallel.forEach(chunks.count, workPerItem: chunkWork) { range in
             let buffers = ConvBuffers(chunks)
@@ -46,6 +50,13 @@ public struct Convolution: Sendable {
         let (inChannels, kernel) = (whole.channels, whole.kernel)
         let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
         let rowsK = whole.columnRows
+        if let flipped, DirectConvolution.applies(whole, outChannels: inChannels) {
+            let transposed = ConvGeometry(batch: whole.batch, channels: outChannels, height: whole.outHeight,
+                                          width: whole.outWidth, kernel: kernel, stride: 1,
+                                          padding: kernel - 1 - whole.padding)
+            return DirectConvolution.run(dy, transposed, weight: flipped, outChannels: inChannels, bias: nil,
+                                         accumulate: true, into: dx)
+        }
         Parallel.forEach(chunks.count, workPerItem: 2 * chunkWork) { range in
             let buffers = ConvBuffers(chunks)
             for index in range {

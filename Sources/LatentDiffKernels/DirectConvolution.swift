@@ -1,0 +1,43 @@
+import CFixedOrderGEMM
+
+/// A convolution at stride 1 with the output channels in the kernel's panels
+/// (`fixed_order_conv_forward`): tiles of output pixels read their windows straight from a
+/// zero-bordered copy of the input and write the NCHW output, so there is neither an im2col
+/// matrix nor a channel-major product to reorder. Each entry is the same FMA chain as the lowered
+/// product's, so the bits are those of `Convolution`'s other path.
+enum DirectConvolution {
+    /// Zero-bordered input floats per part of the batch (512 KB: within the second-level cache).
+    static let paddedBudget = 1 << 17
+
+    /// Whether this path takes the convolution: stride 1, output channels filling whole panels.
+    static func applies(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        g.stride == 1 && outChannels % panelWidth == 0
+    }
+
+    /// y (B, O, Ho, Wo) = (or +=, with `accumulate`) conv(x (B, C, H, W); weight (O, C k k)) + bias (O).
+    static func run(_ x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, outChannels: Int,
+                    bias: UnsafePointer<Float>?, accumulate: Bool, into y: UnsafeMutablePointer<Float>) {
+        let rows = g.columnRows, packedCount = outChannels * rows
+        let packed = BufferCache.shared.allocate(packedCount)
+        defer { BufferCache.shared.release(packed, count: packedCount) }
+        fixed_order_pack_weight_panels(weight, outChannels, rows, packed)
+        let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
+        let (inImage, paddedImage) = (g.channels * g.height * g.width, g.channels * height * width)
+        let outImage = outChannels * g.outHeight * g.outWidth, outPlane = g.outHeight * g.outWidth
+        let parts = BatchSplit(batch: g.batch, perPart: max(1, paddedBudget / paddedImage))
+        let paddedCount = parts.largest * paddedImage, padded = BufferCache.shared.allocate(paddedCount)
+        defer { BufferCache.shared.release(padded, count: paddedCount) }
+        let tile = fixedOrderTileRows
+        for index in 0..<parts.count {
+            let images = parts[index], part = g.withBatch(images.count)
+            Im2col.pad(x + images.lowerBound * inImage, part, into: padded)
+            let pixels = images.count * outPlane, tiles = (pixels + tile - 1) / tile
+            let output = y + images.lowerBound * outImage
+            Parallel.forEach(tiles, workPerItem: tile * rows * outChannels) { range in
+                let first = tile * range.lowerBound, count = min(pixels, tile * range.upperBound) - first
+                fixed_order_conv_forward(padded, packed, g.channels, height, width, g.kernel, outChannels, first,
+                                         count, bias, accumulate ? 1 : 0, output)
+            }
+        }
+    }
+}
