@@ -9,9 +9,11 @@ enum DirectConvolution {
     /// Zero-bordered input floats per part of the batch (512 KB: within the second-level cache).
     static let paddedBudget = 1 << 17
 
-    /// Whether this path takes the convolution: stride 1, output channels filling whole panels.
+    /// Whether this path takes the convolution: stride 1, output channels filling whole panels, on
+    /// the AVX-512 path (where it was measured faster than lowering; it stores 8 x 16 blocks by
+    /// register transposes). Either way the bits are the same.
     static func applies(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        g.stride == 1 && outChannels % panelWidth == 0
+        g.stride == 1 && outChannels % panelWidth == 0 && KernelPath.current == .avx512
     }
 
     /// y (B, O, Ho, Wo) = (or +=, with `accumulate`) conv(x (B, C, H, W); weight (O, C k k)) + bias (O).
