@@ -12,7 +12,8 @@
 DIR holds data_batch_1..5.bin and test_batch.bin (each possibly gzip-compressed as .bin.gz): records
 of 1 label byte + 3072 bytes (R, G, B planes of 32x32). The reference statistics (mean and covariance
 of the 2048-d features, float64) of the training images are computed once and cached in
-benchmarks/.cache/ as an .npz keyed by a hash of the settings and the data files' sizes;
+benchmarks/.cache/ as an .npz keyed by a hash of the settings and the data files' sizes (the sums
+of each training file cached as it is finished, so a stopped run resumes at the next file);
 `--reference-limit N` uses the first N training images instead (cached separately; for quick runs).
 
 Feature extractor: `default_1.pt`, the TorchScript file shipped inside the PyPI package
@@ -157,6 +158,18 @@ class Moments:
         self.n += f.shape[0]
         self.sum += f.sum(axis=0)
         self.outer += f.T @ f
+
+    @classmethod
+    def from_sums(cls, n: int, total: np.ndarray, outer: np.ndarray) -> "Moments":
+        m = cls(total.shape[0])
+        m.n, m.sum, m.outer = n, np.array(total, np.float64), np.array(outer, np.float64)
+        return m
+
+    def merge(self, other: "Moments") -> None:
+        """Adds another set's sums: the moments of the union."""
+        self.n += other.n
+        self.sum += other.sum
+        self.outer += other.outer
 
     def stats(self) -> tuple[np.ndarray, np.ndarray]:
         if self.n < 2:
@@ -408,9 +421,16 @@ def reference_stats(args, extractor_factory) -> tuple[np.ndarray, np.ndarray, in
         with np.load(path) as z:
             log(f"fid: reference statistics from {path}")
             return z["mu"], z["sigma"], int(z["count"]), path
-    total = 50000 if args.reference_limit is None else min(args.reference_limit, 50000)
-    extractor = extractor_factory()
-    m = extractor.moments(iter_cifar10(files, args.reference_limit), total, "reference (CIFAR-10 train)")
+    if args.reference_limit is None:
+        # One training file at a time, each file's sums cached on their own: a run that is
+        # stopped keeps the files it finished, and the next run starts from the first missing one.
+        m = Moments()
+        for index, part in enumerate(files):
+            m.merge(reference_part(args, extractor_factory, part, index, len(files), digest))
+    else:
+        total = min(args.reference_limit, 50000)
+        m = extractor_factory().moments(iter_cifar10(files, args.reference_limit), total,
+                                        "reference (CIFAR-10 train)")
     mu, sigma = m.stats()
     os.makedirs(args.cache, exist_ok=True)
     tmp = path + ".tmp.npz"
@@ -418,6 +438,28 @@ def reference_stats(args, extractor_factory) -> tuple[np.ndarray, np.ndarray, in
     os.replace(tmp, path)
     log(f"fid: reference statistics of {m.n} images written to {path}")
     return mu, sigma, m.n, path
+
+
+_extractor = None
+
+
+def reference_part(args, extractor_factory, part: str, index: int, parts: int, digest: str) -> "Moments":
+    """The feature sums of one training file, from the cache or computed (and cached)."""
+    global _extractor
+    path = os.path.join(args.cache, f"fid-cifar10-train-part{index + 1}-{digest}.npz")
+    if os.path.isfile(path):
+        with np.load(path) as z:
+            log(f"fid: reference part {index + 1}/{parts} from {path}")
+            return Moments.from_sums(int(z["n"]), z["sum"], z["outer"])
+    if _extractor is None:
+        _extractor = extractor_factory()
+    images = read_cifar10(part)
+    m = _extractor.moments([images], len(images), f"reference part {index + 1}/{parts} ({os.path.basename(part)})")
+    os.makedirs(args.cache, exist_ok=True)
+    tmp = path + ".tmp.npz"
+    np.savez(tmp, n=m.n, sum=m.sum, outer=m.outer)
+    os.replace(tmp, path)
+    return m
 
 
 # ---------------------------------------------------------------------------------------------

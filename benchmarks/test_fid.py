@@ -89,6 +89,24 @@ def test_moments_match_numpy_in_batches():
     assert np.allclose(sigma, np.cov(x, rowvar=False), rtol=1e-9, atol=1e-9)
 
 
+def test_merged_part_sums_give_the_moments_of_the_union():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(300, 16))
+    whole = fid.Moments(16)
+    whole.add(x)
+    merged = fid.Moments(16)
+    for part in (x[:100], x[100:250], x[250:]):
+        m = fid.Moments(16)
+        m.add(part)
+        merged.merge(fid.Moments.from_sums(m.n, m.sum, m.outer))
+    mu, sigma = merged.stats()
+    mu_ref, sigma_ref = whole.stats()
+    assert merged.n == 300
+    np.testing.assert_allclose(mu, mu_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sigma, sigma_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sigma, np.cov(x, rowvar=False), rtol=1e-10, atol=1e-12)
+
+
 def test_read_cifar10_layout_and_gzip():
     rng = np.random.default_rng(6)
     records = rng.integers(0, 256, size=(3, 3073), dtype=np.uint8)
