@@ -118,6 +118,8 @@ expect_error "train: steps 0" "${train[@]}" --steps 0 --out x
 expect_error "train: minutes -1" "${train[@]}" --minutes=-1 --out x
 expect_error "train: batch size -1" "${train[@]}" --batch-size=-1 --steps 1 --out x
 expect_error "train: learning rate inf" "${train[@]}" --learning-rate inf --steps 1 --out x
+expect_error "train: EMA decay 1" "${train[@]}" --ema-decay 1 --steps 1 --out x
+expect_error "train: EMA decay nan" "${train[@]}" --ema-decay nan --steps 1 --out x
 expect_error "train: threads 1000" "${train[@]}" --threads 1000 --steps 1 --out x
 expect_error "train: checkpoint seconds nan" "${train[@]}" --checkpoint-seconds nan --steps 1 --out x
 expect_error "train: resume without checkpoint" "${train[@]}" --resume --steps 1 --out x

@@ -16,6 +16,9 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Peak learning rate (default 2e-4 U-Net, 1e-3 MLP).") var learningRate: Float?
     @Option(help: "Denoiser widths, comma-separated (U-Net 48,96; MLP 256).") var widths: String?
     @Option(help: "MLP residual blocks.") var blocks = 3
+    @Flag(inversion: .prefixedNo, help: "U-Net: self-attention at the lowest level.") var attention = true
+    @Option(help: "Decay of the weights' exponential moving average (the saved weights), in [0, 1).")
+    var emaDecay: Float = 0.999
     @Option(help: "Noise schedule: linear or cosine.") var schedule: NoiseSchedule.Kind = .cosine
     @Option(help: "Prediction target: epsilon or v.") var prediction: PredictionType = .v
     @Option(help: "Loss weighting over noise levels: none, min-snr (min-SNR-5) or edm (log-normal levels).")
@@ -39,6 +42,8 @@ public struct TrainOptions: ParsableArguments {
         job.learningRate = learningRate
         job.widths = try widths.map(parseIntegerList)
         job.blocks = blocks
+        job.attention = attention
+        job.emaDecay = emaDecay
         job.schedule = schedule
         job.prediction = prediction
         job.lossWeighting = lossWeighting

@@ -58,6 +58,9 @@ public struct DiffusionTrainingJob {
 
     @discardableResult
     public func run(log: (String) -> Void = { print($0) }) throws -> ModelFile {
+        // The loop's settings checked before the data are read and encoded (the default rates are valid).
+        try TrainingLoop.Settings(learningRate: learningRate ?? 1e-3, emaDecay: emaDecay,
+                                  checkpointSeconds: checkpointSeconds).validate()
         if shard.isLead { try TrainingLoop.prepareOutput(outputPath, log: log) }
         var dataset = self.dataset
         if let codecPath, var folder = dataset.folder, folder.size == nil {
