@@ -112,7 +112,8 @@ public struct Evaluation {
             return try classify(classifier, pixels: try train.batch(indices: floorIndices).pixels, count: floorIndices.count).features
         }
 
-        return try guidances.map { guidance in
+        // Every scale's samples first, then one memorization pass over the training split for all.
+        let sampled = try guidances.map { guidance in
             var settings = self.settings
             settings.guidance = guidance
             let progress = ProgressReporter(title: "sample \(labels.count)", total: settings.steps, unit: "steps")
@@ -125,18 +126,20 @@ public struct Evaluation {
             let secondsPerImage = (MonotonicClock.now() - start) / Double(labels.count)
             let generatedImages = ImageConversion.images(
                 from: generation.pixels, count: labels.count, channels: model.imageShape[0], height: model.imageShape[1], width: model.imageShape[2])
-
             let figures = try classifier.map { classifier in
                 try classifierFigures(classifier, generated: generatedImages.values, labels: labels, conditional: model.classCount > 0,
                                       testFeatures: testFeatures ?? [], floorFeatures: floorFeatures ?? [], reconstructions: codecFigures)
             }
-            let memorization = try MemorizationReport.measure(
-                sampleImages: generatedImages.values, train: train, heldOut: test,
-                encode: MemorizationReport.latentEncoder(model, threads: threads), seed: seed, threads: threads, log: log)
+            return (settings: settings, images: generatedImages.values, figures: figures, secondsPerImage: secondsPerImage)
+        }
+        let memorizations = try MemorizationReport.measure(
+            sampleSets: sampled.map(\.images), train: train, heldOut: test,
+            encode: MemorizationReport.latentEncoder(model, threads: threads), seed: seed, threads: threads, log: log)
+        return try zip(sampled, memorizations).map { sample, memorization in
+            let (settings, figures) = (sample.settings, sample.figures)
             if let pairsPath { try memorization.writePairs(path: pairsPath) }
-
             let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: codecFigures.psnr,
-                                secondsPerImage: secondsPerImage, memorization: memorization)
+                                secondsPerImage: sample.secondsPerImage, memorization: memorization)
             log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
             if let figures {
                 log("  Fréchet distance: \(format(figures.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(figures.floorDistance, digits: 3)); ratio \(format(figures.frechetDistance / figures.floorDistance, digits: 2))")
@@ -146,7 +149,7 @@ public struct Evaluation {
             } else {
                 log("  codec: reconstruction PSNR \(format(report.reconstructionPSNR, digits: 2)) dB (no classifier: no Fréchet distance or class accuracy)")
             }
-            log("  sampling: \(format(secondsPerImage * 1000, digits: 1)) ms per image (\(threads) threads)")
+            log("  sampling: \(format(sample.secondsPerImage * 1000, digits: 1)) ms per image (\(threads) threads)")
             for line in memorization.summary { log("  " + line) }
             if let pairsPath { log("  wrote \(pairsPath): the samples closest to a training image (top) and those images (bottom)") }
             return report

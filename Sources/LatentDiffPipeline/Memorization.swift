@@ -110,12 +110,27 @@ public struct MemorizationReport: Sendable {
         encode: ((Tensor) throws -> [Float])?, seed: UInt64 = 0, threads: Int, thresholdQuantile: Double = 0.01,
         block: Int = 1024, log: (String) -> Void = { _ in }
     ) throws -> MemorizationReport {
+        try measure(sampleSets: [sampleImages], train: train, heldOut: heldOut, heldOutCount: heldOutCount, encode: encode,
+                    seed: seed, threads: threads, thresholdQuantile: thresholdQuantile, block: block, log: log)[0]
+    }
+
+    /// `measure(sampleImages:...)` of several sets of samples in one pass over the training split
+    /// (read and encoded once): each set's report is the one it gets alone, against the same
+    /// held-out images (`heldOutCount`, default the largest set's size).
+    public static func measure(
+        sampleSets: [[Float]], train: Dataset, heldOut: Dataset, heldOutCount: Int? = nil,
+        encode: ((Tensor) throws -> [Float])?, seed: UInt64 = 0, threads: Int, thresholdQuantile: Double = 0.01,
+        block: Int = 1024, log: (String) -> Void = { _ in }
+    ) throws -> [MemorizationReport] {
         let shape = [train.channels, train.height, train.width], size = train.imageSize
         guard [heldOut.channels, heldOut.height, heldOut.width] == shape else {
             throw LatentDiffError.invalidArgument("held-out images are \(heldOut.channels)x\(heldOut.height)x\(heldOut.width), training images \(shape.map(String.init).joined(separator: "x"))")
         }
-        guard !sampleImages.isEmpty, sampleImages.count % size == 0 else {
-            throw LatentDiffError.invalidArgument("\(sampleImages.count) values are not a whole number of \(shape.map(String.init).joined(separator: "x")) images")
+        guard !sampleSets.isEmpty else { throw LatentDiffError.invalidArgument("memorization needs samples") }
+        for sampleImages in sampleSets {
+            guard !sampleImages.isEmpty, sampleImages.count % size == 0 else {
+                throw LatentDiffError.invalidArgument("\(sampleImages.count) values are not a whole number of \(shape.map(String.init).joined(separator: "x")) images")
+            }
         }
         guard train.count > 0, heldOut.count > 0 else { throw LatentDiffError.invalidArgument("memorization needs training and held-out images") }
         guard (0..<1).contains(thresholdQuantile), block > 0 else {
@@ -124,11 +139,11 @@ public struct MemorizationReport: Sendable {
         guard heldOutCount.map({ $0 > 0 }) ?? true else {
             throw LatentDiffError.invalidArgument("the held-out count must be positive, not \(heldOutCount ?? 0)")
         }
-        let n = sampleImages.count / size
-        let heldOutIndices = Array(heldOut.permutation(seed: seed, epoch: 0).prefix(min(heldOutCount ?? n, heldOut.count)))
+        let counts = sampleSets.map { $0.count / size }, n = counts.reduce(0, +)
+        let heldOutIndices = Array(heldOut.permutation(seed: seed, epoch: 0).prefix(min(heldOutCount ?? counts.max()!, heldOut.count)))
         let h = heldOutIndices.count
-        // Queries: the samples, then the held-out images.
-        let queries = sampleImages + (try heldOut.batch(indices: heldOutIndices).pixels)
+        // Queries: the samples, set after set, then the held-out images.
+        let queries = sampleSets.flatMap { $0 } + (try heldOut.batch(indices: heldOutIndices).pixels)
         var pixelSearch = try NearestNeighbours(queries: queries, count: n + h, dimension: size)
         var latentSearch: NearestNeighbours?
         if let encode {
@@ -150,17 +165,21 @@ public struct MemorizationReport: Sendable {
         }
         let seconds = MonotonicClock.now() - start
         log("memorization: \(n) samples and \(h) held-out images against \(train.count) training images in \(format(seconds, digits: 1)) s\(encode == nil ? "" : " (\(format(encoding, digits: 1)) s of it encoding the training images)")")
-        func distances(_ search: NearestNeighbours, scale: Double) -> Distances {
-            let rms = search.rmsDistances.map { $0 * scale }
-            return Distances(samples: Array(rms[..<n]), heldOut: Array(rms[n...]), nearest: Array(search.indices[..<n]),
-                             quantile: thresholdQuantile)
+        let starts = counts.indices.map { counts[..<$0].reduce(0, +) }
+        return sampleSets.indices.map { set in
+            let samples = starts[set] ..< starts[set] + counts[set]
+            func distances(_ search: NearestNeighbours, scale: Double) -> Distances {
+                let rms = search.rmsDistances.map { $0 * scale }
+                return Distances(samples: Array(rms[samples]), heldOut: Array(rms[n...]),
+                                 nearest: Array(search.indices[samples]), quantile: thresholdQuantile)
+            }
+            // Pixels in [-1, 1] differ by twice what they do in [0, 1].
+            return MemorizationReport(
+                pixels: distances(pixelSearch, scale: 0.5),
+                latents: latentSearch.map { distances($0, scale: 1) } ?? distances(pixelSearch, scale: 1),
+                thresholdQuantile: thresholdQuantile, trainCount: train.count, sampleImages: sampleSets[set],
+                imageShape: shape, train: train)
         }
-        // Pixels in [-1, 1] differ by twice what they do in [0, 1].
-        let pixels = distances(pixelSearch, scale: 0.5)
-        return MemorizationReport(
-            pixels: pixels, latents: latentSearch.map { distances($0, scale: 1) } ?? distances(pixelSearch, scale: 1),
-            thresholdQuantile: thresholdQuantile, trainCount: train.count, sampleImages: sampleImages, imageShape: shape,
-            train: train)
     }
 
     /// The plain sentence: how many samples are near-copies of training images.

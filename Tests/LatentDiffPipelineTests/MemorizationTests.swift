@@ -55,6 +55,29 @@ import LatentDiffPipeline
         #expect(MemorizationReport.quantile([0, 10], 0.05) == 0.5)
     }
 
+    /// Several sample sets measured in one pass each get the report they get alone.
+    @Test func setsMeasuredTogetherMatchEachAlone() throws {
+        let kind = Dataset.Kind.folder(ImageFolderSettings(size: 16, channels: 3))
+        let train = try Dataset.load(kind, directory: FolderTrainingTests.labelled, split: .train)
+        let heldOut = try Dataset.load(kind, directory: FolderTrainingTests.labelled, split: .test)
+        let first = try train.batch(indices: [0, 7, 11]).pixels, second = Self.points(3 * 3 * 16 * 16, seed: 5)
+        let means: (Tensor) throws -> [Float] = { images in
+            let size = 3 * 16 * 16
+            return (0..<images.shape[0]).map { i in images.values[(i * size)..<((i + 1) * size)].reduce(0, +) / Float(size) }
+        }
+        let together = try MemorizationReport.measure(sampleSets: [first, second], train: train, heldOut: heldOut,
+                                                      encode: means, seed: 3, threads: 2, block: 4)
+        #expect(together.count == 2)
+        for (set, report) in zip([first, second], together) {
+            let alone = try MemorizationReport.measure(sampleImages: set, train: train, heldOut: heldOut, encode: means,
+                                                       seed: 3, threads: 1)
+            #expect(report.pixels.samples == alone.pixels.samples && report.pixels.nearest == alone.pixels.nearest)
+            #expect(report.pixels.heldOut == alone.pixels.heldOut && report.latents.samples == alone.latents.samples)
+            #expect(report.pixels.threshold == alone.pixels.threshold && report.verdict == alone.verdict)
+        }
+        #expect(together[0].pixels.copies == 3 && together[1].pixels.copies == 0)
+    }
+
     @Test func trainingImagesAreCopiesAndHeldOutImagesAreNot() throws {
         let kind = Dataset.Kind.folder(ImageFolderSettings(size: 16, channels: 3))
         let train = try Dataset.load(kind, directory: FolderTrainingTests.labelled, split: .train)
