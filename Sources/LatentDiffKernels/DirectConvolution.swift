@@ -9,11 +9,14 @@ enum DirectConvolution {
     /// Zero-bordered input floats per part of the batch (512 KB: within the second-level cache).
     static let paddedBudget = 1 << 17
 
-    /// Whether this path takes the convolution: stride 1, output channels filling whole panels, on
-    /// the AVX-512 path (where it was measured faster than lowering; it stores 8 x 16 blocks by
+    /// Whether this path takes the convolution: stride 1, output channels filling whole panels, at
+    /// least 4 output pixels per output channel (packing the weights costs O C k k per call, the
+    /// lowering it replaces C k k per pixel: a batch of one small image stays lowered), on the
+    /// AVX-512 path (where it was measured faster than lowering; it stores 8 x 16 blocks by
     /// register transposes). Either way the bits are the same.
     static func applies(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        g.stride == 1 && outChannels % panelWidth == 0 && KernelPath.current == .avx512
+        g.stride == 1 && outChannels % panelWidth == 0 && g.batch * g.outHeight * g.outWidth >= 4 * outChannels
+            && KernelPath.current == .avx512
     }
 
     /// y (B, O, Ho, Wo) = (or +=, with `accumulate`) conv(x (B, C, H, W); weight (O, C k k)) + bias (O).
