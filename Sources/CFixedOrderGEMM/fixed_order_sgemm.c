@@ -35,11 +35,20 @@ NOT_THREAD_SANITIZED static void pack_block(const float *b, long ldb, bool trans
         float *last = block + (panels - 1) * k * PANEL_COLUMNS;
         for (long i = 0; i < k * PANEL_COLUMNS; i++) last[i] = 0;
     }
-    if (trans_b) {  // B(p, j) = b[j ldb + p]: read each column of B whole
-        for (long column = 0; column < columns; column++) {
-            const float *source = b + (first + column) * ldb;
-            float *target = block + (column / PANEL_COLUMNS) * k * PANEL_COLUMNS + column % PANEL_COLUMNS;
-            for (long p = 0; p < k; p++) target[p * PANEL_COLUMNS] = source[p];
+    if (trans_b) {  // B(p, j) = b[j ldb + p]: 16 x 16 blocks, 16 columns of B read whole, 16 panel rows written whole
+        for (long q = 0; q < panels; q++) {
+            const long left = columns - q * PANEL_COLUMNS, lanes = left < PANEL_COLUMNS ? left : PANEL_COLUMNS;
+            float *panel = block + q * k * PANEL_COLUMNS;
+            for (long top = 0; top < k; top += PANEL_COLUMNS) {
+                const long count = k - top < PANEL_COLUMNS ? k - top : PANEL_COLUMNS;
+                float tile[PANEL_COLUMNS][PANEL_COLUMNS];
+                for (long j = 0; j < lanes; j++) {
+                    const float *source = b + (first + q * PANEL_COLUMNS + j) * ldb + top;
+                    for (long t = 0; t < count; t++) tile[t][j] = source[t];
+                }
+                for (long t = 0; t < count; t++)
+                    for (long j = 0; j < lanes; j++) panel[(top + t) * PANEL_COLUMNS + j] = tile[t][j];
+            }
         }
         return;
     }
@@ -580,20 +589,9 @@ void fixed_order_conv_weight_gradient(const float *padded, const float *packed_d
 }
 
 void fixed_order_pack_weight_panels(const float *w, long out_channels, long rows, float *packed) {
-    // 16 x 16 blocks: 16 rows of W read whole, 16 rows of a panel written whole.
-    for (long q = 0; q * PANEL_COLUMNS < out_channels; q++) {
-        const long left = out_channels - q * PANEL_COLUMNS, lanes = left < PANEL_COLUMNS ? left : PANEL_COLUMNS;
-        float *panel = packed + q * rows * PANEL_COLUMNS;
-        for (long first = 0; first < rows; first += PANEL_COLUMNS) {
-            const long count = rows - first < PANEL_COLUMNS ? rows - first : PANEL_COLUMNS;
-            float block[PANEL_COLUMNS][PANEL_COLUMNS] = {{0}};
-            for (long j = 0; j < lanes; j++) {
-                const float *source = w + (q * PANEL_COLUMNS + j) * rows + first;
-                for (long t = 0; t < count; t++) block[t][j] = source[t];
-            }
-            for (long t = 0; t < count; t++)
-                for (long j = 0; j < PANEL_COLUMNS; j++) panel[(first + t) * PANEL_COLUMNS + j] = block[t][j];
-        }
+    for (long first = 0; first < out_channels; first += BLOCK_COLUMNS) {
+        const long columns = out_channels - first < BLOCK_COLUMNS ? out_channels - first : BLOCK_COLUMNS;
+        pack_block(w, rows, true, rows, first, columns, packed + first * rows);
     }
 }
 

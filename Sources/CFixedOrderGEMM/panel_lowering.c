@@ -25,15 +25,16 @@ typedef struct {
 } Segment;
 
 /// The segments of columns first ..< first + columns (at most 16) of im2col's matrix with output
-/// rows of out_w positions and out_plane positions per image.
-static long panel_segments(long out_plane, long out_w, long first, long columns, Segment segments[PANEL_COLUMNS]) {
+/// images of out_h x out_w positions.
+static long panel_segments(long out_h, long out_w, long first, long columns, Segment segments[PANEL_COLUMNS]) {
+    const long out_plane = out_h * out_w;
     long count = 0, n = first, image = first / out_plane, oy = first % out_plane / out_w, ox = first % out_w;
     while (n < first + columns) {
         const long left = first + columns - n, length = left < out_w - ox ? left : out_w - ox;
         segments[count++] = (Segment){n - first, length, image, oy, ox};
         n += length;
         ox = 0;
-        if (++oy == out_plane / out_w) oy = 0, image++;
+        if (++oy == out_h) oy = 0, image++;
     }
     return count;
 }
@@ -122,7 +123,7 @@ void fixed_order_lower_panel(float *panel, const float *x, long channels, long h
     const long kk = kernel * kernel;
     const long out_h = height + 2 * padding - kernel + 1, out_w = width + 2 * padding - kernel + 1;
     Segment segments[PANEL_COLUMNS];
-    const long segment_count = panel_segments(out_h * out_w, out_w, first, columns, segments);
+    const long segment_count = panel_segments(out_h, out_w, first, columns, segments);
     for (long i = 0; i < kernel; i++) {
         for (long j = 0; j < kernel; j++) {
             Piece pieces[PANEL_COLUMNS];

@@ -165,18 +165,19 @@ public struct MemorizationReport: Sendable {
         }
         let seconds = MonotonicClock.now() - start
         log("memorization: \(n) samples and \(h) held-out images against \(train.count) training images in \(format(seconds, digits: 1)) s\(encode == nil ? "" : " (\(format(encoding, digits: 1)) s of it encoding the training images)")")
-        let starts = counts.indices.map { counts[..<$0].reduce(0, +) }
+        // Every query's RMS distance once per space; pixels in [-1, 1] differ by twice what they do in [0, 1].
+        let pixelRMS = pixelSearch.rmsDistances.map { $0 * 0.5 }
+        let latentSearchOrPixels = latentSearch ?? pixelSearch, latentRMS = latentSearchOrPixels.rmsDistances
+        var next = 0
         return sampleSets.indices.map { set in
-            let samples = starts[set] ..< starts[set] + counts[set]
-            func distances(_ search: NearestNeighbours, scale: Double) -> Distances {
-                let rms = search.rmsDistances.map { $0 * scale }
-                return Distances(samples: Array(rms[samples]), heldOut: Array(rms[n...]),
-                                 nearest: Array(search.indices[samples]), quantile: thresholdQuantile)
+            let samples = next ..< next + counts[set]
+            next += counts[set]
+            func distances(_ rms: [Double], _ search: NearestNeighbours) -> Distances {
+                Distances(samples: Array(rms[samples]), heldOut: Array(rms[n...]), nearest: Array(search.indices[samples]),
+                          quantile: thresholdQuantile)
             }
-            // Pixels in [-1, 1] differ by twice what they do in [0, 1].
             return MemorizationReport(
-                pixels: distances(pixelSearch, scale: 0.5),
-                latents: latentSearch.map { distances($0, scale: 1) } ?? distances(pixelSearch, scale: 1),
+                pixels: distances(pixelRMS, pixelSearch), latents: distances(latentRMS, latentSearchOrPixels),
                 thresholdQuantile: thresholdQuantile, trainCount: train.count, sampleImages: sampleSets[set],
                 imageShape: shape, train: train)
         }
