@@ -232,6 +232,9 @@ expect_error "eval: count too big" "${eval[@]}" --count 100000000
 expect_error "eval: steps 0" "${eval[@]}" --steps 0
 expect_error "eval: guidance nan" "${eval[@]}" --guidance nan
 expect_error "eval: JSON directory missing" "${eval[@]}" --json no/dir/report.json
+expect_error "eval codec: guidance sweep" eval --model "$codec" --classifier "$work/classifier.safetensors" --data $mnist --guidance-sweep 1,2
+expect_error "eval codec: pairs" eval --model "$codec" --data $mnist --pairs "$work/pairs.png"
+expect_error "eval codec: steps" eval --model "$codec" --data $mnist --steps 4
 
 compare=(compare --dataset mnist --data $mnist --steps 1 --codec-steps 1 --count 4 --limit 64)
 expect_error "compare: no codec budget" compare --dataset mnist --data $mnist --steps 1 --out cmp

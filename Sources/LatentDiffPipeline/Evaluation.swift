@@ -137,6 +137,7 @@ public struct Evaluation {
             encode: MemorizationReport.latentEncoder(model, threads: threads), seed: seed, threads: threads, log: log)
         return try zip(sampled, memorizations).map { sample, memorization in
             let (settings, figures) = (sample.settings, sample.figures)
+            let pairsPath = self.pairsPath.map { guidances.count > 1 ? Self.path($0, guidance: settings.guidance) : $0 }
             if let pairsPath { try memorization.writePairs(path: pairsPath) }
             let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: codecFigures.psnr,
                                 secondsPerImage: sample.secondsPerImage, memorization: memorization)
@@ -154,6 +155,16 @@ public struct Evaluation {
             if let pairsPath { log("  wrote \(pairsPath): the samples closest to a training image (top) and those images (bottom)") }
             return report
         }
+    }
+
+    /// `path` with "-g<guidance>" before its extension: one file per point of a guidance sweep
+    /// ("pairs.png", 1.5 -> "pairs-g1.5.png").
+    public static func path(_ path: String, guidance: Float) -> String {
+        let tag = "-g\(guidance == guidance.rounded() ? String(Int(guidance)) : String(guidance))"
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + tag }
+        let stemLength = path.count - name.count + name.distance(from: name.startIndex, to: dot)
+        return String(path.prefix(stemLength)) + tag + String(path.dropFirst(stemLength))
     }
 
     /// Fréchet distances of the samples and of real training images (the floor, `floorFeatures`)

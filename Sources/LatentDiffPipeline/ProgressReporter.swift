@@ -14,6 +14,7 @@ public final class ProgressReporter {
     private let budgetSeconds: Double?
     private let isTerminal: Bool
     private let lineInterval: Double
+    private let startDone: Int
     private let start = MonotonicClock.now()
     private var lastDraw = -Double.infinity
     private var lastDone = 0
@@ -22,14 +23,18 @@ public final class ProgressReporter {
     nonisolated(unsafe) public static var isEnabled = true
 
     /// `total` is the number of units (steps, images...), or 0 when unknown (time-budgeted runs
-    /// pass `budgetSeconds` instead and the bar tracks elapsed time).
-    public init(title: String, total: Int, unit: String, budgetSeconds: Double? = nil, lineInterval: Double = 10) {
+    /// pass `budgetSeconds` instead and the bar tracks elapsed time). `startDone` units were done
+    /// before this reporter started (a resumed run): rate and ETA count only the units after them.
+    public init(title: String, total: Int, unit: String, budgetSeconds: Double? = nil, lineInterval: Double = 10,
+                startDone: Int = 0) {
         self.title = title
         self.total = total
         self.unit = unit
         self.budgetSeconds = budgetSeconds
         self.isTerminal = isatty(STDERR_FILENO) != 0
         self.lineInterval = lineInterval
+        self.startDone = startDone
+        self.lastDone = startDone
     }
 
     public var elapsed: Double { MonotonicClock.now() - start }
@@ -43,19 +48,7 @@ public final class ProgressReporter {
         guard force || now - lastDraw >= interval else { return }
         lastDraw = now
         let seconds = now - start
-        let rate = seconds > 0 ? Double(done * rateUnits) / seconds : 0
-        let fraction: Double
-        let remaining: Double
-        if let budgetSeconds {
-            fraction = min(1, seconds / budgetSeconds)
-            remaining = max(0, budgetSeconds - seconds)
-        } else if total > 0 {
-            fraction = min(1, Double(done) / Double(total))
-            remaining = done > 0 ? seconds / Double(done) * Double(total - done) : .infinity
-        } else {
-            fraction = 0
-            remaining = .infinity
-        }
+        let (fraction, rate, remaining) = estimate(done: done, seconds: seconds, rateUnits: rateUnits)
         let counts = total > 0 ? "\(done)/\(total)" : "\(done)"
         let text = "\(counts) \(fields.isEmpty ? "" : fields + " | ")\(format(rate, digits: 1)) \(unit)/s | "
             + "elapsed \(duration(seconds)) | ETA \(duration(remaining))"
@@ -67,6 +60,19 @@ public final class ProgressReporter {
         } else {
             write("\(title): \(Int(fraction * 100))% \(text)\n")
         }
+    }
+
+    /// Share of the job done (0...1), rate in the rate's units per second and seconds left, after
+    /// `seconds` of this reporter with `done` units done (of which `startDone` before it started).
+    public func estimate(done: Int, seconds: Double, rateUnits: Int = 1) -> (fraction: Double, rate: Double, remaining: Double) {
+        let doneHere = max(0, done - startDone)
+        let rate = seconds > 0 ? Double(doneHere * rateUnits) / seconds : 0
+        if let budgetSeconds {
+            return (min(1, seconds / budgetSeconds), rate, max(0, budgetSeconds - seconds))
+        }
+        guard total > 0 else { return (0, rate, .infinity) }
+        let remaining = doneHere > 0 ? seconds / Double(doneHere) * Double(max(0, total - done)) : .infinity
+        return (min(1, Double(done) / Double(total)), rate, remaining)
     }
 
     /// Draws the final state and ends the line.

@@ -88,7 +88,7 @@ public final class TrainingLoop {
         switch budget {
         case .steps(let total):
             plannedSteps = max(plannedSteps, total)
-            progress = ProgressReporter(title: title, total: total, unit: unit)
+            progress = ProgressReporter(title: title, total: total, unit: unit, startDone: startStep)
         case .minutes(let minutes):
             progress = ProgressReporter(title: title, total: 0, unit: unit, budgetSeconds: max(0, minutes * 60 - secondsBefore))
         }

@@ -61,7 +61,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write the report as JSON here.") var json: String?
-    @Option(help: "Write the samples closest to a training image beside those images to this PNG.") var pairs: String?
+    @Option(help: "Write the samples closest to a training image beside those images to this PNG (with --guidance-sweep, one per scale: NAME-g<scale>.png).")
+    var pairs: String?
     @Option(help: "Evaluate at each of these comma-separated guidance scales (e.g. 1,1.5,2,3,4,6); needs --classifier.")
     var guidanceSweep: String?
     @Option(help: "With --guidance-sweep: draw class accuracy and Fréchet distance / floor against guidance here (PNG).")
@@ -81,6 +82,13 @@ struct EvalCommand: ParsableCommand {
             for path in [json, plot, pairs].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
             let config = try ModelFile.read(path: model).config
             if config.denoiser == nil {
+                let sampling: [(String, Bool)] = [
+                    ("--guidance-sweep", guidanceSweep != nil), ("--plot", plot != nil), ("--pairs", pairs != nil),
+                    ("--sampler", sampler != nil), ("--steps", steps != nil), ("--spacing", spacing != nil),
+                    ("--guidance", guidance != nil), ("--guidance-interval", guidanceInterval != nil)]
+                if let (flag, _) = sampling.first(where: \.1) {
+                    throw LatentDiffError.invalidArgument("\(model) is a codec file: nothing is sampled, so \(flag) does not apply")
+                }
                 var evaluation = CodecEvaluation(codecPath: model, classifierPath: classifier, dataDirectory: source.data)
                 evaluation.dataset = try modelDataset(config)
                 let figures = try evaluation.run()

@@ -6,6 +6,14 @@ import LatentDiffPipeline
 
 /// `latentdiff eval --guidance-sweep`: one evaluation per scale, its JSON and its two-panel plot.
 @Suite struct GuidanceCurveTests {
+    @Test func sweepPointsWriteTheirPairsToTheirOwnFiles() {
+        #expect(Evaluation.path("pairs.png", guidance: 1.5) == "pairs-g1.5.png")
+        #expect(Evaluation.path("out/pairs.png", guidance: 2) == "out/pairs-g2.png")
+        #expect(Evaluation.path("a.b/pairs", guidance: 3) == "a.b/pairs-g3")
+        #expect(Evaluation.path(".hidden", guidance: 6) == ".hidden-g6")
+        #expect(Evaluation.path("x.tar.png", guidance: 0.25) == "x.tar-g0.25.png")
+    }
+
     @Test func curvePlotPutsPointsWhereTheAxesMapThem() throws {
         let path = temporaryDirectory() + "/curve.png"
         let panel = CurvePanel(title: "A", xLabel: "X", yLabel: "", points: [(x: 2, y: 1), (x: 1, y: 0)])
@@ -45,8 +53,12 @@ import LatentDiffPipeline
         evaluation.dataset = kind
         evaluation.count = 6
         evaluation.settings = SamplerSettings(kind: .dpmSolver, steps: 2)
+        evaluation.pairsPath = directory + "/pairs.png"
         let points = try GuidanceCurve(evaluation: evaluation, guidances: [1, 3]).run { _ in }
         #expect(points.map(\.guidance) == [1, 3])
+        let pairs = try [1, 3].map { try PNG.read(path: directory + "/pairs-g\($0).png") }
+        #expect(pairs.count == 2 && pairs[0].pixels != pairs[1].pixels, "each point writes its own closest pairs")
+        evaluation.pairsPath = nil
         let distances = points.compactMap { $0.report.classifier?.frechetDistance }
         #expect(distances.count == 2 && distances[0] != distances[1], "each point samples at its own scale")
         var single = evaluation
