@@ -95,8 +95,8 @@ pub mod ffi {
     pub const LD_ABI_VERSION: i32 = 1;
 
     // The header's static inline wrappers (ld_model_info, ld_sample_params_init,
-    // ld_codec_params_init) are not symbols of the library: call the *_sized functions with
-    // size_of the struct, as the wrappers do.
+    // ld_sample_params_init_for_model, ld_codec_params_init) are not symbols of the library: call
+    // the *_sized functions with size_of the struct, as the wrappers do.
     extern "C" {
         pub fn ld_version() -> *const c_char;
         pub fn ld_abi_version() -> i32;
@@ -117,6 +117,7 @@ pub mod ffi {
             out_channels: *mut i32,
         ) -> ld_status;
         pub fn ld_free_pixels(pixels: *mut u8);
+        pub fn ld_free_buffer(buffer: *mut c_void);
         pub fn ld_write_grid_png(
             path: *const c_char,
             pixels: *const u8,
@@ -126,11 +127,33 @@ pub mod ffi {
             channels: i32,
             columns: i32,
         ) -> ld_status;
+        pub fn ld_encode_png(
+            pixels: *const u8,
+            width: i32,
+            height: i32,
+            channels: i32,
+            text_keys: *const *const c_char,
+            text_values: *const *const c_char,
+            text_count: i32,
+            out_png: *mut *mut u8,
+            out_png_size: *mut usize,
+        ) -> ld_status;
         pub fn ld_dataset_check(directory: *const c_char, kind: *const c_char, split: i32, out_count: *mut i64) -> ld_status;
         pub fn ld_model_load(path: *const c_char, out_model: *mut *mut ld_model) -> ld_status;
         pub fn ld_model_free(model: *mut ld_model);
         pub fn ld_model_info_sized(model: *const ld_model, out_desc: *mut ld_model_desc, desc_size: usize) -> ld_status;
         pub fn ld_sample_params_init_sized(params: *mut ld_sample_params, params_size: usize) -> ld_status;
+        pub fn ld_sample_params_init_for_model_sized(
+            model: *const ld_model,
+            params: *mut ld_sample_params,
+            params_size: usize,
+        ) -> ld_status;
+        pub fn ld_sample_params_json(
+            model: *const ld_model,
+            params: *const ld_sample_params,
+            count: i32,
+            out_json: *mut *mut c_char,
+        ) -> ld_status;
         pub fn ld_sample_noise(
             model: *const ld_model,
             seed: u64,
@@ -305,6 +328,27 @@ fn c_size(value: usize, what: &str) -> Result<i32> {
     i32::try_from(value).map_err(|_| Error::invalid(format!("{what} {value} is too large")))
 }
 
+/// A buffer the library allocated for the caller (`ld_encode_png`, `ld_sample_params_json`):
+/// freed with `ld_free_buffer` when dropped, so on every path out of the call that received it.
+struct Buffer(*mut c_void);
+
+impl Buffer {
+    /// Takes ownership of what a successful call wrote; a NULL there is a library bug.
+    fn new<T>(pointer: *mut T, call: &str) -> Result<Buffer> {
+        if pointer.is_null() {
+            Err(Error::new(Status::Internal, format!("{call} returned LD_OK and no buffer")))
+        } else {
+            Ok(Buffer(pointer as *mut c_void))
+        }
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        unsafe { ffi::ld_free_buffer(self.0) }
+    }
+}
+
 /// The library's version, "MAJOR.MINOR.PATCH".
 pub fn version() -> String {
     unsafe { string(ffi::ld_version()) }
@@ -467,7 +511,13 @@ pub struct SampleParams<'a> {
 
 impl Default for SampleParams<'_> {
     fn default() -> Self {
-        let params = defaults();
+        SampleParams::from_raw(&defaults())
+    }
+}
+
+impl SampleParams<'_> {
+    /// The scalar fields of C's struct, with no slices.
+    fn from_raw(params: &ffi::ld_sample_params) -> Self {
         SampleParams {
             sampler: Sampler::from_code(params.sampler),
             steps: params.steps,
@@ -630,15 +680,33 @@ impl Model {
         &self.info
     }
 
-    /// The default parameters with the model's recommended sampler, steps and guidance (what
-    /// `ld_sample_params_init_for_model` gives C).
+    /// The default parameters with the model's recommended sampler, steps and guidance
+    /// ([`ModelInfo::default_sampler`], `default_steps`, `default_guidance`): what
+    /// `ld_sample_params_init_for_model` gives C.
     pub fn recommended_params(&self) -> SampleParams<'static> {
-        SampleParams {
-            sampler: self.info.default_sampler,
-            steps: self.info.default_steps,
-            guidance: self.info.default_guidance,
-            ..SampleParams::default()
-        }
+        let mut raw = defaults();
+        let size = std::mem::size_of::<ffi::ld_sample_params>();
+        // It fails only for a NULL model or a struct size the library refuses, neither possible
+        // here; a failed call writes nothing, leaving the library's plain defaults.
+        let status = unsafe { ffi::ld_sample_params_init_for_model_sized(self.raw.as_ptr(), &mut raw, size) };
+        debug_assert_eq!(status, 0, "ld_sample_params_init_for_model_sized failed");
+        SampleParams::from_raw(&raw)
+    }
+
+    /// The settings a [`Model::sample`] or [`Model::generate`] call with `count` and `params`
+    /// would use, as one JSON object (`ld_sample_params_json`): library version, model, sampler,
+    /// spacing, steps, eta, guidance, seed (its exact digits), first_index, count, labels and
+    /// their class names, strength and which inputs were given. Store it beside the images to
+    /// reproduce them, e.g. as a PNG text chunk: `encode_png(.., &[("parameters", &json)])`.
+    /// `params` is checked as sampling checks it: bad params or count are
+    /// [`Status::InvalidArgument`] or [`Status::Unsupported`].
+    pub fn settings_json(&self, count: usize, params: &SampleParams) -> Result<String> {
+        let n = c_count(count)?;
+        let raw = self.params(count, params)?;
+        let mut json: *mut c_char = ptr::null_mut();
+        check(unsafe { ffi::ld_sample_params_json(self.raw.as_ptr(), &raw, n, &mut json) })?;
+        let _buffer = Buffer::new(json, "ld_sample_params_json")?;
+        Ok(unsafe { string(json) })
     }
 
     fn params(&self, count: usize, params: &SampleParams) -> Result<ffi::ld_sample_params> {
@@ -868,6 +936,39 @@ pub fn write_grid_png<P: AsRef<Path>>(
             c_size(columns, "columns")?,
         )
     })
+}
+
+/// Encodes one image (width * height * channels bytes, (H, W, C), channels 1..4) as PNG in memory
+/// (`ld_encode_png`): the bytes [`write_png`] would write, for a host that stores or sends images
+/// its own way. Each `(key, value)` of `text` becomes a tEXt chunk after the header, in order:
+/// keys of 1-79 printable ASCII characters, values with characters outside Latin-1 written as
+/// '?'. A pixel count that does not match, a key or value holding a NUL byte, or a size too large
+/// for the library is [`Status::InvalidArgument`]; so is what the library refuses (channels,
+/// sizes, keywords), with its message.
+pub fn encode_png(pixels: &[u8], width: usize, height: usize, channels: usize, text: &[(&str, &str)]) -> Result<Vec<u8>> {
+    let expected = image_size(width, height, channels, 1)?;
+    if pixels.len() != expected {
+        return Err(Error::invalid(format!("{width}x{height}x{channels} needs {expected} bytes, not {}", pixels.len())));
+    }
+    let (w, h, c) = (c_size(width, "width")?, c_size(height, "height")?, c_size(channels, "channels")?);
+    let count = c_size(text.len(), "text chunk count")?;
+    let mut keys = Vec::with_capacity(text.len());
+    let mut values = Vec::with_capacity(text.len());
+    for &(key, value) in text {
+        keys.push(CString::new(key).map_err(|_| Error::invalid(format!("the text key {key:?} contains a NUL byte")))?);
+        values.push(
+            CString::new(value).map_err(|_| Error::invalid(format!("the value of text key {key:?} contains a NUL byte")))?,
+        );
+    }
+    let key_pointers: Vec<*const c_char> = keys.iter().map(|k| k.as_ptr()).collect();
+    let value_pointers: Vec<*const c_char> = values.iter().map(|v| v.as_ptr()).collect();
+    let (key_array, value_array) =
+        if text.is_empty() { (ptr::null(), ptr::null()) } else { (key_pointers.as_ptr(), value_pointers.as_ptr()) };
+    let mut png: *mut u8 = ptr::null_mut();
+    let mut size = 0usize;
+    check(unsafe { ffi::ld_encode_png(pixels.as_ptr(), w, h, c, key_array, value_array, count, &mut png, &mut size) })?;
+    let _buffer = Buffer::new(png, "ld_encode_png")?;
+    Ok(unsafe { std::slice::from_raw_parts(png, size) }.to_vec())
 }
 
 /// Reads a PNG file; `channels` 1..4 converts to that many channels, 0 keeps the file's layout.

@@ -279,3 +279,171 @@ fn img2img_and_inpainting() {
     let bad = model.generate(1, &SampleParams { mask: Some(&mask), ..params.clone() }).unwrap_err();
     assert_eq!(bad.status(), Status::InvalidArgument);
 }
+
+/// The chunks of a PNG file after its signature, as (type, data), each one's CRC checked.
+fn png_chunks(png: &[u8]) -> Vec<(String, Vec<u8>)> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in bytes {
+            crc ^= byte as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "the PNG signature");
+    let mut chunks = Vec::new();
+    let mut at = 8;
+    while at < png.len() {
+        let length = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+        let body = &png[at + 4..at + 8 + length];
+        let crc = u32::from_be_bytes(png[at + 8 + length..at + 12 + length].try_into().unwrap());
+        assert_eq!(crc, crc32(body), "the CRC of chunk {}", chunks.len());
+        chunks.push((String::from_utf8_lossy(&body[..4]).into_owned(), body[4..].to_vec()));
+        at += 12 + length;
+    }
+    assert_eq!(at, png.len());
+    chunks
+}
+
+#[test]
+fn encode_png_round_trip() {
+    let dir = temp_dir("encode");
+    let (width, height) = (7, 5);
+    for (channels, color_type) in [(1, 0u8), (2, 4), (3, 2), (4, 6)] {
+        let pixels: Vec<u8> = (0..width * height * channels).map(|i| (i * 37 % 256) as u8).collect();
+        let png = latentdiff::encode_png(&pixels, width, height, channels, &[]).unwrap();
+        // The bytes write_png writes, which read_png decodes back to the pixels.
+        let file = dir.join(format!("{channels}.png"));
+        latentdiff::write_png(&file, &pixels, width, height, channels).unwrap();
+        assert_eq!(png, std::fs::read(&file).unwrap());
+        let image = latentdiff::read_png(&file, 0).unwrap();
+        assert_eq!((image.width, image.height, image.channels), (width, height, channels));
+        assert_eq!(image.pixels, pixels);
+        let chunks = png_chunks(&png);
+        let (kind, header) = &chunks[0];
+        assert_eq!(kind, "IHDR");
+        assert_eq!(u32::from_be_bytes(header[0..4].try_into().unwrap()), width as u32);
+        assert_eq!(u32::from_be_bytes(header[4..8].try_into().unwrap()), height as u32);
+        assert_eq!((header[8], header[9]), (8, color_type), "bit depth and color type of {channels} channels");
+        assert!(chunks.iter().all(|(kind, _)| kind != "tEXt"));
+        assert_eq!(chunks.last().unwrap().0, "IEND");
+    }
+    // Text chunks go after the header, in order; a value outside Latin-1 becomes '?'.
+    let pixels = vec![128u8; 3 * 2 * 3];
+    let text = [("parameters", "{\"seed\":1}"), ("Comment", "café →")];
+    let png = latentdiff::encode_png(&pixels, 3, 2, 3, &text).unwrap();
+    let chunks = png_chunks(&png);
+    assert_eq!(chunks[1], ("tEXt".to_string(), b"parameters\0{\"seed\":1}".to_vec()));
+    assert_eq!(chunks[2], ("tEXt".to_string(), b"Comment\0caf\xe9 ?".to_vec()));
+    let file = dir.join("text.png");
+    std::fs::write(&file, &png).unwrap();
+    assert_eq!(latentdiff::read_png(&file, 0).unwrap().pixels, pixels);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn encode_png_rejects_bad_input() {
+    let pixels = [0u8; 2 * 2 * 3];
+    let invalid = |result: latentdiff::Result<Vec<u8>>| {
+        let error = result.unwrap_err();
+        assert_eq!(error.status(), Status::InvalidArgument, "{error}");
+        error.message().to_string()
+    };
+    // Checked in Rust: what would be undefined behaviour in C.
+    assert!(invalid(latentdiff::encode_png(&pixels[1..], 2, 2, 3, &[])).contains("needs 12 bytes, not 11"));
+    assert!(invalid(latentdiff::encode_png(&pixels, 2, 2, 3, &[("a\0b", "v")])).contains("NUL"));
+    assert!(invalid(latentdiff::encode_png(&pixels, 2, 2, 3, &[("key", "v\0")])).contains("NUL"));
+    assert!(invalid(latentdiff::encode_png(&[], 1 << 31, 0, 1, &[])).contains("too large"));
+    assert!(invalid(latentdiff::encode_png(&[], usize::MAX, 2, 2, &[])).contains("overflows"));
+    // Checked by the library, with its message.
+    let five = [0u8; 2 * 2 * 5];
+    assert!(invalid(latentdiff::encode_png(&five, 2, 2, 5, &[])).contains("channels"));
+    invalid(latentdiff::encode_png(&[], 0, 2, 3, &[]));
+    for key in ["", "caf\u{e9}", "tab\there", &"k".repeat(80)] {
+        assert!(invalid(latentdiff::encode_png(&pixels, 2, 2, 3, &[(key, "v")])).contains("keyword"), "{key:?}");
+    }
+    assert!(latentdiff::encode_png(&pixels, 2, 2, 3, &[(&"k".repeat(79), "v")]).is_ok());
+}
+
+#[test]
+fn settings_json_describes_the_call() {
+    let model = Model::load(root().join("models/mnist.safetensors")).unwrap();
+    let labels = [3, -1];
+    let params = SampleParams {
+        sampler: Sampler::Ddim,
+        steps: 7,
+        eta: 0.5,
+        guidance: 2.5,
+        seed: u64::MAX,
+        first_index: 40,
+        labels: Some(&labels),
+        ..SampleParams::default()
+    };
+    let json = model.settings_json(2, &params).unwrap();
+    // The header shows the layout with spaces, the library writes none: compare without them.
+    let compact: String = json.split_whitespace().collect();
+    let head = format!("{{\"library_version\":\"{}\",\"model\":{{\"dataset\":\"mnist\"", latentdiff::version());
+    assert!(compact.starts_with(&head), "{json}");
+    assert!(compact.ends_with('}'), "{json}");
+    for field in [
+        "\"sampler\":\"ddim\",",
+        "\"steps\":7,",
+        "\"eta\":0.5,",
+        "\"guidance\":2.5,",
+        "\"seed\":18446744073709551615,",
+        "\"first_index\":40,",
+        "\"count\":2,",
+        "\"labels\":[3,-1],",
+        "\"class_names\":[\"3\",null],",
+        "\"init_image\":false,",
+    ] {
+        assert!(compact.contains(field), "{field} not in {json}");
+    }
+    let keys =
+        ["library_version", "model", "sampler", "spacing", "steps", "eta", "guidance", "seed", "first_index", "count", "labels"];
+    let at: Vec<usize> = keys.iter().map(|key| compact.find(&format!("\"{key}\":")).unwrap()).collect();
+    assert!(at.windows(2).all(|pair| pair[0] < pair[1]), "keys out of order in {json}");
+    // The model's recommendation, unconditional: no labels.
+    let plain = model.settings_json(1, &SampleParams { seed: 42, ..model.recommended_params() }).unwrap();
+    let plain: String = plain.split_whitespace().collect();
+    for field in ["\"steps\":20,", "\"guidance\":1.5,", "\"seed\":42,", "\"count\":1,", "\"labels\":null,"] {
+        assert!(plain.contains(field), "{field} not in {plain}");
+    }
+    // Stored as a PNG text chunk, as the header suggests.
+    let png = latentdiff::encode_png(&[0u8; 28 * 28], 28, 28, 1, &[("parameters", &json)]).unwrap();
+    assert_eq!(png_chunks(&png)[1].1, [b"parameters\0", json.as_bytes()].concat());
+    // Checked as sampling checks it.
+    for (count, params) in [
+        (0, SampleParams::default()),
+        (1, SampleParams { steps: 0, ..SampleParams::default() }),
+        (3, SampleParams { labels: Some(&labels), ..SampleParams::default() }),
+        (1, SampleParams { labels: Some(&[10]), ..SampleParams::default() }),
+    ] {
+        let error = model.settings_json(count, &params).unwrap_err();
+        assert_eq!(error.status(), Status::InvalidArgument, "{error}");
+        assert!(!error.message().is_empty());
+    }
+}
+
+#[test]
+fn recommended_params_are_the_models_defaults() {
+    let default = SampleParams::default();
+    for path in [
+        "models/mnist.safetensors",
+        "models/cifar10.safetensors",
+        "models/pca2d.safetensors",
+        "Tests/Fixtures/models/tiny-mnist.safetensors",
+    ] {
+        let model = Model::load(root().join(path)).unwrap();
+        let info = model.info();
+        let params = model.recommended_params();
+        let recommended = (info.default_sampler, info.default_steps, info.default_guidance);
+        assert_eq!((params.sampler, params.steps, params.guidance), recommended, "{path}");
+        let rest = |p: &SampleParams| (p.eta, p.seed, p.threads, p.first_index, p.strength);
+        assert_eq!(rest(&params), rest(&default), "{path}");
+        assert!(params.labels.is_none() && params.init_noise.is_none());
+        assert!(params.init_image.is_none() && params.mask.is_none());
+    }
+}
