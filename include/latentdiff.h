@@ -430,7 +430,8 @@ static inline ld_status ld_sample_params_init_for_model(const ld_model *model, l
  *    "guidance": 2, "seed": 0, "first_index": 0, "count": 16, "labels": [3, -1, ...] or null,
  *    "class_names": ["3", null, ...] or null, "strength": 1, "init_image": false, "mask": false,
  *    "init_noise": false}
- * (keys in this order; the seed as its exact decimal digits, which a reader that holds JSON numbers
+ * (keys in this order, written without spaces: {"library_version":"0.2.0","model":{...},...}; the
+ * seed as its exact decimal digits, which a reader that holds JSON numbers
  * as doubles rounds above 2^53; labels and class_names null when no sample has a class, a name
  * null for label -1).
  * `params` is read and checked as ld_sample_latents reads it. On success *out_json owns the
