@@ -1,4 +1,5 @@
 #include "fixed_order_sgemm.h"
+#include "block_copies.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -41,6 +42,11 @@ NOT_THREAD_SANITIZED static void pack_block(const float *b, long ldb, bool trans
             float *panel = block + q * k * PANEL_COLUMNS;
             for (long top = 0; top < k; top += PANEL_COLUMNS) {
                 const long count = k - top < PANEL_COLUMNS ? k - top : PANEL_COLUMNS;
+                const float *corner = b + (first + q * PANEL_COLUMNS) * ldb + top;
+                if (lanes == PANEL_COLUMNS && count == PANEL_COLUMNS) {
+                    fixed_order_transpose16(corner, ldb, panel + top * PANEL_COLUMNS, PANEL_COLUMNS);
+                    continue;
+                }
                 float tile[PANEL_COLUMNS][PANEL_COLUMNS];
                 for (long j = 0; j < lanes; j++) {
                     const float *source = b + (first + q * PANEL_COLUMNS + j) * ldb + top;
@@ -623,40 +629,6 @@ void fixed_order_conv_forward(const float *padded, const float *packed_w, long c
             tiles.conv_tile(rows, group, padded, offsets, channels, plane, kernel, width, packed_w + q * panel_stride,
                             panel_stride, acc, outputs_q, out_plane, bias ? bias + q * PANEL_COLUMNS : NULL,
                             accumulate, columns);
-        }
-    }
-}
-
-/// target[0 ..< count] = source[0 ..< count] for 1 to 16 floats: two overlapping 8- or 4-float
-/// moves cover a run exactly (nothing outside it is read or written).
-NOT_THREAD_SANITIZED static inline void copy_run(float *target, const float *source, long count) {
-    if (count >= 8) {
-        memcpy(target, source, 32);
-        memcpy(target + count - 8, source + count - 8, 32);
-    } else if (count >= 4) {
-        memcpy(target, source, 16);
-        memcpy(target + count - 4, source + count - 4, 16);
-    } else {
-        for (long t = 0; t < count; t++) target[t] = source[t];
-    }
-}
-
-NOT_THREAD_SANITIZED void fixed_order_pad(const float *x, float *padded, long planes, long h, long w, long p) {
-    const long height = h + 2 * p, width = w + 2 * p;
-    for (long q = 0; q < planes; q++) {
-        float *plane = padded + q * height * width;
-        // The border only: p rows above and below, p columns either side of each row.
-        memset(plane, 0, (size_t)(p * width) * sizeof(float));
-        memset(plane + (p + h) * width, 0, (size_t)(p * width) * sizeof(float));
-        const float *source = x + q * h * w;
-        for (long y = 0; y < h; y++) {
-            float *row = plane + (p + y) * width;
-            for (long t = 0; t < p; t++) row[t] = row[p + w + t] = 0;
-            if (w <= 16) {
-                copy_run(row + p, source + y * w, w);
-            } else {
-                memcpy(row + p, source + y * w, (size_t)w * sizeof(float));
-            }
         }
     }
 }
