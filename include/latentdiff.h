@@ -127,9 +127,10 @@ ld_status ld_write_grid_png(const char *path, const uint8_t *pixels, int32_t cou
 
 /* Encodes a width x height image with `channels` channels from `pixels` (width * height * channels
  * bytes, (H, W, C)) as PNG into a new buffer: the bytes ld_write_png would write, for a host that
- * stores or sends images its own way. `text_count` tEXt chunks go after the header, chunk i
- * holding text_keys[i] (1-79 printable ASCII characters) and text_values[i] (UTF-8; characters
- * outside Latin-1 become '?'), e.g. "parameters" -> ld_sample_params_json's JSON; text_keys and
+ * stores or sends images its own way. `text_count` text chunks go after the header, chunk i
+ * holding text_keys[i] (1-79 printable ASCII characters) and text_values[i] (UTF-8): a tEXt chunk
+ * when every character is in Latin-1, else an uncompressed iTXt chunk keeping the UTF-8 text,
+ * e.g. "parameters" -> ld_sample_params_json's JSON; text_keys and
  * text_values may be NULL when text_count is 0. On success *out_png owns the *out_png_size bytes
  * (free them with ld_free_buffer). Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL pixels,
  * out_png or out_png_size, channels outside 1..4, a size outside 1..1048576 per side, a negative

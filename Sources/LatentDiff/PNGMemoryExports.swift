@@ -5,7 +5,7 @@ import LatentDiffKernels
 import Glibc
 #endif
 
-/// The most tEXt chunks one ld_encode_png call takes.
+/// The most text chunks one ld_encode_png call takes.
 let maxTextChunks: Int32 = 1024
 
 @c public func ld_encode_png(

@@ -32,8 +32,8 @@ public enum PNG {
     static let maxExpansion = 1032 * 32
 
     /// Writes `pixels` (H, W, C), C in 1 (gray), 2 (gray + alpha), 3 (RGB), 4 (RGBA), to `path`
-    /// atomically (a temporary file beside it, then a rename), with `text` as tEXt chunks
-    /// (keyword -> Latin-1 text; keywords of 1-79 printable characters).
+    /// atomically (a temporary file beside it, then a rename), with `text` as text chunks
+    /// (`PNGTextChunks`: tEXt, or iTXt for values beyond Latin-1; keywords of 1-79 printable characters).
     public static func write(
         path: String, pixels: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int,
         text: [(key: String, value: String)] = []
@@ -43,7 +43,7 @@ public enum PNG {
     }
 
     /// The bytes of the PNG file `write` would write: `pixels` (H, W, C) encoded, with `text` as
-    /// tEXt chunks after IHDR. `name` names the image in error messages.
+    /// text chunks after IHDR. `name` names the image in error messages.
     public static func encode(
         pixels: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int,
         text: [(key: String, value: String)] = [], name: String = "image"

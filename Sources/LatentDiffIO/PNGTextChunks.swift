@@ -1,8 +1,12 @@
 import CZlib
 import LatentDiffKernels
 
-/// tEXt chunks spliced into an encoded PNG right after IHDR (libpng's simplified API writes none).
-/// A chunk is: length (u32 BE) | "tEXt" | keyword NUL text | CRC-32 of type and data (u32 BE).
+/// Text chunks spliced into an encoded PNG right after IHDR (libpng's simplified API writes none).
+/// A chunk is: length (u32 BE) | type | data | CRC-32 of type and data (u32 BE). A value all in
+/// Latin-1 is a tEXt chunk (data: keyword NUL text in Latin-1), any other an uncompressed iTXt
+/// chunk (keyword NUL, compression flag 0, method 0, empty language tag NUL, empty translated
+/// keyword NUL, text in UTF-8), so folder class names in any script survive. NUL characters in a
+/// value, which neither chunk can hold, become '?'.
 enum PNGTextChunks {
     static func insert(_ text: [(key: String, value: String)], into png: [UInt8]) throws(LatentDiffError) -> [UInt8] {
         guard !text.isEmpty else { return png }
@@ -17,9 +21,15 @@ enum PNGTextChunks {
             guard (1...79).contains(keyword.count), keyword.allSatisfy({ (32...126).contains($0) }) else {
                 throw .invalidArgument("PNG text keyword '\(key)' must be 1-79 printable ASCII characters")
             }
-            // tEXt holds Latin-1; characters beyond it become '?'.
-            let latin1 = value.unicodeScalars.map { $0.value < 256 && $0.value != 0 ? UInt8($0.value) : UInt8(ascii: "?") }
-            let data = Array("tEXt".utf8) + keyword + [0] + latin1
+            let scalars = value.unicodeScalars.map { $0.value == 0 ? Unicode.Scalar(UInt8(ascii: "?")) : $0 }
+            let data: [UInt8]
+            if scalars.allSatisfy({ $0.value < 256 }) {
+                data = Array("tEXt".utf8) + keyword + [0] + scalars.map { UInt8($0.value) }
+            } else {
+                var text = String.UnicodeScalarView()
+                text.append(contentsOf: scalars)
+                data = Array("iTXt".utf8) + keyword + [0, 0, 0, 0, 0] + Array(String(text).utf8)
+            }
             chunks += bigEndian(UInt32(data.count - 4)) + data
             let crc = data.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
             chunks += bigEndian(UInt32(truncatingIfNeeded: crc))

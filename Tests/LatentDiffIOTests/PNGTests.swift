@@ -147,6 +147,29 @@ func gradient(width: Int, height: Int, channels: Int) -> Image8 {
         #expect(throws: LatentDiffError.self) { try PNG.write(path: path, image: image, text: [("", "x")]) }
     }
 
+    /// Latin-1 values are tEXt (one byte per character), others iTXt in UTF-8; NUL becomes '?'.
+    @Test func textBeyondLatin1IsKeptAsUTF8() throws {
+        let path = temporaryDirectory() + "/names.png"
+        let image = gradient(width: 4, height: 3, channels: 1)
+        try PNG.write(path: path, image: image, text: [("classes", "caf\u{e9}"), ("names", "猫 → café"), ("nul", "a\u{0}b")])
+        #expect(try PNG.read(path: path) == image, "libpng reads it past the chunks")
+        let file = fopen(path, "rb")!
+        var png = [UInt8](repeating: 0, count: 4096)
+        png.removeLast(png.count - fread(&png, 1, png.count, file))
+        fclose(file)
+        var chunks: [(type: String, data: [UInt8])] = []
+        var at = 8
+        while at + 12 <= png.count {
+            let length = png[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) }
+            chunks.append((String(decoding: png[(at + 4)..<(at + 8)], as: UTF8.self), Array(png[(at + 8)..<(at + 8 + length)])))
+            at += 12 + length
+        }
+        #expect(chunks.count >= 5 && chunks[0].type == "IHDR")
+        #expect(chunks[1].type == "tEXt" && chunks[1].data == Array("classes".utf8) + [0, 0x63, 0x61, 0x66, 0xE9])
+        #expect(chunks[2].type == "iTXt" && chunks[2].data == Array("names".utf8) + [0, 0, 0, 0, 0] + Array("猫 → café".utf8))
+        #expect(chunks[3].type == "tEXt" && chunks[3].data == Array("nul".utf8) + [0] + Array("a?b".utf8))
+    }
+
     @Test func npyHeaderAndValues() throws {
         let bytes = try NPY.encode([1, -2, 0.5, 3, 4, 5], shape: [2, 3])
         #expect(bytes.count == 128 + 24)

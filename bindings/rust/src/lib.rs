@@ -940,9 +940,9 @@ pub fn write_grid_png<P: AsRef<Path>>(
 
 /// Encodes one image (width * height * channels bytes, (H, W, C), channels 1..4) as PNG in memory
 /// (`ld_encode_png`): the bytes [`write_png`] would write, for a host that stores or sends images
-/// its own way. Each `(key, value)` of `text` becomes a tEXt chunk after the header, in order:
-/// keys of 1-79 printable ASCII characters, values with characters outside Latin-1 written as
-/// '?'. A pixel count that does not match, a key or value holding a NUL byte, or a size too large
+/// its own way. Each `(key, value)` of `text` becomes a text chunk after the header, in order:
+/// keys of 1-79 printable ASCII characters; a value all in Latin-1 a tEXt chunk, any other an
+/// iTXt chunk holding its UTF-8. A pixel count that does not match, a key or value holding a NUL byte, or a size too large
 /// for the library is [`Status::InvalidArgument`]; so is what the library refuses (channels,
 /// sizes, keywords), with its message.
 pub fn encode_png(pixels: &[u8], width: usize, height: usize, channels: usize, text: &[(&str, &str)]) -> Result<Vec<u8>> {

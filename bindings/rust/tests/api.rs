@@ -330,13 +330,13 @@ fn encode_png_round_trip() {
         assert!(chunks.iter().all(|(kind, _)| kind != "tEXt"));
         assert_eq!(chunks.last().unwrap().0, "IEND");
     }
-    // Text chunks go after the header, in order; a value outside Latin-1 becomes '?'.
+    // Text chunks go after the header, in order: tEXt for Latin-1 values, iTXt (UTF-8) for others.
     let pixels = vec![128u8; 3 * 2 * 3];
     let text = [("parameters", "{\"seed\":1}"), ("Comment", "café →")];
     let png = latentdiff::encode_png(&pixels, 3, 2, 3, &text).unwrap();
     let chunks = png_chunks(&png);
     assert_eq!(chunks[1], ("tEXt".to_string(), b"parameters\0{\"seed\":1}".to_vec()));
-    assert_eq!(chunks[2], ("tEXt".to_string(), b"Comment\0caf\xe9 ?".to_vec()));
+    assert_eq!(chunks[2], ("iTXt".to_string(), "Comment\0\0\0\0\0café →".as_bytes().to_vec()));
     let file = dir.join("text.png");
     std::fs::write(&file, &png).unwrap();
     assert_eq!(latentdiff::read_png(&file, 0).unwrap().pixels, pixels);

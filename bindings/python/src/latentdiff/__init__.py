@@ -729,8 +729,8 @@ def write_png(path: PathLike, image: npt.ArrayLike) -> None:
 
 def encode_png(image: npt.ArrayLike, text: Optional[Dict[str, str]] = None) -> bytes:
     """One uint8 image of shape ``(H, W, C)`` (C = 1..4) or ``(H, W)`` encoded as PNG bytes
-    (``ld_encode_png``: what :func:`write_png` would write), with each ``text`` item as a tEXt
-    chunk (keys of 1-79 printable ASCII characters; values in Latin-1, other characters become ``?``)."""
+    (``ld_encode_png``: what :func:`write_png` would write), with each ``text`` item as a text
+    chunk (keys of 1-79 printable ASCII characters; tEXt for values in Latin-1, iTXt in UTF-8 for others)."""
     array, h, w, c = _one_image(image)
     items = list((text or {}).items())
     for key, value in items:
