@@ -18,9 +18,12 @@ public enum ConvWeightGradient {
             BufferCache.shared.release(padded, count: paddedCount)
             BufferCache.shared.release(packed, count: packedCount)
         }
-        Im2col.pad(x, g, into: padded)
-        // Packing: a strided read and a write per float, counted as 4 operations.
-        Parallel.forEach(g.batch, workPerItem: 4 * panelWidth * plane * panels) { images in
+        // x bordered and dY packed, image by image: a strided read and a write per float, counted as
+        // 4 operations.
+        let (inImage, paddedImage) = (g.channels * g.height * g.width, g.channels * height * width)
+        Parallel.forEach(g.batch, workPerItem: 4 * (panelWidth * plane * panels + paddedImage)) { images in
+            fixed_order_pad(x + images.lowerBound * inImage, padded + images.lowerBound * paddedImage,
+                            images.count * g.channels, g.height, g.width, g.padding)
             fixed_order_pack_channel_panels(dy, g.batch, outChannels, plane, images.lowerBound, images.count, packed)
         }
         // Rows of dW in tiles, shared between threads.

@@ -32,12 +32,24 @@ enum DirectConvolution {
         let parts = BatchSplit(batch: g.batch, perPart: max(1, paddedBudget / paddedImage))
         let paddedCount = parts.largest * paddedImage, padded = BufferCache.shared.allocate(paddedCount)
         defer { BufferCache.shared.release(padded, count: paddedCount) }
-        let tile = fixedOrderTileRows
+        let tile = fixedOrderTileRows, threads = min(Parallel.threadCount, Parallel.callerLimit)
         for index in 0..<parts.count {
             let images = parts[index], part = g.withBatch(images.count)
-            Im2col.pad(x + images.lowerBound * inImage, part, into: padded)
+            let input = x + images.lowerBound * inImage, output = y + images.lowerBound * outImage
+            if images.count >= 2 * threads {
+                // Whole images per thread: each pads the images it convolves, so no thread waits for
+                // a serial copy and its tiles read the bordered planes from its own cache.
+                Parallel.forEach(images.count, workPerItem: outPlane * rows * outChannels) { range in
+                    fixed_order_pad(input + range.lowerBound * inImage, padded + range.lowerBound * paddedImage,
+                                    range.count * g.channels, g.height, g.width, g.padding)
+                    fixed_order_conv_forward(padded, packed, g.channels, height, width, g.kernel, outChannels,
+                                             range.lowerBound * outPlane, range.count * outPlane, bias,
+                                             accumulate ? 1 : 0, output)
+                }
+                continue
+            }
+            Im2col.pad(input, part, into: padded)
             let pixels = images.count * outPlane, tiles = (pixels + tile - 1) / tile
-            let output = y + images.lowerBound * outImage
             Parallel.forEach(tiles, workPerItem: tile * rows * outChannels) { range in
                 let first = tile * range.lowerBound, count = min(pixels, tile * range.upperBound) - first
                 fixed_order_conv_forward(padded, packed, g.channels, height, width, g.kernel, outChannels, first,

@@ -66,4 +66,27 @@ import Testing
         }
         #expect(y.map(\.bitPattern) == expected.map(\.bitPattern))
     }
+
+    /// Parts with at least two images per thread are shared out as whole images (each thread pads
+    /// its own), smaller ones by tiles of pixels: the bits do not depend on the threads either way.
+    @Test(arguments: [1, 3, 4, 9])
+    func threadsAndImageSharesGiveTheSameBits(batch: Int) {
+        let g = ConvGeometry(batch: batch, channels: 5, height: 7, width: 7, kernel: 3, stride: 1, padding: 1)
+        let x = seededValues(batch * 5 * 49, seed: 11), weight = seededValues(32 * g.columnRows, seed: 12)
+        let bias = seededValues(32, seed: 13), old = seededValues(batch * 32 * 49, seed: 14)
+        let expected = reference(x, g, weight: weight, outChannels: 32, bias: bias, old: old)
+        let before = Parallel.threadCount
+        defer { Parallel.threadCount = before }
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            var y = old
+            x.withUnsafeBufferPointer { x in
+                bias.withUnsafeBufferPointer { bias in
+                    DirectConvolution.run(x.baseAddress!, g, weight: weight, outChannels: 32, bias: bias.baseAddress!,
+                                          accumulate: true, into: &y)
+                }
+            }
+            #expect(y.map(\.bitPattern) == expected.map(\.bitPattern), "batch \(batch), \(threads) threads")
+        }
+    }
 }

@@ -114,4 +114,21 @@ import Testing
             }
         }
     }
+
+    /// A batch large enough that the bordered copy of x and dY's panels are shared out by image:
+    /// the same dW on 1, 2 and 3 threads.
+    @Test func convWeightGradientDoesNotDependOnThreads() {
+        let g = ConvGeometry(batch: 64, channels: 16, height: 9, width: 9, kernel: 3, stride: 1, padding: 1)
+        let x = seededValues(64 * 16 * 81, seed: 21), dy = seededValues(64 * 16 * 81, seed: 22)
+        let before = Parallel.threadCount
+        defer { Parallel.threadCount = before }
+        let results = [1, 2, 3].map { threads in
+            Parallel.threadCount = threads
+            var dW = [Float](repeating: 0, count: 16 * g.columnRows)
+            ConvWeightGradient.compute(x, g, dy: dy, outChannels: 16, into: &dW, accumulate: false)
+            return dW.map(\.bitPattern)
+        }
+        #expect(results[0] == results[1] && results[0] == results[2])
+        #expect(results[0].contains { $0 != 0 })
+    }
 }
