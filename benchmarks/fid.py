@@ -13,7 +13,7 @@ DIR holds data_batch_1..5.bin and test_batch.bin (each possibly gzip-compressed 
 of 1 label byte + 3072 bytes (R, G, B planes of 32x32). The reference statistics (mean and covariance
 of the 2048-d features, float64) of the training images are computed once and cached in
 benchmarks/.cache/ as an .npz keyed by a hash of the settings and the data files' sizes (the sums
-of each training file cached as it is finished, so a stopped run resumes at the next file);
+of each 2,500 training images cached as they are finished, so a stopped run resumes there);
 `--reference-limit N` uses the first N training images instead (cached separately; for quick runs).
 
 Feature extractor: `default_1.pt`, the TorchScript file shipped inside the PyPI package
@@ -81,6 +81,7 @@ FEATURE_SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"
 RESIZE = 299
 DIMS = 2048
 CACHE_VERSION = 1
+REFERENCE_PIECE = 2500  # training images per cached piece of the reference (4 per file)
 
 SETTINGS = {
     "features": f"{FEATURE_PACKAGE} {FEATURE_PACKAGE_VERSION} {FEATURE_FILE} (TF FID Inception-v3, pool3, {DIMS}-d)",
@@ -424,12 +425,21 @@ def reference_stats(args, extractor_factory) -> tuple[np.ndarray, np.ndarray, in
         with np.load(path) as z:
             log(f"fid: reference statistics from {path}")
             return z["mu"], z["sigma"], int(z["count"]), path
+    pieces = []
     if args.reference_limit is None:
-        # One training file at a time, each file's sums cached on their own: a run that is
-        # stopped keeps the files it finished, and the next run starts from the first missing one.
-        m = Moments()
+        # A piece (REFERENCE_PIECE images of one training file) at a time, each piece's sums cached
+        # on their own: a stopped run keeps the pieces it finished, the next starts at the first
+        # missing one; the pieces' files go once the whole reference is written.
+        m = None
         for index, part in enumerate(files):
-            m.merge(reference_part(args, extractor_factory, part, index, len(files), digest))
+            images = read_cifar10(part)
+            for first in range(0, len(images), REFERENCE_PIECE):
+                sums, piece_path = reference_piece(args, extractor_factory, images[first:first + REFERENCE_PIECE],
+                                                   os.path.basename(part), index, first, digest)
+                m = sums if m is None else m
+                if sums is not m:
+                    m.merge(sums)
+                pieces.append(piece_path)
     else:
         total = min(args.reference_limit, 50000)
         m = extractor_factory().moments(iter_cifar10(files, args.reference_limit), total,
@@ -440,29 +450,33 @@ def reference_stats(args, extractor_factory) -> tuple[np.ndarray, np.ndarray, in
     np.savez(tmp, mu=mu, sigma=sigma, count=m.n, key=json.dumps(key, sort_keys=True))
     os.replace(tmp, path)
     log(f"fid: reference statistics of {m.n} images written to {path}")
+    for piece_path in pieces:
+        os.remove(piece_path)
     return mu, sigma, m.n, path
 
 
 _extractor = None
 
 
-def reference_part(args, extractor_factory, part: str, index: int, parts: int, digest: str) -> "Moments":
-    """The feature sums of one training file, from the cache or computed (and cached)."""
+def reference_piece(args, extractor_factory, images: np.ndarray, name: str, index: int, first: int,
+                    digest: str) -> tuple["Moments", str]:
+    """The feature sums of `images`, images first ..< first + REFERENCE_PIECE of training file
+    `index` (`name`), from the cache or computed (and cached), and the cache file's path."""
     global _extractor
-    path = os.path.join(args.cache, f"fid-cifar10-train-part{index + 1}-{digest}.npz")
+    label = f"part{index + 1}-{first // REFERENCE_PIECE + 1}"
+    path = os.path.join(args.cache, f"fid-cifar10-train-{label}-{digest}.npz")
     if os.path.isfile(path):
         with np.load(path) as z:
-            log(f"fid: reference part {index + 1}/{parts} from {path}")
-            return Moments.from_sums(int(z["n"]), z["sum"], z["outer"])
+            log(f"fid: reference piece {label} from {path}")
+            return Moments.from_sums(int(z["n"]), z["sum"], z["outer"]), path
     if _extractor is None:
         _extractor = extractor_factory()
-    images = read_cifar10(part)
-    m = _extractor.moments([images], len(images), f"reference part {index + 1}/{parts} ({os.path.basename(part)})")
+    m = _extractor.moments([images], len(images), f"reference piece {label} ({name}, from image {first})")
     os.makedirs(args.cache, exist_ok=True)
     tmp = path + ".tmp.npz"
     np.savez(tmp, n=m.n, sum=m.sum, outer=m.outer)
     os.replace(tmp, path)
-    return m
+    return m, path
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ scripts/test.sh: the benchmarks' Python environment is not a CI dependency.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import os
 import struct
@@ -174,3 +175,53 @@ if __name__ == "__main__":
         test()
         print("ok", name)
     print(f"{len(tests)} passed (sqrt methods: {', '.join(METHODS)})")
+
+
+def test_reference_resumes_from_cached_pieces_and_removes_them():
+    """The 50,000-image reference in pieces: a run stopped after some pieces resumes from their
+    cached sums, the result is the moments of all images, and the pieces go once it is written."""
+    rng = np.random.default_rng(9)
+    sizes = [7, 5, 6, 4, 7]  # images per training file (the real files hold 10,000)
+
+    class Features:  # stands in for Inception: 3 features of each image
+        def __init__(self, budget):
+            self.budget = budget  # pieces it may compute before "stopping"
+
+        def moments(self, chunks, total, label):
+            if self.budget == 0:
+                raise KeyboardInterrupt
+            self.budget -= 1
+            m = fid.Moments(3)
+            for chunk in chunks:
+                m.add(chunk.reshape(len(chunk), -1)[:, :3].astype(np.float64))
+            return m
+
+    old_piece = fid.REFERENCE_PIECE
+    fid.REFERENCE_PIECE = 3
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            everything = []
+            for i, n in enumerate(sizes, 1):
+                records = rng.integers(0, 256, size=(n, 3073), dtype=np.uint8)
+                with open(os.path.join(d, f"data_batch_{i}.bin"), "wb") as f:
+                    f.write(records.tobytes())
+                everything.append(fid.read_cifar10(os.path.join(d, f"data_batch_{i}.bin")))
+            args = argparse.Namespace(cifar10=d, cache=os.path.join(d, "cache"), reference_limit=None)
+            fid._extractor = None
+            try:
+                fid.reference_stats(args, lambda: Features(budget=4))
+                raise AssertionError("the stand-in should have stopped the run")
+            except KeyboardInterrupt:
+                pass
+            assert len(os.listdir(args.cache)) == 4, "four pieces kept"
+            fid._extractor = None
+            mu, sigma, count, path = fid.reference_stats(args, lambda: Features(budget=10))
+            assert fid._extractor.budget == 10 - (3 + 2 + 2 + 2 + 3 - 4), "only the missing pieces computed"
+            assert os.listdir(args.cache) == [os.path.basename(path)], "pieces removed"
+            x = np.concatenate(everything).reshape(sum(sizes), -1)[:, :3].astype(np.float64)
+            assert count == sum(sizes)
+            np.testing.assert_allclose(mu, x.mean(0), rtol=1e-12)
+            np.testing.assert_allclose(sigma, np.cov(x, rowvar=False), rtol=1e-10)
+    finally:
+        fid.REFERENCE_PIECE = old_piece
+        fid._extractor = None
