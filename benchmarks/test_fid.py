@@ -3,8 +3,8 @@
     benchmarks/.venv/bin/python -m pytest -q benchmarks/test_fid.py
     benchmarks/.venv/bin/python benchmarks/test_fid.py          # the same without pytest
 
-Needs numpy (scipy and pillow optional: their tests are skipped without them). Not part of
-scripts/test.sh: the benchmarks' Python environment is not a CI dependency.
+Needs numpy (scipy and pillow optional: their tests are skipped without them); scripts/test.sh
+runs it with the system's python3 and numpy (no torch, no weights).
 """
 
 from __future__ import annotations
@@ -169,14 +169,6 @@ def test_minimal_png_reader_all_filters():
             assert np.array_equal(fid.read_image(os.path.join(d, "b.png")), np.repeat(gray, 3, axis=2))
 
 
-if __name__ == "__main__":
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    for name, test in tests:
-        test()
-        print("ok", name)
-    print(f"{len(tests)} passed (sqrt methods: {', '.join(METHODS)})")
-
-
 def test_reference_resumes_from_cached_pieces_and_removes_them():
     """The 50,000-image reference in pieces: a run stopped after some pieces resumes from their
     cached sums, the result is the moments of all images, and the pieces go once it is written."""
@@ -225,3 +217,11 @@ def test_reference_resumes_from_cached_pieces_and_removes_them():
     finally:
         fid.REFERENCE_PIECE = old_piece
         fid._extractor = None
+
+
+if __name__ == "__main__":
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    for name, test in tests:
+        test()
+        print("ok", name)
+    print(f"{len(tests)} passed (sqrt methods: {', '.join(METHODS)})")

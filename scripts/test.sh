@@ -2,7 +2,7 @@
 # Every check of the project: the Swift test suite; the C kernels' aarch64 build; the shipping build (dist/) with its symbol,
 # dependency and clean-environment checks; the C examples against dist/ (plain and under
 # valgrind) and the Python binding (plain and under valgrind); the Python wheel installed in a
-# fresh virtual environment with its pytest suite; the Rust crate's tests and example; the
+# fresh virtual environment with its pytest suite; benchmarks/fid.py's checks; the Rust crate's tests and example; the
 # install step (scripts/install.sh) tested from outside the tree; the soak and thread stress tests;
 # every bad CLI input; crash-safe training (kill and resume); each fuzz target for FUZZ_SECONDS
 # (default 60); the C examples, soak, stress and Python test under AddressSanitizer; the stress
@@ -24,6 +24,8 @@ step "shipping build"
 scripts/dist.sh
 step "C examples, plain and under valgrind"
 make -C examples-c test LIBDIR="$root/dist/lib" SKIP_BUILD=1
+step "benchmarks/fid.py: its checks without torch or weights (system python3 and numpy)"
+python3 benchmarks/test_fid.py
 step "Python binding, plain and under valgrind"
 export LATENTDIFF_LIBRARY="$root/dist/lib/libLatentDiff.so.0"
 python3 bindings/python/test_latentdiff.py
