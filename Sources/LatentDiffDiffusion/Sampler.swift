@@ -32,7 +32,8 @@ public struct Sampler: Sendable {
     /// Samples `labels.count` latents of `latentShape`; sample k has global index `firstIndex + k`
     /// (for sharding across processes). Returns them concatenated, (count, latent shape...).
     /// `progress(done, total)` is called on the calling thread after each step; returning false
-    /// cancels and throws `.cancelled`.
+    /// cancels and throws `.cancelled`. The weights behind `model` must not change during the call:
+    /// its convolutions pack each weight once for all steps (`PackedWeights`).
     ///
     /// With `start` (SDEdit, Meng et al. 2022): each sample begins from its own clean latent x0
     /// (standardized, `count` of them concatenated) noised to the sampling timestep reached after
@@ -108,6 +109,8 @@ public struct Sampler: Sendable {
             let (alpha, sigma) = schedule.scales(at: timesteps[0])
             reimpose(known, into: states, size: size, alpha: Float(alpha), sigma: Float(sigma))
         }
+        // The denoiser's weights are the same at every step: each is packed once for the call.
+        let packedWeights = PackedWeights()
         for (stepIndex, t) in timesteps.enumerated() where stepIndex >= first {
             let next = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : -1
             let step = SamplingStep(index: stepIndex, count: timesteps.count, t: t, next: next, schedule: schedule)
@@ -115,9 +118,11 @@ public struct Sampler: Sendable {
                 let (alpha, sigma) = step.scales(ofStage: stage)
                 let guidance = settings.guidance(atNoiseLevel: sigma / alpha)
                 Parallel.forEachBatch(count, threads: threads, largest: Self.batchLimit) { batch in
-                    guidedOutputs(Array(states[batch]), shape: latentShape, t: step.timestep(ofStage: stage),
-                                  labels: Array(labels[batch]), guidance: guidance, rescale: settings.guidanceRescale,
-                                  model: model)
+                    PackedWeights.reusing(packedWeights) {
+                        guidedOutputs(Array(states[batch]), shape: latentShape, t: step.timestep(ofStage: stage),
+                                      labels: Array(labels[batch]), guidance: guidance, rescale: settings.guidanceRescale,
+                                      model: model)
+                    }
                     for k in batch {
                         let state = states[k], sampleIndex = UInt64(firstIndex + k)
                         splitOutput(state, scales: step.scales(ofStage: stage), clip: settings.x0Clip)

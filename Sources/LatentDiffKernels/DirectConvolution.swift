@@ -22,10 +22,19 @@ enum DirectConvolution {
     /// y (B, O, Ho, Wo) = (or +=, with `accumulate`) conv(x (B, C, H, W); weight (O, C k k)) + bias (O).
     static func run(_ x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, outChannels: Int,
                     bias: UnsafePointer<Float>?, accumulate: Bool, into y: UnsafeMutablePointer<Float>) {
-        let rows = g.columnRows, packedCount = outChannels * rows
-        let packed = BufferCache.shared.allocate(packedCount)
-        defer { BufferCache.shared.release(packed, count: packedCount) }
-        fixed_order_pack_weight_panels(weight, outChannels, rows, packed)
+        let rows = g.columnRows
+        // The weights as panels: from the call's `PackedWeights` when it keeps them, else packed here.
+        let packedCount = PackedWeights.floats(outChannels: outChannels, rows: rows)
+        var owned: UnsafeMutablePointer<Float>?
+        defer { if let owned { BufferCache.shared.release(owned, count: packedCount) } }
+        let packed: UnsafePointer<Float>
+        if let cache = PackedWeights.current {
+            packed = cache.panels(of: weight, outChannels: outChannels, rows: rows)
+        } else {
+            let buffer = BufferCache.shared.allocate(packedCount)
+            fixed_order_pack_weight_panels(weight, outChannels, rows, buffer)
+            (owned, packed) = (buffer, UnsafePointer(buffer))
+        }
         let (height, width) = (g.height + 2 * g.padding, g.width + 2 * g.padding)
         let (inImage, paddedImage) = (g.channels * g.height * g.width, g.channels * height * width)
         let outImage = outChannels * g.outHeight * g.outWidth, outPlane = g.outHeight * g.outWidth

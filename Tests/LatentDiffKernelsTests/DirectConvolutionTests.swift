@@ -89,4 +89,36 @@ import Testing
             #expect(y.map(\.bitPattern) == expected.map(\.bitPattern), "batch \(batch), \(threads) threads")
         }
     }
+
+    /// Inside `PackedWeights.reusing`, each weight is packed once and its panels reused: the same
+    /// bits as packing per call, on every path and thread count.
+    @Test func packedWeightsAreReusedWithTheSameBits() {
+        let g = ConvGeometry(batch: 6, channels: 4, height: 5, width: 6, kernel: 3, stride: 1, padding: 1)
+        let x = seededValues(6 * 4 * 30, seed: 31)
+        let weights = [seededValues(32 * g.columnRows, seed: 32), seededValues(32 * g.columnRows, seed: 33)]
+        func convolve(_ weight: UnsafePointer<Float>) -> [UInt32] {
+            var y = [Float](repeating: .nan, count: 6 * 32 * 30)
+            x.withUnsafeBufferPointer {
+                DirectConvolution.run($0.baseAddress!, g, weight: weight, outChannels: 32, bias: nil, accumulate: false, into: &y)
+            }
+            return y.map(\.bitPattern)
+        }
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: 2 * 32 * g.columnRows)
+        defer { storage.deallocate() }
+        for (k, weight) in weights.enumerated() { (storage + k * 32 * g.columnRows).initialize(from: weight, count: weight.count) }
+        let (first, second) = (UnsafePointer(storage), UnsafePointer(storage + 32 * g.columnRows))
+        KernelPath.forEachSupported { path in
+            let expected = [convolve(first), convolve(second)]
+            let cache = PackedWeights()
+            PackedWeights.reusing(cache) {
+                for _ in 0..<2 {
+                    #expect(convolve(first) == expected[0], "\(path)")
+                }
+                #expect(cache.count == 1, "one weight, packed once")
+                #expect(convolve(second) == expected[1], "\(path)")
+            }
+            #expect(cache.count == 2)
+            #expect(PackedWeights.current == nil, "the thread's cache ends with reusing")
+        }
+    }
 }
