@@ -602,21 +602,21 @@ void fixed_order_pack_weight_panels(const float *w, long out_channels, long rows
 }
 
 void fixed_order_conv_forward(const float *padded, const float *packed_w, long channels, long height, long width,
-                              long kernel, long out_channels, long first_pixel, long pixel_count, const float *bias,
-                              int accumulate, float *y) {
-    const long out_h = height - kernel + 1, out_w = width - kernel + 1, out_plane = out_h * out_w;
+                              long kernel, long stride, long out_channels, long first_pixel, long pixel_count,
+                              const float *bias, int accumulate, float *y) {
+    const long out_h = (height - kernel) / stride + 1, out_w = (width - kernel) / stride + 1, out_plane = out_h * out_w;
     const long plane = height * width, rows_total = channels * kernel * kernel;
     const long panels = (out_channels + PANEL_COLUMNS - 1) / PANEL_COLUMNS, panel_stride = rows_total * PANEL_COLUMNS;
     const Kernel tiles = current_kernel();
     Tile acc;
     for (long top = first_pixel; top < first_pixel + pixel_count; top += tiles.max_rows) {
         const long left = first_pixel + pixel_count - top, rows = left < tiles.max_rows ? left : tiles.max_rows;
-        // Pixel n = (b, oy, ox): its window starts at padded[b, 0, oy, ox]; its outputs at y[b, :, oy, ox].
+        // Pixel n = (b, oy, ox): its window starts at padded[b, 0, oy s, ox s]; its outputs at y[b, :, oy, ox].
         long offsets[TILE_ROWS];
         float *outputs[TILE_ROWS];
         for (long i = 0; i < rows; i++) {
             const long n = top + i, b = n / out_plane, q = n % out_plane;
-            offsets[i] = b * channels * plane + q / out_w * width + q % out_w;
+            offsets[i] = b * channels * plane + (q / out_w * width + q % out_w) * stride;
             outputs[i] = y + b * out_channels * out_plane + q;
         }
         const long step = tiles.panels_per_tile(rows);

@@ -50,7 +50,7 @@ public struct Convolution: Sendable {
         let (inChannels, kernel) = (whole.channels, whole.kernel)
         let (inPlane, outPlane) = (whole.height * whole.width, whole.outHeight * whole.outWidth)
         let rowsK = whole.columnRows
-        if let flipped, DirectConvolution.applies(whole, outChannels: inChannels) {
+        if let flipped, whole.stride == 1, DirectConvolution.applies(whole, outChannels: inChannels) {
             let transposed = ConvGeometry(batch: whole.batch, channels: outChannels, height: whole.outHeight,
                                           width: whole.outWidth, kernel: kernel, stride: 1,
                                           padding: kernel - 1 - whole.padding)

@@ -1,7 +1,7 @@
 import CFixedOrderGEMM
 
-/// A convolution at stride 1 with the output channels in the kernel's panels
-/// (`fixed_order_conv_forward`): tiles of output pixels read their windows straight from a
+/// A convolution with the output channels in the kernel's panels (`fixed_order_conv_forward`):
+/// tiles of output pixels read their windows (at any stride) straight from a
 /// zero-bordered copy of the input and write the NCHW output, so there is neither an im2col
 /// matrix nor a channel-major product to reorder. Each entry is the same FMA chain as the lowered
 /// product's, so the bits are those of `Convolution`'s other path.
@@ -9,13 +9,13 @@ enum DirectConvolution {
     /// Zero-bordered input floats per part of the batch (512 KB: within the second-level cache).
     static let paddedBudget = 1 << 17
 
-    /// Whether this path takes the convolution: stride 1, output channels filling whole panels, at
+    /// Whether this path takes the convolution: output channels filling whole panels, at
     /// least 4 output pixels per output channel (packing the weights costs O C k k per call, the
     /// lowering it replaces C k k per pixel: a batch of one small image stays lowered), on the
     /// AVX-512 path (where it was measured faster than lowering; it stores 8 x 16 blocks by
     /// register transposes). Either way the bits are the same.
     static func applies(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        g.stride == 1 && outChannels % panelWidth == 0 && g.batch * g.outHeight * g.outWidth >= 4 * outChannels
+        outChannels % panelWidth == 0 && g.batch * g.outHeight * g.outWidth >= 4 * outChannels
             && KernelPath.current == .avx512
     }
 
@@ -51,7 +51,7 @@ enum DirectConvolution {
                 Parallel.forEach(images.count, workPerItem: outPlane * rows * outChannels) { range in
                     fixed_order_pad(input + range.lowerBound * inImage, padded + range.lowerBound * paddedImage,
                                     range.count * g.channels, g.height, g.width, g.padding)
-                    fixed_order_conv_forward(padded, packed, g.channels, height, width, g.kernel, outChannels,
+                    fixed_order_conv_forward(padded, packed, g.channels, height, width, g.kernel, g.stride, outChannels,
                                              range.lowerBound * outPlane, range.count * outPlane, bias,
                                              accumulate ? 1 : 0, output)
                 }
@@ -61,7 +61,7 @@ enum DirectConvolution {
             let pixels = images.count * outPlane, tiles = (pixels + tile - 1) / tile
             Parallel.forEach(tiles, workPerItem: tile * rows * outChannels) { range in
                 let first = tile * range.lowerBound, count = min(pixels, tile * range.upperBound) - first
-                fixed_order_conv_forward(padded, packed, g.channels, height, width, g.kernel, outChannels, first,
+                fixed_order_conv_forward(padded, packed, g.channels, height, width, g.kernel, g.stride, outChannels, first,
                                          count, bias, accumulate ? 1 : 0, output)
             }
         }

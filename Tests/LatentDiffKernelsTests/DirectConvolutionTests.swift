@@ -28,10 +28,11 @@ import Testing
         return y
     }
 
-    @Test(arguments: [(3, 1, 7, 7, 16), (3, 1, 4, 4, 48), (1, 0, 5, 3, 32), (3, 2, 3, 5, 16), (5, 2, 6, 6, 32),
-                      (3, 1, 8, 8, 48), (3, 0, 9, 4, 16)])
-    func matchesTheLoweredProduct(kernel: Int, padding: Int, height: Int, width: Int, outChannels: Int) {
-        let g = ConvGeometry(batch: 3, channels: 5, height: height, width: width, kernel: kernel, stride: 1,
+    @Test(arguments: [(3, 1, 7, 7, 16, 1), (3, 1, 4, 4, 48, 1), (1, 0, 5, 3, 32, 1), (3, 2, 3, 5, 16, 1),
+                      (5, 2, 6, 6, 32, 1), (3, 1, 8, 8, 48, 1), (3, 0, 9, 4, 16, 1), (3, 1, 7, 7, 32, 2),
+                      (3, 1, 8, 8, 16, 2), (3, 0, 9, 6, 16, 2), (4, 1, 9, 9, 16, 3), (1, 0, 6, 5, 32, 2)])
+    func matchesTheLoweredProduct(kernel: Int, padding: Int, height: Int, width: Int, outChannels: Int, stride: Int) {
+        let g = ConvGeometry(batch: 3, channels: 5, height: height, width: width, kernel: kernel, stride: stride,
                              padding: padding)
         let x = seededValues(3 * 5 * height * width, seed: 7)
         let weight = seededValues(outChannels * g.columnRows, seed: 8), bias = seededValues(outChannels, seed: 9)

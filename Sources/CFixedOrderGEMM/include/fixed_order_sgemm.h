@@ -68,16 +68,17 @@ void fixed_order_conv_weight_gradient(const float *padded, const float *packed_d
 /// out_channels. `packed` holds ceil(out_channels / 16) 16 rows floats.
 void fixed_order_pack_weight_panels(const float *w, long out_channels, long rows, float *packed);
 
-/// A convolution at stride 1 with its output channels in the panels' lanes (no im2col matrix), for
-/// output pixels first_pixel ..< first_pixel + pixel_count of the batch, pixel n = (b Ho + oy) Wo + ox:
-/// y[b, o, oy, ox] = sum over r = (c, i, j) in order of padded[b, c, oy + i, ox + j] W[o, r] (one
+/// A convolution with its output channels in the panels' lanes (no im2col matrix), for output
+/// pixels first_pixel ..< first_pixel + pixel_count of the batch, pixel n = (b Ho + oy) Wo + ox:
+/// y[b, o, oy, ox] = sum over r = (c, i, j) in order of padded[b, c, oy s + i, ox s + j] W[o, r] (one
 /// FMA chain, the same bits as `fixed_order_sgemm` of W and im2col's matrix), then + bias[o] when
 /// `bias` is not NULL, then added to the old y[b, o, oy, ox] with `accumulate`. padded is (B,
-/// channels, height, width) (the padded sizes), Ho = height - kernel + 1, Wo likewise; packed_w
+/// channels, height, width) (the padded sizes), s the stride, Ho = (height - kernel) / s + 1, Wo
+/// likewise; packed_w
 /// from `fixed_order_pack_weight_panels` (rows = channels kernel kernel); y (B, out_channels, Ho, Wo).
 void fixed_order_conv_forward(const float *padded, const float *packed_w, long channels, long height, long width,
-                              long kernel, long out_channels, long first_pixel, long pixel_count, const float *bias,
-                              int accumulate, float *y);
+                              long kernel, long stride, long out_channels, long first_pixel, long pixel_count,
+                              const float *bias, int accumulate, float *y);
 
 /// Rows of A per tile on the path in use (6 on AVX2 and portable, 8 on AVX-512): callers that
 /// share a product's rows between threads cut them in multiples of this.
