@@ -436,8 +436,9 @@ def reference_stats(args, extractor_factory) -> tuple[np.ndarray, np.ndarray, in
             for first in range(0, len(images), REFERENCE_PIECE):
                 sums, piece_path = reference_piece(args, extractor_factory, images[first:first + REFERENCE_PIECE],
                                                    os.path.basename(part), index, first, digest)
-                m = sums if m is None else m
-                if sums is not m:
+                if m is None:
+                    m = sums
+                else:
                     m.merge(sums)
                 pieces.append(piece_path)
     else:

@@ -48,10 +48,8 @@ NOT_THREAD_SANITIZED static void pack_block(const float *b, long ldb, bool trans
                     continue;
                 }
                 float tile[PANEL_COLUMNS][PANEL_COLUMNS];
-                for (long j = 0; j < lanes; j++) {
-                    const float *source = b + (first + q * PANEL_COLUMNS + j) * ldb + top;
-                    for (long t = 0; t < count; t++) tile[t][j] = source[t];
-                }
+                for (long j = 0; j < lanes; j++)
+                    for (long t = 0; t < count; t++) tile[t][j] = corner[j * ldb + t];
                 for (long t = 0; t < count; t++)
                     for (long j = 0; j < lanes; j++) panel[(top + t) * PANEL_COLUMNS + j] = tile[t][j];
             }

@@ -74,8 +74,8 @@ void fixed_order_pack_weight_panels(const float *w, long out_channels, long rows
 /// FMA chain, the same bits as `fixed_order_sgemm` of W and im2col's matrix), then + bias[o] when
 /// `bias` is not NULL, then added to the old y[b, o, oy, ox] with `accumulate`. padded is (B,
 /// channels, height, width) (the padded sizes), s the stride, Ho = (height - kernel) / s + 1, Wo
-/// likewise; packed_w
-/// from `fixed_order_pack_weight_panels` (rows = channels kernel kernel); y (B, out_channels, Ho, Wo).
+/// likewise; packed_w from `fixed_order_pack_weight_panels` (rows = channels kernel kernel); y (B,
+/// out_channels, Ho, Wo).
 void fixed_order_conv_forward(const float *padded, const float *packed_w, long channels, long height, long width,
                               long kernel, long stride, long out_channels, long first_pixel, long pixel_count,
                               const float *bias, int accumulate, float *y);
