@@ -55,30 +55,42 @@ __attribute__((always_inline)) static inline float sigmoid(float x) { return 1 /
 
 #define BODY __attribute__((always_inline)) static inline void
 
-BODY simd_scale_shift_body(const float *restrict x, float *restrict y, long n, float scale, float shift, int silu) {
-    if (silu) {
-        for (long i = 0; i < n; i++) {
-            const float h = x[i] * scale + shift;
-            y[i] = h * sigmoid(h);
+BODY simd_scale_shift_body(const float *restrict x, float *restrict y, long planes, long n,
+                           const float *restrict scale, const float *restrict shift, int silu) {
+    for (long p = 0; p < planes; p++) {
+        const float a = scale[p], b = shift[p];
+        const float *restrict xp = x + p * n;
+        float *restrict yp = y + p * n;
+        if (silu) {
+            for (long i = 0; i < n; i++) {
+                const float h = xp[i] * a + b;
+                yp[i] = h * sigmoid(h);
+            }
+        } else {
+            for (long i = 0; i < n; i++) yp[i] = xp[i] * a + b;
         }
-    } else {
-        for (long i = 0; i < n; i++) y[i] = x[i] * scale + shift;
     }
 }
-LOOP_WITH_PATHS(simd_scale_shift, (const float *restrict x, float *restrict y, long n, float scale, float shift, int silu),
-                (x, y, n, scale, shift, silu))
+LOOP_WITH_PATHS(simd_scale_shift,
+                (const float *restrict x, float *restrict y, long planes, long n, const float *restrict scale,
+                 const float *restrict shift, int silu),
+                (x, y, planes, n, scale, shift, silu))
 
 BODY simd_silu_gradient_of_scale_shift_body(const float *restrict x, const float *restrict dy, float *restrict out,
-                                            long n, float scale, float shift) {
-    for (long i = 0; i < n; i++) {
-        const float h = x[i] * scale + shift, s = sigmoid(h);
-        out[i] = dy[i] * (s * (1 + h * (1 - s)));
+                                            long planes, long n, const float *restrict scale,
+                                            const float *restrict shift) {
+    for (long p = 0; p < planes; p++) {
+        const float a = scale[p], b = shift[p];
+        for (long i = p * n; i < (p + 1) * n; i++) {
+            const float h = x[i] * a + b, s = sigmoid(h);
+            out[i] = dy[i] * (s * (1 + h * (1 - s)));
+        }
     }
 }
 LOOP_WITH_PATHS(simd_silu_gradient_of_scale_shift,
-                (const float *restrict x, const float *restrict dy, float *restrict out, long n, float scale,
-                 float shift),
-                (x, dy, out, n, scale, shift))
+                (const float *restrict x, const float *restrict dy, float *restrict out, long planes, long n,
+                 const float *restrict scale, const float *restrict shift),
+                (x, dy, out, planes, n, scale, shift))
 
 BODY simd_group_norm_input_gradient_body(const float *restrict x, const float *restrict dy, float *restrict dx, long n,
                                          float a, float mean, float r, float b, float c) {

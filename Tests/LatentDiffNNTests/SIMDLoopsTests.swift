@@ -6,29 +6,38 @@ import Testing
 /// The C element-wise loops give the bits of the Swift functions they mirror on every kernel path
 /// this CPU runs (AVX-512, AVX2, portable), over the whole range `fastExp` clamps and past it.
 @Suite struct SIMDLoopsTests {
-    /// x from -120 to 120 (with both clamps of fastExp, zero and tiny values), in an odd count so
+    /// x from -120 to 120 (with both clamps of fastExp, zero and tiny values), 4,008 of them (not a multiple of 16), so
     /// the vector loops' tails run too.
     static let xs: [Float] = (0..<4001).map { Float($0 - 2000) * 0.06 } + [0, -0.0, 1e-30, -1e-30, 87.3, -87.3, 88.3]
 
+    /// xs as 8 planes of 501 (odd, so the vector loops' tails run in each), with a map per plane.
+    static let (planes, plane) = (8, 501)
+    static let scales: [Float] = (0..<planes).map { 1.3 - 0.35 * Float($0) }
+    static let shifts: [Float] = (0..<planes).map { -0.2 + 0.15 * Float($0) }
+
     @Test func scaleShiftIsSiLUOfTheAffineMap() {
-        let (scale, shift): (Float, Float) = (1.3, -0.2)
+        #expect(Self.xs.count == Self.planes * Self.plane)
         var y = [Float](repeating: 0, count: Self.xs.count)
         KernelPath.forEachSupported { path in
             for silu in [false, true] {
-                simd_scale_shift(Self.xs, &y, Self.xs.count, scale, shift, silu ? 1 : 0)
-                let expected = Self.xs.map { silu ? SiLU.value($0 * scale + shift) : $0 * scale + shift }
+                simd_scale_shift(Self.xs, &y, Self.planes, Self.plane, Self.scales, Self.shifts, silu ? 1 : 0)
+                let expected = Self.xs.indices.map { i -> Float in
+                    let h = Self.xs[i] * Self.scales[i / Self.plane] + Self.shifts[i / Self.plane]
+                    return silu ? SiLU.value(h) : h
+                }
                 #expect(y.map(\.bitPattern) == expected.map(\.bitPattern), "silu \(silu) on \(path)")
             }
         }
     }
 
     @Test func siluGradientIsTheDerivativeTimesDy() {
-        let (scale, shift): (Float, Float) = (0.7, 0.1)
         let dy = Self.xs.indices.map { Float($0 % 7) - 3.1 }
         var out = [Float](repeating: 0, count: Self.xs.count)
-        let expected = Self.xs.indices.map { dy[$0] * SiLU.derivative(Self.xs[$0] * scale + shift, 0) }
+        let expected = Self.xs.indices.map { i in
+            dy[i] * SiLU.derivative(Self.xs[i] * Self.scales[i / Self.plane] + Self.shifts[i / Self.plane], 0)
+        }
         KernelPath.forEachSupported { path in
-            simd_silu_gradient_of_scale_shift(Self.xs, dy, &out, Self.xs.count, scale, shift)
+            simd_silu_gradient_of_scale_shift(Self.xs, dy, &out, Self.planes, Self.plane, Self.scales, Self.shifts)
             #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "on \(path)")
         }
     }

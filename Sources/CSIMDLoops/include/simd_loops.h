@@ -6,11 +6,14 @@
 /// separately rounded steps on each (no fused multiply-adds), so all give the same bits, and the same bits as the Swift functions they
 /// mirror (`fastExp`, `fastSigmoid`, `SiLU`).
 
-/// y[i] = h, or silu(h) = h sigmoid(h) with `silu`, where h = x[i] * scale + shift, for i < n.
-void simd_scale_shift(const float *x, float *y, long n, float scale, float shift, int silu);
+/// x, y (planes, n): y[p, i] = h, or silu(h) = h sigmoid(h) with `silu`, where
+/// h = x[p, i] * scale[p] + shift[p].
+void simd_scale_shift(const float *x, float *y, long planes, long n, const float *scale, const float *shift, int silu);
 
-/// out[i] = dy[i] * silu'(h), h = x[i] * scale + shift, silu'(h) = s (1 + h (1 - s)), s = sigmoid(h).
-void simd_silu_gradient_of_scale_shift(const float *x, const float *dy, float *out, long n, float scale, float shift);
+/// x, dy, out (planes, n): out[p, i] = dy[p, i] * silu'(h), h = x[p, i] * scale[p] + shift[p],
+/// silu'(h) = s (1 + h (1 - s)), s = sigmoid(h).
+void simd_silu_gradient_of_scale_shift(const float *x, const float *dy, float *out, long planes, long n,
+                                       const float *scale, const float *shift);
 
 /// dx[i] += a dy[i] - r (b + ((x[i] - mean) r) c): group normalization's input gradient, with
 /// a = gamma r, b and c the group's means of dxhat and of dxhat xhat.

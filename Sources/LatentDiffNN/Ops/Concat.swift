@@ -9,7 +9,7 @@ public func concatChannels(_ xs: [Tensor]) -> Tensor {
                  "concatChannels: shapes \(xs.map(\.shape)) differ outside dimension 1")
     let plane = trailing.reduce(1, *)
     let total = xs.reduce(0) { $0 + $1.shape[1] }
-    return Tensor.make(shape: [batch, total] + trailing, inputs: xs) { y in
+    return Tensor.make(shape: [batch, total] + trailing, inputs: xs, overwrites: true) { y in  // every channel copied
         var first = 0
         for x in xs {
             copyChannels(from: x.data, channels: x.shape[1], start: 0, of: x.shape[1],
@@ -35,7 +35,7 @@ public func sliceChannels(_ x: Tensor, start: Int, count: Int) -> Tensor {
                  "sliceChannels: channels \(start)..<\(start + count) of \(x.shape)")
     let batch = x.shape[0], channels = x.shape[1], trailing = Array(x.shape.dropFirst(2))
     let plane = trailing.reduce(1, *)
-    return Tensor.make(shape: [batch, count] + trailing, inputs: [x]) { y in
+    return Tensor.make(shape: [batch, count] + trailing, inputs: [x], overwrites: true) { y in
         copyChannels(from: x.data, channels: count, start: start, of: channels,
                      to: y, start: 0, of: count, batch: batch, plane: plane, accumulate: false)
     } backward: { y in

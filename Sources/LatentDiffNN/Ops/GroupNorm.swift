@@ -9,38 +9,17 @@ import LatentDiffKernels
 /// (the same bits as silu(groupNorm(x)), with one tensor less to write, read and zero).
 public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, epsilon: Float = 1e-5,
                       silu: Bool = false) -> Tensor {
-    precondition(x.rank >= 2, "groupNorm: x must be (B, C, ...)")
+    let maps = GroupNormMaps(x, groups: groups, gamma: gamma, beta: beta, epsilon: epsilon)
     let batch = x.shape[0], channels = x.shape[1]
-    precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
-    precondition(gamma.shape == [channels] && beta.shape == [channels],
-                 "groupNorm: gamma and beta must be (\(channels))")
     let plane = x.count / max(1, batch * channels)
     let perGroup = channels / groups, groupSize = perGroup * plane
-    // (B, G) mean and 1 / sqrt(var + epsilon) of each group.
-    var mean = [Float](repeating: 0, count: batch * groups), rstd = mean
-    mean.withUnsafeMutableBufferPointer { meanOut in
-        rstd.withUnsafeMutableBufferPointer { rstdOut in
-            Parallel.forEach(batch * groups, workPerItem: 2 * groupSize) { range in
-                for bg in range {
-                    let start = x.data + bg * groupSize
-                    let m = Reduce.sum(start, count: groupSize) / Float(groupSize)
-                    let variance = Reduce.squaredDeviation(start, count: groupSize, center: m) / Float(groupSize)
-                    meanOut[bg] = m
-                    rstdOut[bg] = 1 / (variance + epsilon).squareRoot()
-                }
-            }
-        }
-    }
+    let (mean, rstd) = (maps.mean, maps.rstd)
     return Tensor.make(shape: x.shape, inputs: [x, gamma, beta], overwrites: true) { y in
         Parallel.forEach(batch, workPerItem: 2 * channels * plane) { range in
-            for b in range {
-                for c in 0..<channels {
-                    let bg = b * groups + c / perGroup
-                    // y = x scale + shift with scale = rstd gamma, shift = beta - mean scale
-                    let scale = rstd[bg] * gamma.data[c], shift = beta.data[c] - mean[bg] * scale
-                    let offset = (b * channels + c) * plane
-                    simd_scale_shift(x.data + offset, y + offset, plane, scale, shift, silu ? 1 : 0)
-                }
+            let first = range.lowerBound * channels
+            maps.withMaps { scale, shift in
+                simd_scale_shift(x.data + first * plane, y + first * plane, range.count * channels, plane, scale + first,
+                                 shift + first, silu ? 1 : 0)
             }
         }
     } backward: { y in
@@ -50,13 +29,11 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
         defer { scratch.map { BufferCache.shared.release($0, count: x.count) } }
         if let scratch {
             Parallel.forEach(batch * channels, workPerItem: 24 * plane) { range in
-                for bc in range {
-                    let (b, c) = (bc / channels, bc % channels)
-                    let bg = b * groups + c / perGroup
-                    let scale = rstd[bg] * gamma.data[c], shift = beta.data[c] - mean[bg] * scale
-                    // scratch = dy silu'(h), h = x scale + shift
-                    simd_silu_gradient_of_scale_shift(x.data + bc * plane, dyOfY + bc * plane, scratch + bc * plane,
-                                                      plane, scale, shift)
+                // scratch = dy silu'(h)
+                let first = range.lowerBound
+                maps.withMaps { scale, shift in
+                    simd_silu_gradient_of_scale_shift(x.data + first * plane, dyOfY + first * plane, scratch + first * plane,
+                                                      range.count, plane, scale + first, shift + first)
                 }
             }
         }
@@ -111,5 +88,51 @@ public func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, eps
         if beta.requiresGrad {
             addColumnSums(of: sumDy, rows: batch, columns: channels, to: beta.gradBuffer())
         }
+    }
+}
+
+/// Group normalization's statistics of x (B, C, ...) and the map it applies to each (b, c) plane.
+struct GroupNormMaps {
+    /// (B, G): each group's mean and 1 / sqrt(var + epsilon).
+    let mean: [Float], rstd: [Float]
+    /// (B, C): h = x scale + shift on plane (b, c), scale = rstd gamma, shift = beta - mean scale.
+    let scale: [Float], shift: [Float]
+
+    init(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, epsilon: Float) {
+        precondition(x.rank >= 2, "groupNorm: x must be (B, C, ...)")
+        let batch = x.shape[0], channels = x.shape[1]
+        precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
+        precondition(gamma.shape == [channels] && beta.shape == [channels],
+                     "groupNorm: gamma and beta must be (\(channels))")
+        let plane = x.count / max(1, batch * channels)
+        let perGroup = channels / groups, groupSize = perGroup * plane
+        var mean = [Float](repeating: 0, count: batch * groups), rstd = mean
+        mean.withUnsafeMutableBufferPointer { meanOut in
+            rstd.withUnsafeMutableBufferPointer { rstdOut in
+                Parallel.forEach(batch * groups, workPerItem: 2 * groupSize) { range in
+                    for bg in range {
+                        let start = x.data + bg * groupSize
+                        let m = Reduce.sum(start, count: groupSize) / Float(groupSize)
+                        let variance = Reduce.squaredDeviation(start, count: groupSize, center: m) / Float(groupSize)
+                        meanOut[bg] = m
+                        rstdOut[bg] = 1 / (variance + epsilon).squareRoot()
+                    }
+                }
+            }
+        }
+        var scale = [Float](repeating: 0, count: batch * channels), shift = scale
+        for b in 0..<batch {
+            for c in 0..<channels {
+                let (bg, bc) = (b * groups + c / perGroup, b * channels + c)
+                scale[bc] = rstd[bg] * gamma.data[c]
+                shift[bc] = beta.data[c] - mean[bg] * scale[bc]
+            }
+        }
+        (self.mean, self.rstd, self.scale, self.shift) = (mean, rstd, scale, shift)
+    }
+
+    /// Runs `body` with pointers to `scale` and `shift` (valid only inside it).
+    func withMaps<T>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> T) -> T {
+        scale.withUnsafeBufferPointer { scale in shift.withUnsafeBufferPointer { body(scale.baseAddress!, $0.baseAddress!) } }
     }
 }

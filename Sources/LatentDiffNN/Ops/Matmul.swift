@@ -18,7 +18,8 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let (sizeA, sizeB, sizeC) = (m * k, k * n, m * n)
     // The products of a batch are independent: spread over threads.
     let work = m * n * k
-    return Tensor.make(shape: batchShape + [m, n], inputs: [a, b]) { c in
+    // With beta 0 the product writes every entry of c (zeros when k is 0).
+    return Tensor.make(shape: batchShape + [m, n], inputs: [a, b], overwrites: true) { c in
         FlopCount.addProduct(m: batch * m, n: n, k: k)
         Parallel.forEach(batch, workPerItem: work) { range in
             for i in range {
