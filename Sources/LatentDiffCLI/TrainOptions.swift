@@ -17,7 +17,8 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Denoiser widths, comma-separated (U-Net 48,96; MLP 256).") var widths: String?
     @Option(help: "MLP residual blocks.") var blocks = 3
     @Flag(inversion: .prefixedNo, help: "U-Net: self-attention at the lowest level.") var attention = true
-    @Option(help: "Decay of the weights' exponential moving average (the saved weights), in [0, 1).")
+    @Option(help: ArgumentHelp("Decay of the weights' exponential moving average (the saved weights), in [0, 1); "
+                               + "step t uses min(decay, (1 + t) / (10 + t))."))
     var emaDecay: Float = 0.999
     @Option(help: "Noise schedule: linear or cosine.") var schedule: NoiseSchedule.Kind = .cosine
     @Option(help: "Prediction target: epsilon or v.") var prediction: PredictionType = .v
