@@ -85,6 +85,17 @@ import Testing
         }
     }
 
+    /// No channels: nothing to normalize, forward or backward (and no trap on the empty maps).
+    @Test func groupNormOfNoChannels() {
+        let x = Tensor(zeros: [2, 0, 3, 3], requiresGrad: true)
+        let (gamma, beta) = (Tensor(zeros: [0], requiresGrad: true), Tensor(zeros: [0], requiresGrad: true))
+        for silu in [false, true] {
+            let y = groupNorm(x, groups: 1, gamma: gamma, beta: beta, silu: silu)
+            #expect(y.shape == [2, 0, 3, 3])
+            sum(y).backward()
+        }
+    }
+
     @Test func groupNormMatchesNaiveLoops() {
         let x = seededTensor([3, 6, 7, 7], seed: 1, scale: 3)
         let gamma = seededTensor([6], seed: 2), beta = seededTensor([6], seed: 3)

@@ -131,8 +131,14 @@ struct GroupNormMaps {
         (self.mean, self.rstd, self.scale, self.shift) = (mean, rstd, scale, shift)
     }
 
-    /// Runs `body` with pointers to `scale` and `shift` (valid only inside it).
-    func withMaps<T>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> T) -> T {
-        scale.withUnsafeBufferPointer { scale in shift.withUnsafeBufferPointer { body(scale.baseAddress!, $0.baseAddress!) } }
+    /// Runs `body` with pointers to `scale` and `shift` (valid only inside it); not at all when
+    /// there are no planes (C = 0), where there is nothing to map.
+    func withMaps(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
+        scale.withUnsafeBufferPointer { scale in
+            shift.withUnsafeBufferPointer { shift in
+                guard let scale = scale.baseAddress, let shift = shift.baseAddress else { return }
+                body(scale, shift)
+            }
+        }
     }
 }
