@@ -16,6 +16,7 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Peak learning rate (default 2e-4 U-Net, 1e-3 MLP).") var learningRate: Float?
     @Option(help: "Denoiser widths, comma-separated (U-Net 48,96; MLP 256).") var widths: String?
     @Option(help: "MLP residual blocks.") var blocks = 3
+    @Option(help: "U-Net ResBlocks per level (1-8).") var resBlocks = 1
     @Flag(inversion: .prefixedNo, help: "U-Net: self-attention at the lowest level.") var attention = true
     @Option(help: ArgumentHelp("Decay of the weights' exponential moving average (the saved weights), in [0, 1); "
                                + "step t uses min(decay, (1 + t) / (10 + t))."))
@@ -43,6 +44,7 @@ public struct TrainOptions: ParsableArguments {
         job.learningRate = learningRate
         job.widths = try widths.map(parseIntegerList)
         job.blocks = blocks
+        job.resBlocks = resBlocks
         job.attention = attention
         job.emaDecay = emaDecay
         job.schedule = schedule

@@ -16,20 +16,23 @@ public struct DenoiserConfig: Sendable, Equatable {
     public var inputShape: [Int]
     /// unet: the two level widths (48, 96); mlp: one entry, the hidden width (256).
     public var widths: [Int]
-    /// mlp: residual blocks (3); unet: unused (one ResBlock per level).
+    /// mlp: residual blocks (3); unet: unused (see resBlocks).
     public var blocks: Int
+    /// unet: ResBlocks per level (1); mlp: unused.
+    public var resBlocks: Int
     /// unet: self-attention at the lowest level.
     public var attention: Bool
     /// Classes for conditioning; 0 = unconditional. The embedding table has one more row, "no class".
     public var classCount: Int
     public var dropout: Float
 
-    public init(kind: DenoiserKind, inputShape: [Int], widths: [Int]? = nil, blocks: Int = 3,
+    public init(kind: DenoiserKind, inputShape: [Int], widths: [Int]? = nil, blocks: Int = 3, resBlocks: Int = 1,
                 attention: Bool = true, classCount: Int = 0, dropout: Float = 0) {
         self.kind = kind
         self.inputShape = inputShape
         self.widths = widths ?? (kind == .unet ? [48, 96] : [256])
         self.blocks = blocks
+        self.resBlocks = resBlocks
         self.attention = attention
         self.classCount = classCount
         self.dropout = dropout
@@ -50,6 +53,7 @@ public struct DenoiserConfig: Sendable, Equatable {
                       "unet: two widths, multiples of 8 in 8...1024")
             try formatCheck(!attention || widths[1] % attentionHeads == 0,
                       "unet: width \(widths[1]) does not split into its \(attentionHeads) attention heads (one per 32 channels)")
+            try formatCheck((1...8).contains(resBlocks), "unet: ResBlocks per level must be in 1...8")
         case .mlp:
             try formatCheck(inputShape.count == 1 && (1...65536).contains(inputShape[0]), "mlp: input shape \(inputShape) is not (1...65536)")
             try formatCheck(widths.count == 1 && (1...8192).contains(widths[0]), "mlp: one hidden width in 1...8192")
@@ -61,7 +65,7 @@ public struct DenoiserConfig: Sendable, Equatable {
 
     public var json: JSON {
         ["kind": .string(kind.rawValue), "input_shape": .ints(inputShape), "widths": .ints(widths),
-         "blocks": .number(Double(blocks)), "attention": .bool(attention),
+         "blocks": .number(Double(blocks)), "res_blocks": .number(Double(resBlocks)), "attention": .bool(attention),
          "class_count": .number(Double(classCount)), "dropout": .number(Double(dropout))]
     }
 
@@ -70,6 +74,8 @@ public struct DenoiserConfig: Sendable, Equatable {
         self.init(kind: try json.enumValue("kind", in: context), inputShape: try json.ints("input_shape", in: context))
         widths = try json.ints("widths", in: context)
         blocks = try json.int("blocks", in: context)
+        // Files written before U-Nets had a depth setting hold one ResBlock per level.
+        resBlocks = json["res_blocks"] == nil ? 1 : try json.int("res_blocks", in: context)
         guard let attention = try json.required("attention", in: context).boolValue else {
             throw .format("\(context): field 'attention' must be true or false")
         }

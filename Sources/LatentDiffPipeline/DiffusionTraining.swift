@@ -19,7 +19,10 @@ public struct DiffusionTrainingJob {
     public var learningRate: Float?
     /// nil = the architecture's defaults ((48, 96) U-Net, 256 MLP).
     public var widths: [Int]?
+    /// MLP residual blocks.
     public var blocks = 3
+    /// U-Net ResBlocks per level.
+    public var resBlocks = 1
     public var attention = true
     /// The objective: v-prediction on the cosine schedule with min-SNR-5 weights (report/quality.md:
     /// on MNIST at 1,500 steps, 99.1% class accuracy against 86.6% for epsilon, linear, unweighted).
@@ -91,7 +94,7 @@ public struct DiffusionTrainingJob {
         let latentShape = config.codec.latentShape
         let kind: DenoiserKind = latentShape.count == 3 ? .unet : .mlp
         config.denoiser = DenoiserConfig(
-            kind: kind, inputShape: latentShape, widths: widths, blocks: blocks, attention: attention,
+            kind: kind, inputShape: latentShape, widths: widths, blocks: blocks, resBlocks: resBlocks, attention: attention,
             classCount: conditional ? train.classNames.count : 0)
         config.classNames = conditional ? train.classNames : []
         // Guidance is for class-conditional models; an unconditional one samples with 1 (none).
