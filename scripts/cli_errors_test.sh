@@ -290,6 +290,12 @@ expect_error "model-defaults: steps 0" "${defaults[@]}" --steps 0
 expect_error "model-defaults: steps over T" "${defaults[@]}" --steps 1001
 expect_error "model-defaults: unknown sampler" "${defaults[@]}" --sampler magic
 expect_error "model-defaults: unknown spacing" "${defaults[@]}" --spacing wide
+expect_error "model-defaults: interval low above high" "${defaults[@]}" --guidance-interval 5,1
+expect_error "model-defaults: negative interval" "${defaults[@]}" --guidance-interval=-1,2
+expect_error "model-defaults: interval of one number" "${defaults[@]}" --guidance-interval 2
+expect_error "model-defaults: interval not numbers" "${defaults[@]}" --guidance-interval low,high
+expect_error "model-defaults: rescale 2" "${defaults[@]}" --guidance-rescale 2
+expect_error "model-defaults: rescale nan" "${defaults[@]}" --guidance-rescale nan
 expect_error "model-defaults: too few class names" "${defaults[@]}" --class-names a,b
 expect_error "model-defaults: an empty class name" "${defaults[@]}" --class-names 0,1,2,3,4,,6,7,8,9
 expect_error "model-defaults: class names for an unconditional model" model-defaults --model "$unconditional" --class-names a

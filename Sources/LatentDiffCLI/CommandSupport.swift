@@ -49,12 +49,14 @@ func parseList<T: LosslessStringConvertible>(_ text: String, of kind: String) th
     return values
 }
 
-/// "0.3,5" -> 0.3...5: a band of noise levels for `--guidance-interval`.
-public func parseGuidanceInterval(_ text: String?) throws -> ClosedRange<Double>? {
+/// `--guidance-interval`: "0.3,5" -> 0.3...5, a band of noise levels; "all" -> .some(nil), guidance
+/// at every step; not given -> nil (the model's stored band, `SamplingDefaults.settings`).
+public func parseGuidanceInterval(_ text: String?) throws -> ClosedRange<Double>?? {
     guard let text else { return nil }
+    if text == "all" { return .some(nil) }
     let parts = text.split(separator: ",").map { Double($0.filter { $0 != " " }) }
     guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 0, low <= high, high.isFinite else {
-        throw LatentDiffError.invalidArgument("--guidance-interval must be LOW,HIGH with 0 <= LOW <= HIGH, not '\(text)'")
+        throw LatentDiffError.invalidArgument("--guidance-interval must be LOW,HIGH with 0 <= LOW <= HIGH, or 'all', not '\(text)'")
     }
     return low...high
 }

@@ -23,11 +23,12 @@ public struct SampleOptions: ParsableArguments {
     @Option(help: "DDIM eta in [0, 1].") var eta: Float = 0
     @Option(help: ArgumentHelp("Classifier-free guidance scale (1 = none).",
                                discussion: "Default: the model's (1 for models without defaults).")) var guidance: Float?
-    @Option(help: ArgumentHelp("Guide only at noise levels sigma/alpha in LOW,HIGH (e.g. 0.3,5).",
-                               discussion: "Outside the band the conditional output alone is used (no unconditional pass)."))
+    @Option(help: ArgumentHelp("Guide only at noise levels sigma/alpha in LOW,HIGH (e.g. 0.3,5), or 'all'.",
+                               discussion: "Outside the band the conditional output alone is used (no unconditional pass). Default: the model's (every step for models without one)."))
     var guidanceInterval: String?
-    @Option(help: "Rescale guided outputs towards the conditional output's spread, phi in [0, 1] (0 = off).")
-    var guidanceRescale: Float = 0
+    @Option(help: ArgumentHelp("Rescale guided outputs towards the conditional output's spread, phi in [0, 1] (0 = off).",
+                               discussion: "Default: the model's (0 for models without one)."))
+    var guidanceRescale: Float?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(name: .customLong("class"), help: "Class of every image (conditional models).") var classLabel: Int?
     @Option(help: "'all': one row per class.") var classes: String?
@@ -94,13 +95,9 @@ public struct SampleOptions: ParsableArguments {
     /// The sampler settings the options ask for: the model's defaults (`SamplingDefaults`) for
     /// the sampler, steps and guidance not given, and for the spacing when the sampler is the model's.
     public func samplerSettings(_ model: DiffusionModel) throws -> SamplerSettings {
-        let defaults = model.config.samplingDefaults
-        var settings = SamplerSettings(
-            kind: sampler ?? defaults.sampler, steps: steps ?? defaults.steps,
-            spacing: spacing ?? (sampler == nil ? defaults.spacing : nil), eta: eta, guidance: guidance ?? defaults.guidance)
-        settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
-        settings.guidanceRescale = guidanceRescale
-        return settings
+        model.config.samplingDefaults.settings(
+            sampler: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance,
+            guidanceInterval: try parseGuidanceInterval(guidanceInterval), guidanceRescale: guidanceRescale)
     }
 
     /// The edit the options ask for (nil without --init): the --init image prepared to the model's
@@ -138,9 +135,9 @@ public struct SampleOptions: ParsableArguments {
             ("Software", "LatentDiff \(LatentDiffVersion.string)"), ("model", model ?? "mnist"), ("seed", "\(seed)"),
             ("sampler", settings.kind.rawValue), ("steps", "\(settings.steps)"),
             ("spacing", (settings.spacing ?? settings.method.defaultSpacing).rawValue), ("eta", "\(eta)"),
-            ("guidance", "\(settings.guidance)"), ("guidance_interval", guidanceInterval ?? "all"),
+            ("guidance", "\(settings.guidance)"), ("guidance_interval", settings.guidanceInterval.map { "\($0.lowerBound),\($0.upperBound)" } ?? "all"),
             ("init", initImage ?? "none"), ("strength", initImage == nil ? "1" : "\(strength)"), ("mask", mask ?? "none"),
-            ("guidance_rescale", "\(guidanceRescale)"),
+            ("guidance_rescale", "\(settings.guidanceRescale)"),
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
         ]
         try PNG.write(path: out, image: grid, text: text)

@@ -11,21 +11,39 @@ public struct SamplingDefaults: Sendable, Equatable {
     public var sampler: SamplerSettings.Kind
     /// nil: the sampler's own spacing.
     public var spacing: NoiseSchedule.Spacing?
+    /// Guidance only at noise levels sigma / alpha in this band (`SamplerSettings.guidanceInterval`); nil: every step.
+    public var guidanceInterval: ClosedRange<Double>?
+    /// Guidance rescale phi in [0, 1] (`SamplerSettings.guidanceRescale`); 0: off.
+    public var guidanceRescale: Float = 0
 
     public init(guidance: Float = 1, steps: Int = 20, sampler: SamplerSettings.Kind = .dpmSolver,
-                spacing: NoiseSchedule.Spacing? = nil) {
+                spacing: NoiseSchedule.Spacing? = nil, guidanceInterval: ClosedRange<Double>? = nil, guidanceRescale: Float = 0) {
         self.guidance = guidance
         self.steps = steps
         self.sampler = sampler
         self.spacing = spacing
+        self.guidanceInterval = guidanceInterval
+        self.guidanceRescale = guidanceRescale
     }
 
     /// The library's defaults before models carried their own: DPM-Solver++(2M), 20 steps, guidance 1.
     public static let standard = SamplingDefaults()
 
-    /// The settings they describe (eta 0, no guidance interval or rescale).
-    public var settings: SamplerSettings {
-        SamplerSettings(kind: sampler, steps: steps, spacing: spacing, guidance: guidance)
+    /// The settings they describe (eta 0).
+    public var settings: SamplerSettings { settings() }
+
+    /// The settings of a caller who chose some of them, the stored defaults for the rest (nil =
+    /// not chosen). The stored spacing goes with the stored sampler only: another sampler gets its
+    /// own. `guidanceInterval`: nil = the stored band, .some(nil) = every step.
+    public func settings(sampler: SamplerSettings.Kind? = nil, steps: Int? = nil, spacing: NoiseSchedule.Spacing? = nil,
+                         eta: Float = 0, guidance: Float? = nil, guidanceInterval: ClosedRange<Double>?? = nil,
+                         guidanceRescale: Float? = nil) -> SamplerSettings {
+        var settings = SamplerSettings(kind: sampler ?? self.sampler, steps: steps ?? self.steps,
+                                       spacing: spacing ?? (sampler == nil ? self.spacing : nil), eta: eta,
+                                       guidance: guidance ?? self.guidance)
+        settings.guidanceInterval = guidanceInterval ?? self.guidanceInterval
+        settings.guidanceRescale = guidanceRescale ?? self.guidanceRescale
+        return settings
     }
 
     /// Checks them as sampling would for a schedule of `timesteps` steps.
@@ -38,6 +56,10 @@ public struct SamplingDefaults: Sendable, Equatable {
             ("guidance", .number(Double(guidance))), ("steps", .number(Double(steps))), ("sampler", .string(sampler.rawValue)),
         ]
         if let spacing { object.append(("spacing", .string(spacing.rawValue))) }
+        if let guidanceInterval {
+            object.append(("guidance_interval", .array([.number(guidanceInterval.lowerBound), .number(guidanceInterval.upperBound)])))
+        }
+        if guidanceRescale != 0 { object.append(("guidance_rescale", .number(Double(guidanceRescale)))) }
         return .object(object)
     }
 
@@ -47,12 +69,23 @@ public struct SamplingDefaults: Sendable, Equatable {
         self.init(guidance: try json.float("guidance", in: context), steps: try json.int("steps", in: context),
                   sampler: try json.enumValue("sampler", in: context))
         if json["spacing"] != nil { spacing = try json.enumValue("spacing", in: context) }
+        if json["guidance_interval"] != nil {
+            let band = try json.doubles("guidance_interval", in: context)
+            guard band.count == 2, band[0] <= band[1] else {
+                throw .format("\(context): guidance_interval must be [low, high] with low <= high")
+            }
+            guidanceInterval = band[0]...band[1]
+        }
+        if json["guidance_rescale"] != nil { guidanceRescale = try json.float("guidance_rescale", in: context) }
     }
 }
 
 extension SamplingDefaults: CustomStringConvertible {
-    /// "dpm++, 20 steps, guidance 2" (and ", logsnr spacing" when one is set).
+    /// "dpm++, 20 steps, guidance 2" (and ", logsnr spacing", ", guidance interval 0.3...5.0",
+    /// ", guidance rescale 0.7" when set).
     public var description: String {
         "\(sampler.rawValue), \(steps) steps, guidance \(guidance)" + (spacing.map { ", \($0.rawValue) spacing" } ?? "")
+            + (guidanceInterval.map { ", guidance interval \($0)" } ?? "")
+            + (guidanceRescale != 0 ? ", guidance rescale \(guidanceRescale)" : "")
     }
 }

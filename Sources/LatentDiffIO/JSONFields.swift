@@ -47,6 +47,20 @@ extension JSON {
         return result
     }
 
+    public func doubles(_ key: String, in context: String) throws(LatentDiffError) -> [Double] {
+        guard let array = try required(key, in: context).arrayValue else {
+            throw .format("\(context): field '\(key)' must be an array of finite numbers")
+        }
+        var result: [Double] = []
+        for element in array {
+            guard let value = element.doubleValue, value.isFinite else {
+                throw .format("\(context): field '\(key)' must be an array of finite numbers")
+            }
+            result.append(value)
+        }
+        return result
+    }
+
     public func enumValue<T: RawRepresentable>(_ key: String, in context: String) throws(LatentDiffError) -> T where T.RawValue == String {
         let text = try string(key, in: context)
         guard let value = T(rawValue: text) else { throw .format("\(context): unknown \(key) '\(text)'") }

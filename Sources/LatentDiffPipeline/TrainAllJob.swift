@@ -128,10 +128,9 @@ public struct TrainAllJob {
         let heldOut = try Dataset.load(dataset, directory: dataDirectory, split: .test)
         try writeReconstructions(model: model, images: heldOut.count > 0 ? heldOut : train, log: log)
         if memorizationSamples > 0, heldOut.count > 0 {
-            let defaults = model.config.samplingDefaults
             let report = try MemorizationReport.measure(
                 model: model, train: train, heldOut: heldOut, samples: memorizationSamples,
-                settings: SamplerSettings(kind: defaults.sampler, steps: defaults.steps, spacing: defaults.spacing, guidance: defaults.guidance),
+                settings: model.config.samplingDefaults.settings,
                 seed: seed, threads: threads, log: log)
             report.summary.forEach(log)
             try report.writePairs(path: memorizationPath)
@@ -151,8 +150,7 @@ public struct TrainAllJob {
         let labels = model.classCount > 0
             ? (0..<rows).flatMap { [Int](repeating: $0, count: gridColumns) }
             : [Int](repeating: -1, count: rows * gridColumns)
-        let defaults = model.config.samplingDefaults
-        let settings = SamplerSettings(kind: defaults.sampler, steps: defaults.steps, spacing: defaults.spacing, guidance: defaults.guidance)
+        let settings = model.config.samplingDefaults.settings
         let generation = try Generation(model: model, settings: settings, seed: seed, labels: labels, threads: threads)
         let (c, h, w) = (model.imageShape[0], model.imageShape[1], model.imageShape[2])
         let grid = try generation.pixels.withUnsafeBufferPointer { pixels throws(LatentDiffError) in

@@ -56,8 +56,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Sampling steps (default: the model's).") var steps: Int?
     @Option(help: "Step spacing (default: the model's with its sampler, else the sampler's own).") var spacing: NoiseSchedule.Spacing?
     @Option(help: "Guidance scale (default: the model's).") var guidance: Float?
-    @Option(help: "Guide only at noise levels sigma/alpha in LOW,HIGH.") var guidanceInterval: String?
-    @Option(help: "Guidance rescale phi in [0, 1].") var guidanceRescale: Float = 0
+    @Option(help: "Guide only at noise levels sigma/alpha in LOW,HIGH, or 'all' (default: the model's).") var guidanceInterval: String?
+    @Option(help: "Guidance rescale phi in [0, 1] (default: the model's).") var guidanceRescale: Float?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write the report as JSON here.") var json: String?
@@ -85,7 +85,8 @@ struct EvalCommand: ParsableCommand {
                 let sampling: [(String, Bool)] = [
                     ("--guidance-sweep", guidanceSweep != nil), ("--plot", plot != nil), ("--pairs", pairs != nil),
                     ("--sampler", sampler != nil), ("--steps", steps != nil), ("--spacing", spacing != nil),
-                    ("--guidance", guidance != nil), ("--guidance-interval", guidanceInterval != nil)]
+                    ("--guidance", guidance != nil), ("--guidance-interval", guidanceInterval != nil),
+                    ("--guidance-rescale", guidanceRescale != nil)]
                 if let (flag, _) = sampling.first(where: \.1) {
                     throw LatentDiffError.invalidArgument("\(model) is a codec file: nothing is sampled, so \(flag) does not apply")
                 }
@@ -99,12 +100,9 @@ struct EvalCommand: ParsableCommand {
             var evaluation = Evaluation(modelPath: model, classifierPath: classifier, dataDirectory: source.data)
             evaluation.dataset = try modelDataset(config)
             evaluation.count = count
-            let defaults = config.samplingDefaults
-            evaluation.settings = SamplerSettings(
-                kind: sampler ?? defaults.sampler, steps: steps ?? defaults.steps,
-                spacing: spacing ?? (sampler == nil ? defaults.spacing : nil), guidance: guidance ?? defaults.guidance)
-            evaluation.settings.guidanceInterval = try parseGuidanceInterval(guidanceInterval)
-            evaluation.settings.guidanceRescale = guidanceRescale
+            evaluation.settings = config.samplingDefaults.settings(
+                sampler: sampler, steps: steps, spacing: spacing, guidance: guidance,
+                guidanceInterval: try parseGuidanceInterval(guidanceInterval), guidanceRescale: guidanceRescale)
             evaluation.seed = seed
             evaluation.threads = threads
             evaluation.pairsPath = pairs

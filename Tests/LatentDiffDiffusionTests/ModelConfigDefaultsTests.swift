@@ -49,6 +49,28 @@ import Glibc
         var noSpacing = config
         noSpacing.samplingDefaults.spacing = nil
         #expect(try ModelConfig(json: noSpacing.json).samplingDefaults.spacing == nil)
+        var guided = config
+        guided.samplingDefaults.guidanceInterval = 0.3...5
+        guided.samplingDefaults.guidanceRescale = 0.25
+        let guidedBack = try ModelConfig(json: try JSON.parse(guided.json.serialized())).samplingDefaults
+        #expect(guidedBack.guidanceInterval == 0.3...5 && guidedBack.guidanceRescale == 0.25)
+        #expect(guidedBack.settings.guidanceInterval == 0.3...5 && guidedBack.settings.guidanceRescale == 0.25)
+        #expect(try ModelConfig(json: config.json).samplingDefaults.guidanceInterval == nil)
+    }
+
+    /// A caller's choices override the stored defaults one by one; the stored spacing goes with
+    /// the stored sampler only; an interval of .some(nil) guides every step.
+    @Test func chosenSettingsOverrideTheStoredOnes() {
+        let stored = SamplingDefaults(guidance: 3, steps: 20, sampler: .dpmSolver, spacing: .karras,
+                                      guidanceInterval: 0.3...5, guidanceRescale: 0.5)
+        let plain = stored.settings()
+        #expect(plain.kind == .dpmSolver && plain.steps == 20 && plain.spacing == .karras && plain.guidance == 3)
+        #expect(plain.guidanceInterval == 0.3...5 && plain.guidanceRescale == 0.5)
+        let chosen = stored.settings(sampler: .heun, steps: 8, guidance: 2, guidanceInterval: .some(nil), guidanceRescale: 0)
+        #expect(chosen.kind == .heun && chosen.steps == 8 && chosen.spacing == nil && chosen.guidance == 2)
+        #expect(chosen.guidanceInterval == nil && chosen.guidanceRescale == 0)
+        #expect(stored.settings(guidanceInterval: 1...2).guidanceInterval == 1...2)
+        #expect(stored.settings(sampler: .dpmSolver, spacing: .uniformTime).spacing == .uniformTime)
     }
 
     @Test func badDefaultsAndNamesAreFormatErrors() throws {
@@ -67,6 +89,16 @@ import Glibc
             ("nine names for ten classes", Self.replacing(members, "class_names", .array((0..<9).map { .string("\($0)") }))),
             ("a name that is not a string", Self.replacing(members, "class_names", .array((0..<10).map { .number(Double($0)) }))),
             ("names not an array", Self.replacing(members, "class_names", .string("0123456789"))),
+            ("interval of one number", Self.replacing(members, "sampling_defaults", .object([
+                ("guidance", .number(2)), ("steps", .number(20)), ("sampler", .string("dpm++")), ("guidance_interval", .array([.number(1)]))]))),
+            ("interval low above high", Self.replacing(members, "sampling_defaults", .object([
+                ("guidance", .number(2)), ("steps", .number(20)), ("sampler", .string("dpm++")),
+                ("guidance_interval", .array([.number(5), .number(1)]))]))),
+            ("negative interval", Self.replacing(members, "sampling_defaults", .object([
+                ("guidance", .number(2)), ("steps", .number(20)), ("sampler", .string("dpm++")),
+                ("guidance_interval", .array([.number(-1), .number(1)]))]))),
+            ("rescale over 1", Self.replacing(members, "sampling_defaults", .object([
+                ("guidance", .number(2)), ("steps", .number(20)), ("sampler", .string("dpm++")), ("guidance_rescale", .number(2))]))),
         ]
         for (what, json) in bad {
             do {
