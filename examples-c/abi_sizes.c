@@ -1,13 +1,16 @@
 /* The versioned-struct rule and the buffer capacities of the 0.2.0 ABI, tested from C:
- *   - structs of an older size (the 0.1.0 ld_model_desc and the 0.2.0 ld_sample_params, declared
- *     here as those versions declared them) are filled up to their size and no further, and read
- *     with the defaults for the fields they lack; smaller than the first version is refused;
+ *   - structs of an older size (the 0.1.0 ld_model_desc, the 0.2.0 ld_sample_params and the one
+ *     with the editing fields but not the sampler settings after them, declared here as those
+ *     versions declared them) are filled up to their size and no further, and read with the
+ *     defaults for the fields they lack; smaller than the first version is refused;
+ *   - ld_sample_params has no tail padding: every byte the library reads is a field;
  *   - structs of a newer size (the library's struct followed by a field it does not know) are
  *     accepted with a zero tail and refused with LD_ERR_UNSUPPORTED when the tail is not zero;
  *   - every function that writes into a caller's buffer refuses one byte too few, writing nothing.
  *   ./abi_sizes [MODEL] */
 #include "check.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 /* ld_model_desc as 0.1.0 declared it. */
@@ -31,6 +34,16 @@ typedef struct {
     void *user_data;
     int64_t first_index;
 } sample_params_0_1_0;
+/* ld_sample_params with the editing fields appended after 0.2.0, before the sampler settings
+ * (spacing, guidance interval and rescale) that follow them. */
+typedef struct {
+    sample_params_0_1_0 v020;
+    const float *init_noise;
+    const uint8_t *init_image;
+    const uint8_t *mask;
+    float strength;
+} sample_params_editing;
+
 /* ld_model_desc as 0.2.0 declared it: 0.1.0's fields, timesteps and image_bytes. */
 typedef struct {
     model_desc_0_1_0 v010;
@@ -52,13 +65,6 @@ typedef struct {
     ld_codec_params params;
     int64_t newer_field;
 } codec_params_newer;
-
-static int all_bytes(const void *p, size_t n, uint8_t value) {
-    const uint8_t *bytes = p;
-    for (size_t i = 0; i < n; i++)
-        if (bytes[i] != value) return 0;
-    return 1;
-}
 
 static void expect_message(const char *words) {
     CHECK(strstr(ld_last_error(), words) != NULL, "message '%s' lacks '%s'", ld_last_error(), words);
@@ -109,6 +115,28 @@ static void model_desc_sizes(const ld_model *model, const ld_model_desc *full) {
           "default steps %d, sampler %d", full->default_steps, full->default_sampler);
 }
 
+/* A caller's ld_sample_params of an older `size` (`name`): init fills its bytes, not one past them
+ * (a guard after it stays), with struct_size = size; with 3 steps it samples `reference` (the
+ * library's struct with 3 steps), the fields it lacks read as their defaults. */
+static void older_sample_params(const ld_model *model, const float *reference, size_t bytes, size_t size,
+                                const char *name) {
+    enum { GUARD = 32 };
+    ld_sample_params *params = malloc(size + GUARD); /* malloc's alignment suits the struct */
+    float *latents = calloc(1, bytes);
+    char what[64];
+    memset(params, 0xAB, size + GUARD);
+    snprintf(what, sizeof what, "params init: %s size", name);
+    expect_status(ld_sample_params_init_sized(params, size), LD_OK, what);
+    CHECK(params->struct_size == size && params->steps == 20, "%s defaults", name);
+    CHECK(all_bytes((const uint8_t *)params + size, GUARD, 0xAB), "init wrote past a %s struct", name);
+    params->steps = 3;
+    snprintf(what, sizeof what, "sample: %s size", name);
+    expect_status(ld_sample_latents(model, params, 1, latents, bytes), LD_OK, what);
+    CHECK(memcmp(latents, reference, bytes) == 0, "a %s struct samples other latents", name);
+    free(latents);
+    free(params);
+}
+
 static void sample_params_sizes(const ld_model *model, const ld_model_desc *desc) {
     size_t bytes = (size_t)desc->latent_size * sizeof(float);
     float *reference = malloc(bytes), *latents = malloc(bytes);
@@ -136,24 +164,37 @@ static void sample_params_sizes(const ld_model *model, const ld_model_desc *desc
     expect_status(ld_generate(model, &newer.params, 1, pixels, (size_t)desc->image_bytes), LD_ERR_UNSUPPORTED,
                   "generate: newer size, non-zero tail");
 
-    /* A 0.2.0 (= 0.1.0) struct: the editing fields get their defaults (strength 1, no image, no noise), so
-     * it samples what the full struct does; init fills it and not a byte past it. */
-    struct {
-        sample_params_0_1_0 params;
-        uint8_t guard[32];
-    } old_params;
-    memset(&old_params, 0xAB, sizeof old_params);
-    expect_status(ld_sample_params_init_sized((ld_sample_params *)&old_params.params, sizeof old_params.params), LD_OK,
-                  "params init: 0.2.0 size");
-    CHECK(old_params.params.struct_size == sizeof old_params.params && old_params.params.steps == 20, "0.2.0 defaults");
-    CHECK(all_bytes(old_params.guard, sizeof old_params.guard, 0xAB), "init wrote past a 0.2.0 struct");
-    old_params.params.steps = 3;
-    memset(latents, 0, bytes);
-    expect_status(ld_sample_latents(model, (const ld_sample_params *)&old_params.params, 1, latents, bytes), LD_OK,
-                  "sample: 0.2.0 size");
-    CHECK(memcmp(latents, reference, bytes) == 0, "a 0.2.0 struct samples other latents");
+    /* A 0.2.0 (= 0.1.0) struct: the editing fields and the sampler settings get their defaults
+     * (strength 1, no image, no noise; the sampler's own spacing, every step guided, no rescale).
+     * A struct ending at `strength` (the editing fields, then 4 bytes of tail padding): the
+     * sampler settings get theirs. */
+    older_sample_params(model, reference, bytes, sizeof(sample_params_0_1_0), "0.2.0");
+    older_sample_params(model, reference, bytes, sizeof(sample_params_editing), "editing");
     CHECK(plain.strength == 1.0f && plain.init_noise == NULL && plain.init_image == NULL && plain.mask == NULL,
           "editing defaults");
+    CHECK(plain.spacing == LD_SPACING_DEFAULT && plain.guidance_interval_low == 0.0f &&
+              plain.guidance_interval_high == 0.0f && plain.guidance_rescale == 0.0f && plain.padding == 0,
+          "sampler settings defaults");
+
+    /* The sampler settings in a struct of the library's size, and the same values past an older
+     * caller's size: the older struct samples the defaults. */
+    ld_sample_params karras = plain;
+    karras.spacing = LD_SPACING_KARRAS;
+    expect_status(ld_sample_latents(model, &karras, 1, latents, bytes), LD_OK, "sample: karras");
+    CHECK(memcmp(latents, reference, bytes) != 0, "spacing karras samples the default latents");
+    karras.struct_size = sizeof(sample_params_editing);
+    expect_status(ld_sample_latents(model, &karras, 1, latents, bytes), LD_OK, "sample: karras past the size");
+    CHECK(memcmp(latents, reference, bytes) == 0, "a field past struct_size was read");
+
+    /* No tail padding: the last field ends where the struct does. */
+    CHECK(offsetof(ld_sample_params, guidance_rescale) + sizeof(float) == sizeof(ld_sample_params),
+          "ld_sample_params has %zu bytes of tail padding",
+          sizeof(ld_sample_params) - offsetof(ld_sample_params, guidance_rescale) - sizeof(float));
+    /* The settings start past the editing struct's tail padding. */
+    CHECK(offsetof(ld_sample_params, spacing) >= sizeof(sample_params_editing), "spacing at %zu, in the editing struct",
+          offsetof(ld_sample_params, spacing));
+    printf("  sizeof(ld_sample_params) = %zu (0.2.0: %zu, with the editing fields: %zu)\n", sizeof(ld_sample_params),
+           sizeof(sample_params_0_1_0), sizeof(sample_params_editing));
 
     ld_sample_params older = plain;
     older.struct_size = sizeof(sample_params_0_1_0) - sizeof(int64_t); /* below the first version */

@@ -30,6 +30,14 @@ static inline void expect_status(ld_status status, ld_status expected, const cha
     }
 }
 
+/* Whether all `n` bytes at `p` are `value` (a buffer or guard a call must not have written). */
+static inline int all_bytes(const void *p, size_t n, uint8_t value) {
+    const uint8_t *bytes = p;
+    for (size_t i = 0; i < n; i++)
+        if (bytes[i] != value) return 0;
+    return 1;
+}
+
 /* Prints the result and returns the process exit status. */
 static inline int finish(const char *name) {
     if (failures) {

@@ -280,6 +280,31 @@ const char *ld_sampler_name(ld_sampler sampler);
  * message lists the known ones), leaving *out_sampler untouched. Thread-safe. */
 ld_status ld_sampler_from_name(const char *name, ld_sampler *out_sampler);
 
+/* How the sampling steps' timesteps are spread over the schedule's T (docs/samplers.md). Levels
+ * are rounded to the nearest discrete timestep and repeats merged, so a spacing may give fewer
+ * steps than asked. */
+typedef enum {
+    LD_SPACING_DEFAULT = 0,  /* the sampler's own: logsnr for DPM-Solver++ (2M and 3M), uniform for
+                                DDIM and DDPM, karras for Euler, Euler-a and Heun */
+    LD_SPACING_UNIFORM = 1,  /* evenly in t from T - 1 to 0 (DDPM/DDIM respacing) */
+    LD_SPACING_TRAILING = 2, /* evenly in t from T - 1 down by T / n, ending at T / n - 1 (Lin et
+                                al. 2024): the last step leaves a step's worth of noise */
+    LD_SPACING_LOGSNR = 3,   /* evenly in log-SNR lambda = log(alpha / sigma) */
+    LD_SPACING_KARRAS = 4    /* Karras et al. (2022)'s noise levels sigma/alpha, rho = 7, from
+                                sigma/alpha at t = 0 to at T - 1 (capped at 80): dense near the data */
+} ld_spacing;
+
+/* The spacing's short name, as the command line's --spacing spells it: "uniform", "trailing",
+ * "logsnr", "karras"; "default" for LD_SPACING_DEFAULT (which the command line expresses by leaving
+ * --spacing out, and `model-defaults` calls "sampler"). Returns a static string (never to be
+ * freed), or NULL for a value that is not an ld_spacing this library knows. Thread-safe. */
+const char *ld_spacing_name(ld_spacing spacing);
+
+/* The spacing named `name` (one of ld_spacing_name's names, "default" included, exact and
+ * lower-case) into *out_spacing. Returns LD_OK; LD_ERR_INVALID_ARGUMENT for NULL arguments or an
+ * unknown name (the message lists the known ones), leaving *out_spacing untouched. Thread-safe. */
+ld_status ld_spacing_from_name(const char *name, ld_spacing *out_spacing);
+
 typedef struct {
     size_t struct_size;        /* the caller's sizeof(ld_sample_params); set by ld_sample_params_init */
     int32_t sampler;           /* an ld_sampler; default LD_SAMPLER_DPM_SOLVER */
@@ -315,6 +340,23 @@ typedef struct {
                                   itself (re-decoded), 1 = start from pure noise (with a mask: the
                                   masked part from noise); without init_image it must be 1;
                                   default 1 */
+    /* Appended after 0.2.0, after the editing fields: the step spacing and the refinements of
+     * guidance (docs/samplers.md). All default to 0, which samples as before they existed. The
+     * struct ends with no tail padding, so every byte up to its sizeof is a field. */
+    int32_t padding;           /* ignored, 0 from the init functions: the 4 bytes that were tail
+                                  padding when the struct ended at `strength` (a struct of that
+                                  size may hold anything there), so no setting is read from them */
+    int32_t spacing;           /* an ld_spacing; default LD_SPACING_DEFAULT (the sampler's own) */
+    float guidance_interval_low;  /* guide only the steps whose noise level sigma/alpha lies in
+                                  [low, high] (Kynkaanniemi et al. 2024); elsewhere the
+                                  conditional output alone is used and the unconditional pass is
+                                  skipped. 0 <= low <= high, both finite; high = 0 (with low 0,
+                                  the default) guides every step. A run's levels go from about
+                                  158 (t = T - 1, linear schedule) down to about 0.01 (t = 0) */
+    float guidance_interval_high; /* the band's upper end (see guidance_interval_low); default 0 */
+    float guidance_rescale;    /* phi in [0, 1] (Lin et al. 2024): each guided output g becomes
+                                  phi g std(c) / std(g) + (1 - phi) g, c the conditional output,
+                                  std over the sample's values; default 0 = off */
 } ld_sample_params;
 
 /* Writes the defaults above into the first `params_size` bytes of *params (zero past the
@@ -336,8 +378,10 @@ static inline void ld_sample_params_init(ld_sample_params *params) {
  * read as params->struct_size bytes (see the versioned-struct rule at the top). Returns LD_OK;
  * LD_ERR_INVALID_ARGUMENT for NULL pointers, count outside 1..65536, out_size too small (the
  * message gives the bytes needed), a struct_size below the 0.1.0 struct or over 65536, a bad
- * sampler, steps, eta, guidance, threads or label; LD_ERR_UNSUPPORTED for non-zero bytes past the
- * library's struct; LD_ERR_CANCELLED if the progress callback cancelled (out_latents untouched);
+ * sampler, steps, eta, guidance, threads or label, a spacing that is not an ld_spacing, a guidance
+ * interval that is not 0 <= low <= high (finite) or a guidance_rescale outside [0, 1] (NaN
+ * included); LD_ERR_UNSUPPORTED for non-zero bytes past the library's struct; LD_ERR_CANCELLED if
+ * the progress callback cancelled (out_latents untouched);
  * LD_ERR_NUMERIC if the model produced NaN or infinity. */
 ld_status ld_sample_latents(const ld_model *model, const ld_sample_params *params, int32_t count,
                             float *out_latents, size_t out_size);
@@ -412,13 +456,17 @@ ld_status ld_sample_noise(const ld_model *model, uint64_t seed, int64_t first_in
 /* (After the sampling section: both take an ld_sample_params.) */
 
 /* As ld_sample_params_init_sized, then the model's recommended settings (ld_model_desc's
- * default_sampler, default_steps and default_guidance) in place of the library's sampler, steps
- * and guidance. Call it through ld_sample_params_init_for_model, which passes sizeof *params.
+ * default_sampler, default_steps and default_guidance, and the spacing, guidance interval and
+ * guidance rescale the file stores with them: LD_SPACING_DEFAULT, 0 and 0 when it stores none) in
+ * place of the library's: what `latentdiff sample` uses when not told. A caller that then picks another sampler
+ * may want spacing = LD_SPACING_DEFAULT, that sampler's own (as the command line does). Call it
+ * through ld_sample_params_init_for_model, which passes sizeof *params.
  * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for a NULL model or params, or a params_size smaller than
  * the 0.1.0 struct or over 65536 (nothing written). */
 ld_status ld_sample_params_init_for_model_sized(const ld_model *model, ld_sample_params *params, size_t params_size);
 
-/* Fills *params with the defaults and the model's recommended sampler, steps and guidance. */
+/* Fills *params with the defaults and the model's recommended sampler, steps, guidance, spacing,
+ * guidance interval and rescale. */
 static inline ld_status ld_sample_params_init_for_model(const ld_model *model, ld_sample_params *params) {
     return ld_sample_params_init_for_model_sized(model, params, sizeof *params);
 }
@@ -428,10 +476,13 @@ static inline ld_status ld_sample_params_init_for_model(const ld_model *model, l
  * its images (e.g. as a PNG text chunk, ld_encode_png) and reproduce them:
  *   {"library_version": "<ld_version()>", "model": {"dataset": ..., "codec": ..., "training_steps": N,
  *    "timesteps": T}, "sampler": "dpm++", "spacing": "logsnr", "steps": 20, "eta": 0,
- *    "guidance": 2, "seed": 0, "first_index": 0, "count": 16, "labels": [3, -1, ...] or null,
+ *    "guidance": 2, "guidance_interval": [0.3, 5] or null, "guidance_rescale": 0, "seed": 0,
+ *    "first_index": 0, "count": 16, "labels": [3, -1, ...] or null,
  *    "class_names": ["3", null, ...] or null, "strength": 1, "init_image": false, "mask": false,
  *    "init_noise": false}
- * (keys in this order, written without spaces: {"library_version":"0.2.0","model":{...},...}; the
+ * (keys in this order, written without spaces: {"library_version":"0.2.0","model":{...},...};
+ * "spacing" the one used (LD_SPACING_DEFAULT resolved to the sampler's own); "guidance_interval"
+ * null when every step is guided; floats in their shortest decimal form; the
  * seed as its exact decimal digits, which a reader that holds JSON numbers
  * as doubles rounds above 2^53; labels and class_names null when no sample has a class, a name
  * null for label -1).

@@ -90,6 +90,11 @@ var sampleParamsDefaults: ld_sample_params {
     defaults.init_image = nil
     defaults.mask = nil
     defaults.strength = 1
+    defaults.padding = 0
+    defaults.spacing = Int32(LD_SPACING_DEFAULT.rawValue)
+    defaults.guidance_interval_low = 0
+    defaults.guidance_interval_high = 0
+    defaults.guidance_rescale = 0
     return defaults
 }
 
@@ -163,8 +168,7 @@ struct SampleRequest {
             UnsafeRawPointer(pointer), callerSize: UnsafeRawPointer(pointer).load(as: Int.self), minimum: sampleParamsMinimum,
             defaults: sampleParamsDefaults, name: "ld_sample_params", what: "params->struct_size")
         guard (1...maxCount).contains(count) else { throw .invalidArgument("count must be in 1...\(maxCount), not \(count)") }
-        guard let kind = samplerKinds[params.sampler] else { throw .invalidArgument("unknown sampler \(params.sampler)") }
-        settings = SamplerSettings(kind: kind, steps: Int(params.steps), eta: params.eta, guidance: params.guidance)
+        settings = try Self.samplerSettings(params)
         try settings.validate(timesteps: model.config.timesteps)
         if let pointer = params.labels {
             labels = (0..<Int(count)).map { Int(pointer[$0]) }
@@ -184,6 +188,25 @@ struct SampleRequest {
         seed = params.seed
         progress = Progress(callback: params.progress, userData: params.user_data)
         (edit, noise) = try Self.editFields(params, count: Int(count), model: model)
+    }
+}
+
+extension SampleRequest {
+    /// The sampler, steps, spacing, eta and guidance fields (unchecked ranges: `validate` checks
+    /// them), the values that have no SamplerSettings refused here: an unknown sampler or spacing,
+    /// a guidance interval that is no band. `padding` is not read.
+    static func samplerSettings(_ params: ld_sample_params) throws(LatentDiffError) -> SamplerSettings {
+        guard let kind = samplerKinds[params.sampler] else { throw .invalidArgument("unknown sampler \(params.sampler)") }
+        guard params.spacing == Int32(LD_SPACING_DEFAULT.rawValue) || spacingKinds[params.spacing] != nil else {
+            throw .invalidArgument("unknown spacing \(params.spacing): an ld_spacing is 0...\(spacingNames.count - 1)")
+        }
+        var settings = SamplerSettings(kind: kind, steps: Int(params.steps), spacing: spacingKinds[params.spacing],
+                                       eta: params.eta, guidance: params.guidance)
+        // high = low = 0: every step guided (no band).
+        let (low, high) = (params.guidance_interval_low, params.guidance_interval_high)
+        if low != 0 || high != 0 { settings.guidanceInterval = try SamplerSettings.guidanceBand(low: Double(low), high: Double(high)) }
+        settings.guidanceRescale = params.guidance_rescale
+        return settings
     }
 }
 
@@ -297,3 +320,13 @@ let samplerKinds: [Int32: SamplerSettings.Kind] = [
     Int32(LD_SAMPLER_EULER_ANCESTRAL.rawValue): .eulerAncestral, Int32(LD_SAMPLER_HEUN.rawValue): .heun,
     Int32(LD_SAMPLER_DPM_SOLVER_3M.rawValue): .dpmSolver3M,
 ]
+
+/// The header's ld_spacing values but LD_SPACING_DEFAULT (the sampler's own, nil), by their names.
+let spacingKinds: [Int32: NoiseSchedule.Spacing] = Dictionary(uniqueKeysWithValues: spacingNames.indices.dropFirst().compactMap { index in
+    NoiseSchedule.Spacing(rawValue: spacingNames[index].description).map { (Int32(index), $0) }
+})
+
+/// The ld_spacing value of `spacing` (nil: LD_SPACING_DEFAULT).
+func spacingValue(_ spacing: NoiseSchedule.Spacing?) -> Int32 {
+    spacingKinds.first { $0.value == spacing }?.key ?? Int32(LD_SPACING_DEFAULT.rawValue)
+}

@@ -14,6 +14,11 @@ import LatentDiffKernels
     defaults.sampler = samplerValue(recommended.sampler)
     defaults.steps = Int32(recommended.steps)
     defaults.guidance = recommended.guidance
+    defaults.spacing = spacingValue(recommended.spacing)
+    if let band = recommended.guidanceInterval {
+        (defaults.guidance_interval_low, defaults.guidance_interval_high) = (Float(band.lowerBound), Float(band.upperBound))
+    }
+    defaults.guidance_rescale = recommended.guidanceRescale
     return initVersioned(params, size: size, minimum: sampleParamsMinimum, name: "ld_sample_params",
                          defaults: defaults, sizeField: \.struct_size, function: "ld_sample_params_init_for_model")
 }
@@ -46,6 +51,10 @@ func settingsJSON(model: DiffusionModel, request: SampleRequest, count: Int) -> 
         ("sampler", .string(settings.kind.rawValue)),
         ("spacing", .string((settings.spacing ?? settings.method.defaultSpacing).rawValue)),
         ("steps", .number(Double(settings.steps))), ("eta", shortest(settings.eta)), ("guidance", shortest(settings.guidance)),
+        ("guidance_interval", settings.guidanceInterval.map { band in
+            .array([shortest(Float(band.lowerBound)), shortest(Float(band.upperBound))])
+        } ?? .null),
+        ("guidance_rescale", shortest(settings.guidanceRescale)),
     ]).serialized()
     let tail = JSON.object([
         ("first_index", .number(Double(request.firstIndex))),

@@ -55,10 +55,11 @@ public func parseGuidanceInterval(_ text: String?) throws -> ClosedRange<Double>
     guard let text else { return nil }
     if text == "all" { return .some(nil) }
     let parts = text.split(separator: ",").map { Double($0.filter { $0 != " " }) }
-    guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 0, low <= high, high.isFinite else {
+    guard parts.count == 2, let low = parts[0], let high = parts[1],
+          let band = try? SamplerSettings.guidanceBand(low: low, high: high) else {
         throw LatentDiffError.invalidArgument("--guidance-interval must be LOW,HIGH with 0 <= LOW <= HIGH, or 'all', not '\(text)'")
     }
-    return low...high
+    return band
 }
 
 public func validThreads(_ threads: Int) throws -> Int {

@@ -66,6 +66,16 @@ public struct SamplerSettings: Sendable, Equatable {
         return band.contains(veSigma) ? guidance : 1
     }
 
+    /// The band low...high of noise levels sigma~ = sigma / alpha for `guidanceInterval`, checked
+    /// first (a ClosedRange of reversed or NaN bounds would trap): 0 <= low <= high, both finite.
+    public static func guidanceBand(low: Double, high: Double) throws(LatentDiffError) -> ClosedRange<Double> {
+        guard low.isFinite, high.isFinite, low >= 0, low <= high else {
+            throw .invalidArgument("the guidance interval must be a band of noise levels sigma/alpha with "
+                + "0 <= low <= high, both finite, not [\(low), \(high)]")
+        }
+        return low...high
+    }
+
     /// The method of `kind` with these settings.
     public var method: any SamplingMethod { kind.method(eta: eta) }
 
@@ -78,9 +88,7 @@ public struct SamplerSettings: Sendable, Equatable {
             throw .invalidArgument("guidance must be in [0, 100], not \(guidance)")
         }
         if let x0Clip, !(x0Clip.isFinite && x0Clip > 0) { throw .invalidArgument("x0 clip must be positive") }
-        if let band = guidanceInterval, !(band.lowerBound >= 0 && band.lowerBound.isFinite && !band.upperBound.isNaN) {
-            throw .invalidArgument("the guidance interval must be a band of noise levels sigma/alpha >= 0, not \(band)")
-        }
+        if let band = guidanceInterval { _ = try Self.guidanceBand(low: band.lowerBound, high: band.upperBound) }
         guard guidanceRescale.isFinite, (0...1).contains(guidanceRescale) else {
             throw .invalidArgument("guidance rescale must be in [0, 1], not \(guidanceRescale)")
         }

@@ -16,12 +16,6 @@ func shippedModelPath(_ name: String) -> String {
 @Suite struct EditEntryPointTests {
     static let size = 196, imageBytes = 784
 
-    func load(_ path: String = tinyModelPath) -> OpaquePointer? {
-        var model: OpaquePointer?
-        #expect(LatentDiff.ld_model_load(path, &model) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
-        return model
-    }
-
     func params(steps: Int32 = 5, seed: UInt64 = 8) -> ld_sample_params {
         var params = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&params)
@@ -38,7 +32,7 @@ func shippedModelPath(_ name: String) -> String {
     }
 
     @Test func defaultsAndNoiseReproduce() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var defaults = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&defaults)
@@ -71,7 +65,7 @@ func shippedModelPath(_ name: String) -> String {
     /// Strength 1 is plain generation bit for bit; strength 0 is the input re-decoded (ld_encode
     /// then ld_decode); 0.5 is neither.
     @Test func strengthEnds() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         let input = images(model)
         var request = params()
@@ -95,7 +89,7 @@ func shippedModelPath(_ name: String) -> String {
 
     /// A masked square is redrawn; every pixel outside it keeps its input value.
     @Test func maskKeepsPixels() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         let input = images(model)
         var mask = [UInt8](repeating: 0, count: 3 * 784)
@@ -122,7 +116,7 @@ func shippedModelPath(_ name: String) -> String {
     }
 
     @Test func badEditsAreRefused() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         let input = images(model)
         let mask = [UInt8](repeating: 255, count: 3 * 784)
@@ -148,7 +142,7 @@ func shippedModelPath(_ name: String) -> String {
 
     /// A vector codec (PCA) edits whole images but refuses masks.
     @Test func vectorCodecRefusesMasks() {
-        let model = load(shippedModelPath("pca2d.safetensors"))
+        let model = loadModel(shippedModelPath("pca2d.safetensors"))
         defer { LatentDiff.ld_model_free(model) }
         let input = [UInt8](repeating: 40, count: 784), mask = [UInt8](repeating: 255, count: 784)
         var out = [UInt8](repeating: 0, count: 784)

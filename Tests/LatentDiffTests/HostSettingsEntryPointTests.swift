@@ -12,12 +12,6 @@ import Glibc
 /// What hosts need, called as C calls it: a model's recommended settings and class names
 /// (ld_model_info, ld_sample_params_init_for_model), the settings as JSON, PNG to memory.
 @Suite struct HostSettingsEntryPointTests {
-    func load(_ path: String = tinyModelPath) -> OpaquePointer? {
-        var model: OpaquePointer?
-        #expect(LatentDiff.ld_model_load(path, &model) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
-        return model
-    }
-
     func info(_ model: OpaquePointer?) -> ld_model_desc {
         var desc = ld_model_desc()
         #expect(CLatentDiffABI.ld_model_info(model, &desc) == LD_OK)
@@ -38,7 +32,7 @@ import Glibc
     }
 
     @Test func oldFileGetsStandardDefaultsAndDigitNames() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         let desc = info(model)
         #expect(desc.default_guidance == 1 && desc.default_steps == 20 && desc.default_sampler == Int32(LD_SAMPLER_DPM_SOLVER.rawValue))
@@ -52,7 +46,7 @@ import Glibc
             config.classNames = classNames
         }
         defer { unlink(path) }
-        let model = load(path)
+        let model = loadModel(path)
         defer { LatentDiff.ld_model_free(model) }
         let desc = info(model)
         #expect(desc.default_guidance == 3.5 && desc.default_steps == 12 && desc.default_sampler == Int32(LD_SAMPLER_HEUN.rawValue))
@@ -79,7 +73,7 @@ import Glibc
     }
 
     @Test func descriptionOfAnOlderSizeGetsNoNewField() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         let v020 = MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.default_guidance)!
         var bytes = [UInt8](repeating: 0xAB, count: MemoryLayout<ld_model_desc>.size)
@@ -93,7 +87,7 @@ import Glibc
     @Test func unconditionalModelHasNoClassNames() {
         // The shipped PCA-2D model (unconditional): tinyModelPath is ROOT/Tests/Fixtures/models/....
         let root = tinyModelPath.split(separator: "/", omittingEmptySubsequences: false).dropLast(4).joined(separator: "/")
-        let model = load(root + "/models/pca2d.safetensors")
+        let model = loadModel(root + "/models/pca2d.safetensors")
         defer { LatentDiff.ld_model_free(model) }
         let desc = info(model)
         #expect(desc.class_count == 0 && desc.class_names == nil)
@@ -109,7 +103,7 @@ import Glibc
     }
 
     @Test func settingsJSONDescribesTheCall() throws {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var params = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&params)
@@ -167,7 +161,7 @@ import Glibc
     }
 
     @Test func settingsJSONRefusesWhatSamplingRefuses() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var params = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&params)

@@ -15,16 +15,17 @@ let tinyModelPath: String = {
     return components.joined(separator: "/") + "/Fixtures/models/tiny-mnist.safetensors"
 }()
 
+/// ld_model_load of `path` (the tiny model by default), as C calls it; nil (and an issue) if it fails.
+func loadModel(_ path: String = tinyModelPath) -> OpaquePointer? {
+    var model: OpaquePointer?
+    #expect(LatentDiff.ld_model_load(path, &model) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
+    return model
+}
+
 /// The model functions called as C calls them.
 @Suite struct ModelEntryPointTests {
-    func load() -> OpaquePointer? {
-        var model: OpaquePointer?
-        #expect(LatentDiff.ld_model_load(tinyModelPath, &model) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
-        return model
-    }
-
     @Test func infoDescribesTheModel() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var desc = ld_model_desc()
         #expect(LatentDiff.ld_model_info_sized(model, &desc, MemoryLayout<ld_model_desc>.size) == 0)
@@ -39,7 +40,7 @@ let tinyModelPath: String = {
     }
 
     @Test func generateIsReproducibleAndEqualsSamplePlusDecode() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var params = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&params)
@@ -67,7 +68,7 @@ let tinyModelPath: String = {
 
     /// Every LD_SAMPLER_* value samples, each to its own latents, and 7 is refused.
     @Test func everySamplerOfTheHeaderSamples() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         let samplers = [LD_SAMPLER_DPM_SOLVER, LD_SAMPLER_DDIM, LD_SAMPLER_DDPM, LD_SAMPLER_EULER,
                         LD_SAMPLER_EULER_ANCESTRAL, LD_SAMPLER_HEUN, LD_SAMPLER_DPM_SOLVER_3M].map { Int32($0.rawValue) }
@@ -95,7 +96,7 @@ let tinyModelPath: String = {
         var out = [Float](repeating: 0, count: 196)
         #expect(LatentDiff.ld_sample_latents(nil, &params, 1, &out, 784) == -1)
         #expect(String(cString: LatentDiff.ld_last_error()).contains("model is NULL"))
-        let loaded = load()
+        let loaded = loadModel()
         defer { LatentDiff.ld_model_free(loaded) }
         #expect(LatentDiff.ld_sample_latents(loaded, &params, 0, &out, 784) == -1)
         params.sampler = 7
@@ -105,7 +106,7 @@ let tinyModelPath: String = {
 
     /// Every writer refuses a buffer one byte short, naming the bytes needed, and writes nothing.
     @Test func shortBuffersAreRefused() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var params = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&params)
@@ -123,7 +124,7 @@ let tinyModelPath: String = {
     /// Structs of an older size get defaults for what they lack; a newer one is accepted with a
     /// zero tail and refused with a non-zero one.
     @Test func structSizesOlderAndNewer() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         let own = MemoryLayout<ld_model_desc>.size
         // An older (0.1.0) ld_model_desc: the bytes past it stay untouched.
@@ -171,7 +172,7 @@ let tinyModelPath: String = {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: tinyModelPath)))
         var model: OpaquePointer?
         #expect(bytes.withUnsafeBytes { LatentDiff.ld_model_load_from_memory($0.baseAddress, $0.count, &model) } == 0)
-        let fromFile = load()
+        let fromFile = loadModel()
         defer { LatentDiff.ld_model_free(model); LatentDiff.ld_model_free(fromFile) }
         var params = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&params)
@@ -193,7 +194,7 @@ let tinyModelPath: String = {
     /// A call with threads = 1 runs its loops on the calling thread only, and gives the same bits
     /// as threads = 2 (and as the cap of ld_set_max_threads).
     @Test func oneThreadMeansOneThread() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var params = ld_sample_params()
         CLatentDiffABI.ld_sample_params_init(&params)
@@ -252,7 +253,7 @@ let tinyModelPath: String = {
 
     /// ld_decode and ld_encode report progress in images and cancel.
     @Test func decodeProgressAndCancel() {
-        let model = load()
+        let model = loadModel()
         defer { LatentDiff.ld_model_free(model) }
         var latents = [Float](repeating: 0.1, count: 70 * 196)
         var pixels = [UInt8](repeating: 9, count: 70 * 784)

@@ -55,6 +55,104 @@ def test_abi_and_sampler_names():
     assert "unknown sampler 'DDIM'" in error.message
 
 
+def test_spacing_names():
+    names = ["default", "uniform", "trailing", "logsnr", "karras"]
+    assert list(latentdiff.SPACINGS) == names and list(latentdiff.SPACINGS.values()) == list(range(5))
+    for value, name in enumerate(names):
+        assert latentdiff.spacing_name(value) == name
+        assert latentdiff.spacing_from_name(name) == value
+    assert latentdiff.spacing_name(5) is None and latentdiff.spacing_name(-1) is None
+    assert latentdiff.spacing_name(True) is None and latentdiff.spacing_name(2 ** 40) is None
+    error = expect(latentdiff.InvalidArgument, latentdiff.spacing_from_name, "Karras")
+    assert "unknown spacing 'Karras'" in error.message
+
+
+def test_sampler_settings():
+    """spacing, guidance_interval and guidance_rescale reach the library: checked bit for bit
+    (noise levels sigma/alpha lie between about 0.005 and 1e5; the fixture's linear schedule: 0.01 to 158)."""
+    with latentdiff.Model(MODEL) as model:
+        def run(**kwargs):
+            return model.sample(2, seed=4, labels=labels_for(model, 2), steps=5, threads=1, **kwargs)
+
+        # "default" is each sampler's own spacing; another one changes the samples.
+        own = {"dpm++": "logsnr", "dpm++3m": "logsnr", "ddim": "uniform", "ddpm": "uniform", "euler": "karras",
+               "euler-a": "karras", "heun": "karras"}
+        assert set(own) == set(latentdiff.SAMPLERS)
+        for sampler, spacing in own.items():
+            plain = run(sampler=sampler)
+            assert np.array_equal(plain, run(sampler=sampler, spacing="default"))
+            assert np.array_equal(plain, run(sampler=sampler, spacing=spacing)), sampler
+            other = "trailing" if spacing != "trailing" else "uniform"
+            assert not np.array_equal(plain, run(sampler=sampler, spacing=other)), sampler
+        expect(latentdiff.InvalidArgument, run, spacing="Karras")
+        expect(latentdiff.InvalidArgument, run, guidance_interval=(1, 2, 3))
+        expect(latentdiff.InvalidArgument, run, guidance_interval="0.3,5")
+        for bad in [(5, 1), (-1, 2), (float("nan"), 2), (1, float("inf")), (0.5, 0)]:
+            error = expect(latentdiff.InvalidArgument, run, guidance_interval=bad)
+            assert "guidance interval" in error.message, bad
+        for bad in [-0.1, 1.5, float("nan")]:
+            error = expect(latentdiff.InvalidArgument, run, guidance=3.0, guidance_rescale=bad)
+            assert "rescale" in error.message, bad
+        if not model.class_count:
+            return
+        guided, unguided = run(guidance=3.0), run(guidance=1.0)
+        assert not np.array_equal(guided, unguided)
+        assert np.array_equal(run(guidance=3.0, guidance_interval=(1e30, 1e31)), unguided)
+        assert np.array_equal(run(guidance=3.0, guidance_interval=(0, 1e30)), guided)
+        assert np.array_equal(run(guidance=3.0, guidance_interval=(0, 0)), guided)
+        middle = run(guidance=3.0, guidance_interval=(0.5, 5))
+        assert not np.array_equal(middle, guided) and not np.array_equal(middle, unguided)
+        assert np.array_equal(run(guidance=3.0, guidance_rescale=0.0), guided)
+        rescaled = run(guidance=3.0, guidance_rescale=1.0)
+        assert not np.array_equal(rescaled, guided)
+        # generate is the decoded sample, with the same settings.
+        settings = dict(guidance=3.0, spacing="karras", guidance_interval=(0.5, 5), guidance_rescale=0.5)
+        images = model.generate(2, seed=4, labels=labels_for(model, 2), steps=5, **settings)
+        assert np.array_equal(images, model.decode(run(**settings)))
+
+
+def with_sampling_defaults(path, defaults):
+    """The bytes of the model file `path` with its configuration's sampling_defaults replaced."""
+    import json
+    import struct
+    data = open(path, "rb").read()
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + size])
+    config = json.loads(header["__metadata__"]["latentdiff"])
+    config["sampling_defaults"] = defaults
+    header["__metadata__"]["latentdiff"] = json.dumps(config)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data[8 + size:]
+
+
+def test_model_spacing_goes_with_its_sampler():
+    data = with_sampling_defaults(MODEL, {"guidance": 1, "steps": 4, "sampler": "euler", "spacing": "trailing"})
+    with latentdiff.Model.from_bytes(data) as model:
+        assert (model.default_sampler, model.default_spacing) == ("euler", "trailing")
+        assert model.info["defaults"]["spacing"] == "trailing"
+        implicit = model.sample(1, seed=2)
+        assert np.array_equal(implicit, model.sample(1, seed=2, sampler="euler", spacing="trailing"))
+        # Naming a sampler, the model's included, gives that sampler's own spacing unless one is given.
+        assert np.array_equal(model.sample(1, seed=2, sampler="euler"), model.sample(1, seed=2, spacing="karras"))
+        assert not np.array_equal(implicit, model.sample(1, seed=2, sampler="euler"))
+    with latentdiff.Model.from_bytes(with_sampling_defaults(MODEL, {"guidance": 1, "steps": 4, "sampler": "ddim"})) as model:
+        assert model.default_spacing == "default"
+
+
+def test_model_guidance_interval_and_rescale_are_defaults():
+    stored = {"guidance": 3, "steps": 4, "sampler": "dpm++", "guidance_interval": [0.01, 50], "guidance_rescale": 0.5}
+    with latentdiff.Model.from_bytes(with_sampling_defaults(MODEL, stored)) as model:
+        assert model.default_guidance_interval == (np.float32(0.01), 50.0) and model.default_guidance_rescale == 0.5
+        labels = labels_for(model, 2)
+        implicit = model.sample(2, seed=3, labels=labels)
+        assert np.array_equal(implicit, model.sample(2, seed=3, labels=labels, guidance_interval=(0.01, 50), guidance_rescale=0.5))
+        if model.class_count:
+            assert not np.array_equal(implicit, model.sample(2, seed=3, labels=labels, guidance_interval=(0, 0), guidance_rescale=0))
+    with latentdiff.Model.from_bytes(with_sampling_defaults(MODEL, {"guidance": 3, "steps": 4, "sampler": "dpm++"})) as model:
+        assert model.default_guidance_interval == (0.0, 0.0) and model.default_guidance_rescale == 0.0
+
+
 def test_max_threads():
     expect(ValueError, latentdiff.set_max_threads, -1)
     expect(ValueError, latentdiff.set_max_threads, 1025)
@@ -435,7 +533,10 @@ def test_defaults_and_class_names():
         info = model.info
         assert info["class_names"] == model.class_names and info["dataset"] == model.dataset
         assert info["defaults"] == {"guidance": model.default_guidance, "steps": model.default_steps,
-                                    "sampler": model.default_sampler}
+                                    "sampler": model.default_sampler, "spacing": model.default_spacing,
+                                    "guidance_interval": model.default_guidance_interval,
+                                    "guidance_rescale": model.default_guidance_rescale}
+        assert model.default_spacing in latentdiff.SPACINGS
         # Not given: the model's defaults (steps given, to keep it quick).
         labels = labels_for(model, 2)
         implicit = model.generate(2, seed=3, labels=labels, steps=3)
@@ -473,6 +574,13 @@ def test_settings_json():
         defaults = json.loads(model.settings_json(1))
         assert (defaults["sampler"], defaults["steps"], defaults["guidance"]) == (
             model.default_sampler, model.default_steps, model.default_guidance)
+        assert (defaults["spacing"], defaults["guidance_interval"], defaults["guidance_rescale"]) == ("logsnr", None, 0)
+        chosen = json.loads(model.settings_json(1, sampler="heun", guidance=2.0, guidance_interval=(0.3, 5),
+                                                guidance_rescale=0.7))
+        assert (chosen["sampler"], chosen["spacing"]) == ("heun", "karras"), "heun's own spacing"
+        assert chosen["guidance_interval"] == [0.3, 5] and chosen["guidance_rescale"] == 0.7
+        assert json.loads(model.settings_json(1, spacing="trailing"))["spacing"] == "trailing"
+        expect(ValueError, model.settings_json, 1, guidance_rescale=2.0)
         expect(ValueError, model.settings_json, 1, steps=0)
         expect(ValueError, model.settings_json, 0)
 

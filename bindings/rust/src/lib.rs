@@ -81,6 +81,12 @@ pub mod ffi {
         pub init_image: *const u8,
         pub mask: *const u8,
         pub strength: f32,
+        // appended after 0.2.0, after the editing fields
+        pub padding: i32,
+        pub spacing: i32,
+        pub guidance_interval_low: f32,
+        pub guidance_interval_high: f32,
+        pub guidance_rescale: f32,
     }
 
     #[repr(C)]
@@ -102,6 +108,8 @@ pub mod ffi {
         pub fn ld_abi_version() -> i32;
         pub fn ld_sampler_name(sampler: i32) -> *const c_char;
         pub fn ld_sampler_from_name(name: *const c_char, out_sampler: *mut i32) -> ld_status;
+        pub fn ld_spacing_name(spacing: i32) -> *const c_char;
+        pub fn ld_spacing_from_name(name: *const c_char, out_spacing: *mut i32) -> ld_status;
         pub fn ld_set_max_threads(max_threads: i32) -> ld_status;
         pub fn ld_max_threads() -> i32;
         pub fn ld_model_load_from_memory(data: *const c_void, size: usize, out_model: *mut *mut ld_model) -> ld_status;
@@ -426,33 +434,90 @@ impl Sampler {
 
     /// The header's `LD_SAMPLER_*` value.
     pub fn code(self) -> i32 {
-        Sampler::ALL.iter().position(|&s| s == self).unwrap_or(0) as i32
+        code_of(&Sampler::ALL, self)
     }
 
     /// The sampler of an `LD_SAMPLER_*` value (DPM-Solver++ for unknown ones).
     pub fn from_code(code: i32) -> Sampler {
-        usize::try_from(code).ok().and_then(|i| Sampler::ALL.get(i).copied()).unwrap_or(Sampler::DpmSolver)
+        of_code(&Sampler::ALL, code, Sampler::DpmSolver)
     }
 
     /// The library's name for the sampler (`ld_sampler_name`): "dpm++", "ddim", "ddpm", "euler",
     /// "euler-a", "heun" or "dpm++3m", as the command line spells them.
     pub fn name(self) -> String {
-        let name = unsafe { ffi::ld_sampler_name(self.code()) };
-        if name.is_null() {
-            String::new()
-        } else {
-            unsafe { string(name) }
-        }
+        unsafe { string(ffi::ld_sampler_name(self.code())) }
     }
 
     /// The sampler of a name (`ld_sampler_from_name`); an unknown name is
     /// [`Status::InvalidArgument`] with the known names in the message.
     pub fn from_name(name: &str) -> Result<Sampler> {
-        let name = CString::new(name).map_err(|_| Error::invalid("a sampler name holds a NUL byte"))?;
-        let mut code = 0i32;
-        check(unsafe { ffi::ld_sampler_from_name(name.as_ptr(), &mut code) })?;
-        Ok(Sampler::from_code(code))
+        Ok(Sampler::from_code(code_named(ffi::ld_sampler_from_name, name, "sampler")?))
     }
+}
+
+/// How the sampling steps' timesteps are spread (`LD_SPACING_*`, docs/samplers.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spacing {
+    /// The sampler's own: log-SNR for the DPM-Solvers, uniform for DDIM and DDPM, Karras for
+    /// Euler, Euler ancestral and Heun (the default).
+    Default,
+    /// Evenly in t from T - 1 to 0.
+    Uniform,
+    /// Evenly in t from T - 1 down by T / n (Lin et al. 2024).
+    Trailing,
+    /// Evenly in log-SNR log(alpha / sigma).
+    LogSnr,
+    /// Karras et al. (2022)'s noise levels, rho = 7: dense near the data.
+    Karras,
+}
+
+impl Spacing {
+    /// Every spacing, in the order of their `LD_SPACING_*` values.
+    pub const ALL: [Spacing; 5] = [Spacing::Default, Spacing::Uniform, Spacing::Trailing, Spacing::LogSnr, Spacing::Karras];
+
+    /// The header's `LD_SPACING_*` value.
+    pub fn code(self) -> i32 {
+        code_of(&Spacing::ALL, self)
+    }
+
+    /// The spacing of an `LD_SPACING_*` value (the default for unknown ones).
+    pub fn from_code(code: i32) -> Spacing {
+        of_code(&Spacing::ALL, code, Spacing::Default)
+    }
+
+    /// The library's name for the spacing (`ld_spacing_name`): "default", "uniform", "trailing",
+    /// "logsnr" or "karras", as the command line's `--spacing` spells them.
+    pub fn name(self) -> String {
+        unsafe { string(ffi::ld_spacing_name(self.code())) }
+    }
+
+    /// The spacing of a name (`ld_spacing_from_name`); an unknown name is
+    /// [`Status::InvalidArgument`] with the known names in the message.
+    pub fn from_name(name: &str) -> Result<Spacing> {
+        Ok(Spacing::from_code(code_named(ffi::ld_spacing_from_name, name, "spacing")?))
+    }
+}
+
+/// The header's value of `value`: its index in `all` (the enum's values in order).
+fn code_of<T: PartialEq>(all: &[T], value: T) -> i32 {
+    all.iter().position(|v| *v == value).unwrap_or(0) as i32
+}
+
+/// The entry of `all` at the header's value `code`, or `fallback` for one past it.
+fn of_code<T: Copy>(all: &[T], code: i32, fallback: T) -> T {
+    usize::try_from(code).ok().and_then(|i| all.get(i).copied()).unwrap_or(fallback)
+}
+
+/// The value `from_name` (`ld_sampler_from_name`, `ld_spacing_from_name`) gives `name`.
+fn code_named(
+    from_name: unsafe extern "C" fn(*const c_char, *mut i32) -> ffi::ld_status,
+    name: &str,
+    what: &str,
+) -> Result<i32> {
+    let name = CString::new(name).map_err(|_| Error::invalid(format!("a {what} name holds a NUL byte")))?;
+    let mut code = 0i32;
+    check(unsafe { from_name(name.as_ptr(), &mut code) })?;
+    Ok(code)
 }
 
 /// The ABI generation of the loaded library (`ld_abi_version`); this crate speaks
@@ -480,7 +545,8 @@ pub struct CodecParams {
 }
 
 /// The parameters of a sampling call (`ld_sample_params`). `Default` gives the library's defaults
-/// (DPM-Solver++, 20 steps, guidance 1, seed 0, unconditional, one thread per core).
+/// (DPM-Solver++ with its own spacing, 20 steps, guidance 1 at every step without rescale, seed 0,
+/// unconditional, one thread per core).
 #[derive(Clone, Debug)]
 pub struct SampleParams<'a> {
     pub sampler: Sampler,
@@ -507,6 +573,14 @@ pub struct SampleParams<'a> {
     pub strength: f32,
     /// With `init_image`, `count` masks of H * W bytes (255 = redraw, 0 = keep): inpainting.
     pub mask: Option<&'a [u8]>,
+    /// How the steps are spread; [`Spacing::Default`] is the sampler's own.
+    pub spacing: Spacing,
+    /// Guide only the steps whose noise level sigma/alpha lies in `(low, high)`, inclusive
+    /// (0 <= low <= high, finite), the conditional output alone elsewhere; None (or `(0, 0)`)
+    /// guides every step.
+    pub guidance_interval: Option<(f32, f32)>,
+    /// phi in [0, 1]: each guided output g becomes phi g std(c) / std(g) + (1 - phi) g; 0 = off.
+    pub guidance_rescale: f32,
 }
 
 impl Default for SampleParams<'_> {
@@ -531,6 +605,12 @@ impl SampleParams<'_> {
             init_image: None,
             strength: params.strength,
             mask: None,
+            spacing: Spacing::from_code(params.spacing),
+            guidance_interval: match (params.guidance_interval_low, params.guidance_interval_high) {
+                (low, high) if low == 0.0 && high == 0.0 => None,
+                band => Some(band),
+            },
+            guidance_rescale: params.guidance_rescale,
         }
     }
 }
@@ -552,6 +632,11 @@ fn defaults() -> ffi::ld_sample_params {
         init_image: ptr::null(),
         mask: ptr::null(),
         strength: 0.0,
+        padding: 0,
+        spacing: 0,
+        guidance_interval_low: 0.0,
+        guidance_interval_high: 0.0,
+        guidance_rescale: 0.0,
     };
     unsafe { ffi::ld_sample_params_init_sized(&mut params, std::mem::size_of::<ffi::ld_sample_params>()) };
     params
@@ -681,8 +766,10 @@ impl Model {
     }
 
     /// The default parameters with the model's recommended sampler, steps and guidance
-    /// ([`ModelInfo::default_sampler`], `default_steps`, `default_guidance`): what
-    /// `ld_sample_params_init_for_model` gives C.
+    /// ([`ModelInfo::default_sampler`], `default_steps`, `default_guidance`) and the spacing its
+    /// file stores with them ([`Spacing::Default`] when none): what
+    /// `ld_sample_params_init_for_model` gives C. Choosing another sampler, set `spacing` to
+    /// [`Spacing::Default`] for that sampler's own.
     pub fn recommended_params(&self) -> SampleParams<'static> {
         let mut raw = defaults();
         let size = std::mem::size_of::<ffi::ld_sample_params>();
@@ -742,6 +829,11 @@ impl Model {
         raw.init_image = params.init_image.map_or(ptr::null(), |i| i.as_ptr());
         raw.mask = params.mask.map_or(ptr::null(), |m| m.as_ptr());
         raw.strength = params.strength;
+        raw.spacing = params.spacing.code();
+        let (low, high) = params.guidance_interval.unwrap_or((0.0, 0.0));
+        raw.guidance_interval_low = low;
+        raw.guidance_interval_high = high;
+        raw.guidance_rescale = params.guidance_rescale;
         Ok(raw)
     }
 

@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 use std::panic;
 use std::path::PathBuf;
 
-use latentdiff::{CodecParams, Model, SampleParams, Sampler, Split, Status};
+use latentdiff::{CodecParams, Model, SampleParams, Sampler, Spacing, Split, Status};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -441,9 +441,101 @@ fn recommended_params_are_the_models_defaults() {
         let params = model.recommended_params();
         let recommended = (info.default_sampler, info.default_steps, info.default_guidance);
         assert_eq!((params.sampler, params.steps, params.guidance), recommended, "{path}");
-        let rest = |p: &SampleParams| (p.eta, p.seed, p.threads, p.first_index, p.strength);
+        let rest = |p: &SampleParams| (p.eta, p.seed, p.threads, p.first_index, p.strength, p.guidance_rescale);
         assert_eq!(rest(&params), rest(&default), "{path}");
+        assert_eq!((params.spacing, params.guidance_interval), (Spacing::Default, None), "{path}");
         assert!(params.labels.is_none() && params.init_noise.is_none());
         assert!(params.init_image.is_none() && params.mask.is_none());
     }
+}
+
+#[test]
+fn spacing_names() {
+    let names = ["default", "uniform", "trailing", "logsnr", "karras"];
+    for (code, (spacing, name)) in Spacing::ALL.iter().zip(names.iter()).enumerate() {
+        assert_eq!((spacing.code(), spacing.name()), (code as i32, name.to_string()));
+        assert_eq!(Spacing::from_name(name).unwrap(), *spacing);
+        assert_eq!(Spacing::from_code(code as i32), *spacing);
+    }
+    assert_eq!(Spacing::from_code(5), Spacing::Default);
+    let error = Spacing::from_name("Karras").unwrap_err();
+    assert_eq!(error.status(), Status::InvalidArgument);
+    assert!(error.message().contains("unknown spacing 'Karras'"), "{}", error.message());
+    assert_eq!(SampleParams::default().spacing, Spacing::Default);
+}
+
+/// Spacing, guidance interval and rescale reach the library, checked bit for bit (noise levels
+/// sigma/alpha lie between about 0.005 and 1e5; the fixture's linear schedule: 0.01 to 158).
+#[test]
+fn sampler_settings_reach_the_library() {
+    let model = tiny();
+    let labels = [3, 7];
+    let base = SampleParams { steps: 5, seed: 4, threads: 1, labels: Some(&labels), ..SampleParams::default() };
+    let run = |params: &SampleParams| model.sample(2, params).unwrap();
+    let own = [
+        (Sampler::DpmSolver, Spacing::LogSnr),
+        (Sampler::Ddim, Spacing::Uniform),
+        (Sampler::Ddpm, Spacing::Uniform),
+        (Sampler::Euler, Spacing::Karras),
+        (Sampler::EulerAncestral, Spacing::Karras),
+        (Sampler::Heun, Spacing::Karras),
+        (Sampler::DpmSolver3M, Spacing::LogSnr),
+    ];
+    for (sampler, spacing) in own {
+        let plain = run(&SampleParams { sampler, ..base.clone() });
+        assert_eq!(plain, run(&SampleParams { sampler, spacing, ..base.clone() }), "{:?}", sampler);
+        assert_ne!(plain, run(&SampleParams { sampler, spacing: Spacing::Trailing, ..base.clone() }), "{:?}", sampler);
+    }
+    let guided = SampleParams { guidance: 3.0, ..base.clone() };
+    let unguided = run(&SampleParams { guidance: 1.0, ..base.clone() });
+    let banded = |low: f32, high: f32| run(&SampleParams { guidance_interval: Some((low, high)), ..guided.clone() });
+    assert_ne!(run(&guided), unguided);
+    assert_eq!(banded(1e30, 1e31), unguided, "an interval holding no step");
+    assert_eq!(banded(0.0, 1e30), run(&guided), "an interval holding every step");
+    let middle = banded(0.5, 5.0);
+    assert!(middle != unguided && middle != run(&guided));
+    assert_eq!(run(&SampleParams { guidance_rescale: 0.0, ..guided.clone() }), run(&guided));
+    assert_ne!(run(&SampleParams { guidance_rescale: 1.0, ..guided.clone() }), run(&guided));
+
+    for bad in [(5.0, 1.0), (-1.0, 2.0), (f32::NAN, 2.0), (1.0, f32::INFINITY), (0.5, 0.0)] {
+        let error = model.sample(2, &SampleParams { guidance_interval: Some(bad), ..guided.clone() }).unwrap_err();
+        assert_eq!(error.status(), Status::InvalidArgument, "{:?}", bad);
+        assert!(error.message().contains("guidance interval"), "{}", error.message());
+    }
+    for bad in [-0.1, 1.5, f32::NAN] {
+        let error = model.sample(2, &SampleParams { guidance_rescale: bad, ..guided.clone() }).unwrap_err();
+        assert_eq!(error.status(), Status::InvalidArgument, "{bad}");
+        assert!(error.message().contains("rescale"), "{}", error.message());
+    }
+    let chosen = SampleParams {
+        sampler: Sampler::Heun,
+        guidance_interval: Some((0.3, 5.0)),
+        guidance_rescale: 0.7,
+        ..base.clone()
+    };
+    let json = model.settings_json(2, &chosen).unwrap();
+    assert!(json.contains("\"sampler\":\"heun\",\"spacing\":\"karras\","), "{json}");
+    assert!(json.contains("\"guidance_interval\":[0.3,5],\"guidance_rescale\":0.7,"), "{json}");
+}
+
+/// A model file that stores a spacing with its defaults: recommended_params carries it.
+#[test]
+fn recommended_params_carry_the_models_spacing() {
+    let bytes = std::fs::read(root().join("Tests/Fixtures/models/tiny-mnist.safetensors")).unwrap();
+    let size = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + size]).unwrap();
+    let defaults = r#"\"sampling_defaults\":{\"guidance\":1,\"steps\":4,\"sampler\":\"euler\",\"spacing\":\"trailing\"},"#;
+    let mut changed = header.replacen(r#"\"format_version\":1,"#, &format!(r#"\"format_version\":1,{defaults}"#), 1);
+    assert_ne!(changed, header, "the fixture's configuration starts with format_version");
+    while changed.len() % 8 != 0 {
+        changed.push(' ');
+    }
+    let mut file = (changed.len() as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(changed.as_bytes());
+    file.extend_from_slice(&bytes[8 + size..]);
+    let model = Model::from_bytes(&file).unwrap();
+    let params = model.recommended_params();
+    assert_eq!((params.sampler, params.steps, params.spacing), (Sampler::Euler, 4, Spacing::Trailing));
+    let explicit = SampleParams { sampler: Sampler::Euler, steps: 4, spacing: Spacing::Trailing, ..SampleParams::default() };
+    assert_eq!(model.sample(1, &params).unwrap(), model.sample(1, &explicit).unwrap());
 }

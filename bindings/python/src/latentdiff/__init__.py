@@ -32,7 +32,8 @@ import numpy.typing as npt
 
 __all__ = [
     "__version__", "version", "abi_version", "library_path", "Model", "load", "SAMPLERS",
-    "sampler_name", "sampler_from_name", "set_max_threads", "max_threads",
+    "sampler_name", "sampler_from_name", "SPACINGS", "spacing_name", "spacing_from_name",
+    "set_max_threads", "max_threads",
     "LatentDiffError", "InvalidArgument", "IOFailure", "FormatError", "OutOfMemory", "Unsupported",
     "Cancelled", "InternalError", "NumericError",
     "write_png", "write_grid_png", "read_png", "encode_png", "check_dataset",
@@ -43,6 +44,9 @@ MAX_COUNT = 65536
 
 Progress = Callable[[int, int], Optional[bool]]
 PathLike = Union[str, bytes, "os.PathLike[str]"]
+# A sampling call's sampler, steps, eta, guidance, spacing, guidance_interval and guidance_rescale.
+_Sampling = Tuple[Optional[str], Optional[int], float, Optional[float], Optional[str],
+                  Optional[Tuple[float, float]], float]
 
 _PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_void_p)
 
@@ -137,7 +141,9 @@ class _SampleParams(ctypes.Structure):
                 ("labels", ctypes.POINTER(ctypes.c_int32)), ("threads", ctypes.c_int32),
                 ("progress", _PROGRESS), ("user_data", ctypes.c_void_p), ("first_index", ctypes.c_int64),
                 ("init_noise", ctypes.POINTER(ctypes.c_float)), ("init_image", ctypes.POINTER(ctypes.c_uint8)),
-                ("mask", ctypes.POINTER(ctypes.c_uint8)), ("strength", ctypes.c_float)]
+                ("mask", ctypes.POINTER(ctypes.c_uint8)), ("strength", ctypes.c_float),
+                ("padding", ctypes.c_int32), ("spacing", ctypes.c_int32), ("guidance_interval_low", ctypes.c_float),
+                ("guidance_interval_high", ctypes.c_float), ("guidance_rescale", ctypes.c_float)]
 
 
 class _CodecParams(ctypes.Structure):
@@ -186,6 +192,8 @@ for _name, _restype, _argtypes in [
     ("ld_last_error", ctypes.c_char_p, []),
     ("ld_sampler_name", ctypes.c_char_p, [_i32]),
     ("ld_sampler_from_name", _i32, [ctypes.c_char_p, _i32p]),
+    ("ld_spacing_name", ctypes.c_char_p, [_i32]),
+    ("ld_spacing_from_name", _i32, [ctypes.c_char_p, _i32p]),
     ("ld_set_max_threads", _i32, [_i32]),
     ("ld_max_threads", _i32, []),
     ("ld_model_load", _i32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
@@ -193,6 +201,7 @@ for _name, _restype, _argtypes in [
     ("ld_model_free", None, [ctypes.c_void_p]),
     ("ld_model_info_sized", _i32, [ctypes.c_void_p, ctypes.POINTER(_ModelDesc), _size]),
     ("ld_sample_params_init_sized", _i32, [ctypes.POINTER(_SampleParams), _size]),
+    ("ld_sample_params_init_for_model_sized", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _size]),
     ("ld_codec_params_init_sized", _i32, [ctypes.POINTER(_CodecParams), _size]),
     ("ld_sample_latents", _i32, [ctypes.c_void_p, ctypes.POINTER(_SampleParams), _i32, _f32p, _size]),
     ("ld_decode", _i32, [ctypes.c_void_p, ctypes.POINTER(_CodecParams), _f32p, _i32, _u8p, _size]),
@@ -235,21 +244,43 @@ if abi_version() != ABI_VERSION:
     raise ImportError(f"{library_path} speaks ABI {abi_version()}; this package needs ABI {ABI_VERSION}")
 
 
+def _enum_name(function: Callable[[int], Optional[bytes]], value: int) -> Optional[str]:
+    """The name ``function`` (ld_sampler_name, ld_spacing_name) gives ``value``, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not -2 ** 31 <= value < 2 ** 31:
+        return None
+    name = function(int(value))
+    return name.decode() if name is not None else None
+
+
+def _enum_value(function: Callable[..., int], name: str) -> int:
+    """The value ``function`` (ld_sampler_from_name, ld_spacing_from_name) gives ``name``."""
+    value = ctypes.c_int32()
+    _check(function(name.encode(), ctypes.byref(value)))
+    return value.value
+
+
 def sampler_name(value: int) -> Optional[str]:
     """The name of the ``ld_sampler`` value ``value`` (``"dpm++"``, ``"ddim"``, ...), or None for a
     value the library does not know (``ld_sampler_name``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not -2 ** 31 <= value < 2 ** 31:
-        return None
-    name = _lib.ld_sampler_name(int(value))
-    return name.decode() if name is not None else None
+    return _enum_name(_lib.ld_sampler_name, value)
 
 
 def sampler_from_name(name: str) -> int:
     """The ``ld_sampler`` value of a sampler name (``ld_sampler_from_name``); raises
     :class:`InvalidArgument` for an unknown name."""
-    value = ctypes.c_int32()
-    _check(_lib.ld_sampler_from_name(name.encode(), ctypes.byref(value)))
-    return value.value
+    return _enum_value(_lib.ld_sampler_from_name, name)
+
+
+def spacing_name(value: int) -> Optional[str]:
+    """The name of the ``ld_spacing`` value ``value`` (``"default"``, ``"uniform"``, ``"trailing"``,
+    ``"logsnr"``, ``"karras"``), or None for a value the library does not know (``ld_spacing_name``)."""
+    return _enum_name(_lib.ld_spacing_name, value)
+
+
+def spacing_from_name(name: str) -> int:
+    """The ``ld_spacing`` value of a spacing name (``ld_spacing_from_name``); raises
+    :class:`InvalidArgument` for an unknown name."""
+    return _enum_value(_lib.ld_spacing_from_name, name)
 
 
 def set_max_threads(count: int) -> None:
@@ -263,13 +294,24 @@ def max_threads() -> int:
     return int(_lib.ld_max_threads())
 
 
+def _names(name: Callable[[int], Optional[str]]) -> Dict[str, int]:
+    """Every name ``name`` knows and its value, from 0 up to the first value without one."""
+    names: Dict[str, int] = {}
+    for value in range(64):
+        text = name(value)
+        if text is None:
+            break
+        names[text] = value
+    return names
+
+
 #: Sampler names and their ``ld_sampler`` values, as the library names them.
-SAMPLERS: Dict[str, int] = {}
-for _value in range(64):
-    _sampler = sampler_name(_value)
-    if _sampler is None:
-        break
-    SAMPLERS[_sampler] = _value
+SAMPLERS: Dict[str, int] = _names(sampler_name)
+
+#: Step spacing names and their ``ld_spacing`` values (docs/samplers.md): ``"default"`` is the
+#: sampler's own (logsnr for dpm++ and dpm++3m, uniform for ddim and ddpm, karras for euler,
+#: euler-a and heun).
+SPACINGS: Dict[str, int] = _names(spacing_name)
 
 
 # ---- Arrays ---------------------------------------------------------------------------------
@@ -349,8 +391,9 @@ class Model:
     ``class_count`` (0 for an unconditional model), ``class_names`` (a tuple of ``class_count``
     names: label i is ``class_names[i]``), ``codec_kind``, ``dataset``, ``training_steps``,
     ``timesteps``, ``config_json``, ``path``, and the model's recommended sampling settings
-    ``default_guidance``, ``default_steps`` and ``default_sampler`` (a name), which
-    :meth:`sample` and :meth:`generate` use when not given; :attr:`info` has them all as a dict.
+    ``default_guidance``, ``default_steps``, ``default_sampler`` (a name) and ``default_spacing``
+    (a name of ``SPACINGS``; ``"default"`` when the file stores none), which :meth:`sample` and
+    :meth:`generate` use when not given; :attr:`info` has them all as a dict.
     """
 
     image_shape: Tuple[int, int, int]
@@ -381,9 +424,11 @@ class Model:
         self._closing = False
         self._local = threading.local()
         self._handle = handle
-        desc = _ModelDesc()
+        desc, recommended = _ModelDesc(), _SampleParams()
         try:
             _check(_lib.ld_model_info_sized(handle, ctypes.byref(desc), ctypes.sizeof(desc)))
+            # The spacing the file stores with its defaults (ld_model_desc does not carry it).
+            _check(_lib.ld_sample_params_init_for_model_sized(handle, ctypes.byref(recommended), ctypes.sizeof(recommended)))
         except BaseException:
             self.close()
             raise
@@ -400,6 +445,11 @@ class Model:
         self.default_guidance: float = float(desc.default_guidance)
         self.default_steps: int = desc.default_steps
         self.default_sampler: str = sampler_name(desc.default_sampler) or "dpm++"
+        self.default_spacing: str = spacing_name(recommended.spacing) or "default"
+        # The guidance band and rescale the file stores ((0, 0): every step guided).
+        self.default_guidance_interval: Tuple[float, float] = (recommended.guidance_interval_low,
+                                                               recommended.guidance_interval_high)
+        self.default_guidance_rescale: float = recommended.guidance_rescale
         self.class_names: Tuple[str, ...] = tuple(
             desc.class_names[i].decode() for i in range(desc.class_count)) if desc.class_names else ()
 
@@ -407,12 +457,14 @@ class Model:
     def info(self) -> Dict[str, object]:
         """What the model makes and recommends (``ld_model_info``), as a dict: ``image_shape``,
         ``latent_shape``, ``class_count``, ``class_names``, ``codec_kind``, ``dataset``,
-        ``training_steps``, ``timesteps`` and ``defaults`` (``{"guidance", "steps", "sampler"}``)."""
+        ``training_steps``, ``timesteps`` and ``defaults`` (``{"guidance", "steps", "sampler", "spacing"}``)."""
         return {
             "image_shape": self.image_shape, "latent_shape": self.latent_shape, "class_count": self.class_count,
             "class_names": self.class_names, "codec_kind": self.codec_kind, "dataset": self.dataset,
             "training_steps": self.training_steps, "timesteps": self.timesteps,
-            "defaults": {"guidance": self.default_guidance, "steps": self.default_steps, "sampler": self.default_sampler},
+            "defaults": {"guidance": self.default_guidance, "steps": self.default_steps, "sampler": self.default_sampler,
+                         "spacing": self.default_spacing, "guidance_interval": self.default_guidance_interval,
+                         "guidance_rescale": self.default_guidance_rescale},
         }
 
     def __repr__(self) -> str:
@@ -467,18 +519,33 @@ class Model:
 
     # -- Sampling --
 
-    def _params(self, count: int, seed: int, labels: Optional[npt.ArrayLike], sampler: Optional[str],
-                steps: Optional[int], eta: float, guidance: Optional[float], threads: int, first_index: int,
-                call: Optional[_Call]) -> Tuple[_SampleParams, Optional[np.ndarray]]:
-        # The model's recommended settings for those not given.
+    def _params(self, count: int, seed: int, labels: Optional[npt.ArrayLike], threads: int, first_index: int,
+                call: Optional[_Call], sampling: "_Sampling") -> Tuple[_SampleParams, Optional[np.ndarray]]:
+        sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale = sampling
+        # The model's recommended settings for those not given; its spacing goes with its sampler
+        # (another sampler gets its own unless a spacing is given), as on the command line.
+        if spacing is None:
+            spacing = self.default_spacing if sampler is None else "default"
         sampler = self.default_sampler if sampler is None else sampler
         steps = self.default_steps if steps is None else steps
         guidance = self.default_guidance if guidance is None else guidance
         if sampler not in SAMPLERS:
             raise _invalid(f"unknown sampler {sampler!r}: one of {', '.join(SAMPLERS)}")
+        if spacing not in SPACINGS:
+            raise _invalid(f"unknown spacing {spacing!r}: one of {', '.join(SPACINGS)}")
+        if guidance_interval is None:
+            guidance_interval = self.default_guidance_interval
+        if guidance_rescale is None:
+            guidance_rescale = self.default_guidance_rescale
+        try:
+            low, high = (float(bound) for bound in guidance_interval)
+        except (TypeError, ValueError):
+            raise _invalid(f"guidance_interval must be (low, high), not {guidance_interval!r}") from None
         params = _SampleParams()
         _check(_lib.ld_sample_params_init_sized(ctypes.byref(params), ctypes.sizeof(params)))
         params.sampler, params.steps, params.eta, params.guidance = SAMPLERS[sampler], steps, eta, guidance
+        params.spacing, params.guidance_rescale = SPACINGS[spacing], guidance_rescale
+        params.guidance_interval_low, params.guidance_interval_high = low, high
         params.threads, params.first_index = threads, first_index
         if not 0 <= seed < 2 ** 64:
             raise _invalid(f"seed must be in 0...2**64-1, not {seed}")
@@ -592,7 +659,8 @@ class Model:
 
     def sample(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
                sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
-               guidance: Optional[float] = None,
+               guidance: Optional[float] = None, spacing: Optional[str] = None,
+               guidance_interval: Optional[Tuple[float, float]] = None, guidance_rescale: Optional[float] = None,
                threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
                out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
                mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
@@ -603,6 +671,14 @@ class Model:
         ``sampler``: one of ``SAMPLERS`` (docs/samplers.md). ``guidance``: classifier-free guidance scale.
         ``sampler``, ``steps`` and ``guidance`` left at None take the model's recommended
         ``default_sampler``, ``default_steps`` and ``default_guidance``.
+        ``spacing``: one of ``SPACINGS``; None = the model's ``default_spacing`` with the model's
+        sampler, else ``"default"`` (the sampler's own).
+        ``guidance_interval``: ``(low, high)``, guide only the steps whose noise level sigma/alpha
+        lies in [low, high] (0 <= low <= high, finite), the conditional output alone elsewhere;
+        ``(0, 0)`` guides every step; None = the model's ``default_guidance_interval``.
+        ``guidance_rescale``: phi in [0, 1], each guided output g becomes
+        phi g std(c) / std(g) + (1 - phi) g (0 = off); None = the model's
+        ``default_guidance_rescale``. docs/samplers.md.
         ``threads``: 0 = the cap of :func:`set_max_threads` (one per core by default), else at most the cap. Sample i depends only on (seed, first_index + i, labels[i]).
         ``progress(step, total)`` is called after every step; a true return cancels the call
         (raising :class:`Cancelled`), and an exception it raises (KeyboardInterrupt included)
@@ -616,12 +692,14 @@ class Model:
         float ``(count, *latent_shape)`` as :meth:`sample_noise` returns, replaces the keyed x_T.
         """
         return self._sampling_call(_lib.ld_sample_latents, self.latent_shape, np.float32, ctypes.c_float, "latents",
-                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out,
+                                   count, seed, labels, threads, first_index, progress, out,
+                                   (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale),
                                    (init, strength, mask, init_noise))
 
     def generate(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
                  sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
-                 guidance: Optional[float] = None,
+                 guidance: Optional[float] = None, spacing: Optional[str] = None,
+                 guidance_interval: Optional[Tuple[float, float]] = None, guidance_rescale: Optional[float] = None,
                  threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
                  out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
                  mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
@@ -630,16 +708,17 @@ class Model:
         kept pixels are pasted back from ``init`` with a feathered edge (those 3 or more pixels
         from any masked pixel are ``init``'s exactly)."""
         return self._sampling_call(_lib.ld_generate, self.image_shape, np.uint8, ctypes.c_uint8, "images",
-                                   count, seed, labels, sampler, steps, eta, guidance, threads, first_index, progress, out,
+                                   count, seed, labels, threads, first_index, progress, out,
+                                   (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale),
                                    (init, strength, mask, init_noise))
 
-    def _sampling_call(self, function, item_shape, dtype, c_type, what, count, seed, labels, sampler, steps, eta,
-                       guidance, threads, first_index, progress, out, edit) -> np.ndarray:
+    def _sampling_call(self, function, item_shape, dtype, c_type, what, count, seed, labels, threads, first_index,
+                       progress, out, sampling, edit) -> np.ndarray:
         """``function`` (ld_sample_latents or ld_generate) into a new or given ``(count, *item_shape)`` array."""
         count = _count(count)
         result = _output(out, (count,) + item_shape, dtype, f"{count} {what}")
         call = _Call(progress)
-        params, keep = self._params(count, seed, labels, sampler, steps, eta, guidance, threads, first_index, call)
+        params, keep = self._params(count, seed, labels, threads, first_index, call, sampling)
         edits = self._edit(params, count, *edit)
         self._run(function, count, result, c_type, call, params=params)
         del keep, edits
@@ -647,13 +726,17 @@ class Model:
 
     def settings_json(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
                       sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
-                      guidance: Optional[float] = None, first_index: int = 0) -> str:
+                      guidance: Optional[float] = None, spacing: Optional[str] = None,
+                      guidance_interval: Optional[Tuple[float, float]] = None, guidance_rescale: Optional[float] = None,
+                      first_index: int = 0) -> str:
         """The settings :meth:`generate` with these arguments uses, as the JSON text of
         ``ld_sample_params_json`` (library version, model, sampler, spacing, steps, eta, guidance,
-        seed, first_index, count, labels and their class names): to store beside the images, e.g.
+        guidance_interval, guidance_rescale, seed, first_index, count, labels and their class
+        names): to store beside the images, e.g.
         ``encode_png(image, text={"parameters": model.settings_json(...)})``."""
         count = _count(count)
-        params, keep = self._params(count, seed, labels, sampler, steps, eta, guidance, 0, first_index, None)
+        params, keep = self._params(count, seed, labels, 0, first_index, None,
+                                    (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale))
         text = ctypes.c_void_p()
         handle = self._begin()
         try:

@@ -1,0 +1,212 @@
+import CLatentDiffABI
+import LatentDiffDiffusion
+import LatentDiffIO
+import LatentDiffKernels
+import Testing
+@testable import LatentDiff
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sampler settings of ld_sample_params (spacing, guidance_interval_low/high,
+/// guidance_rescale) and ld_spacing_name / ld_spacing_from_name, called as C calls them: each
+/// field reaches SamplerSettings (the C call gives the bits of the Swift sampler with the same
+/// settings), bad values are refused, older structs get the defaults.
+@Suite struct SamplerSettingsEntryPointTests {
+    static let count: Int32 = 2
+    static let labels: [Int32] = [3, 7]
+
+    func params(guidance: Float = 3) -> ld_sample_params {
+        var params = ld_sample_params()
+        CLatentDiffABI.ld_sample_params_init(&params)
+        (params.steps, params.seed, params.threads, params.guidance) = (5, 21, 1, guidance)
+        return params
+    }
+
+    /// ld_sample_latents of `params` with the labels [3, 7]; the status and the latents (nil on failure).
+    func sample(_ model: OpaquePointer?, _ params: ld_sample_params) -> (status: Int32, latents: [Float]?) {
+        var params = params
+        var out = [Float](repeating: 0, count: Int(Self.count) * 196)
+        let status = Self.labels.withUnsafeBufferPointer { labels in
+            params.labels = labels.baseAddress
+            return LatentDiff.ld_sample_latents(model, &params, Self.count, &out, out.count * 4)
+        }
+        return (status, status == 0 ? out : nil)
+    }
+
+    @Test func spacingNamesRoundTripAndCoverEverySpacing() {
+        let names = ["default", "uniform", "trailing", "logsnr", "karras"]
+        for (value, name) in names.enumerated() {
+            #expect(LatentDiff.ld_spacing_name(UInt32(value)).map { String(cString: $0) } == name)
+            var spacing: UInt32 = 99
+            #expect(LatentDiff.ld_spacing_from_name(name, &spacing) == 0)
+            #expect(spacing == UInt32(value))
+        }
+        #expect(LatentDiff.ld_spacing_name(5) == nil && LatentDiff.ld_spacing_name(UInt32(bitPattern: -1)) == nil)
+        var spacing: UInt32 = 99
+        #expect(LatentDiff.ld_spacing_from_name("Karras", &spacing) == -1)
+        #expect(String(cString: LatentDiff.ld_last_error()).contains("unknown spacing 'Karras': default, uniform, trailing, logsnr, karras"))
+        #expect(LatentDiff.ld_spacing_from_name(nil, &spacing) == -1 && LatentDiff.ld_spacing_from_name("karras", nil) == -1)
+        #expect(spacing == 99, "untouched on failure")
+        // Every Swift spacing has its ld_spacing value, named as the command line names it.
+        #expect(spacingKinds.count == NoiseSchedule.Spacing.allCases.count)
+        for kind in NoiseSchedule.Spacing.allCases {
+            let value = spacingValue(kind)
+            #expect(value != Int32(LD_SPACING_DEFAULT.rawValue) && spacingKinds[value] == kind)
+            #expect(LatentDiff.ld_spacing_name(UInt32(value)).map { String(cString: $0) } == kind.rawValue)
+        }
+        #expect(spacingValue(nil) == Int32(LD_SPACING_DEFAULT.rawValue))
+    }
+
+    /// The C fields give the bits of the Swift sampler with the same SamplerSettings; the default
+    /// spacing is each sampler's own (`defaultSpacing`), bit for bit.
+    @Test func fieldsReachTheSampler() throws {
+        let model = loadModel()
+        defer { LatentDiff.ld_model_free(model) }
+        let swift = try DiffusionModel.load(path: tinyModelPath)
+        var request = params()
+        (request.spacing, request.guidance_interval_low, request.guidance_interval_high, request.guidance_rescale)
+            = (Int32(LD_SPACING_KARRAS.rawValue), 0.5, 20, 0.6)
+        var settings = SamplerSettings(kind: .dpmSolver, steps: 5, spacing: .karras, guidance: 3)
+        settings.guidanceInterval = 0.5...20
+        settings.guidanceRescale = 0.6
+        let expected = try swift.sampleLatents(settings: settings, seed: 21, labels: Self.labels.map(Int.init))
+        let viaC = sample(model, request)
+        #expect(viaC.status == 0 && viaC.latents == expected)
+        #expect(viaC.latents != sample(model, params()).latents, "the settings change the samples")
+
+        for kind in SamplerSettings.Kind.allCases {
+            var own = params(), named = params()
+            own.sampler = samplerValue(kind)
+            named.sampler = own.sampler
+            named.spacing = spacingValue(kind.method(eta: 0).defaultSpacing)
+            let (a, b) = (sample(model, own), sample(model, named))
+            #expect(a.status == 0 && a.latents == b.latents, "\(kind.rawValue): the default spacing is not its own")
+        }
+    }
+
+    /// An interval holding no step's noise level is guidance 1; one holding every step's, no
+    /// interval; rescale 0, no rescale. The tiny model's linear schedule spans about 0.01...158.
+    @Test func intervalEndsAndRescaleZero() {
+        let model = loadModel()
+        defer { LatentDiff.ld_model_free(model) }
+        let guided = sample(model, params()).latents, unguided = sample(model, params(guidance: 1)).latents
+        #expect(guided != nil && guided != unguided)
+        func banded(_ low: Float, _ high: Float) -> [Float]? {
+            var request = params()
+            (request.guidance_interval_low, request.guidance_interval_high) = (low, high)
+            return sample(model, request).latents
+        }
+        #expect(banded(1e30, 1e31) == unguided && banded(0, 0.001) == unguided)
+        #expect(banded(0, 1e30) == guided)
+        let middle = banded(0.5, 5)
+        #expect(middle != guided && middle != unguided)
+        var rescaled = params()
+        rescaled.guidance_rescale = 0
+        #expect(sample(model, rescaled).latents == guided)
+        rescaled.guidance_rescale = 1
+        #expect(sample(model, rescaled).latents != guided)
+    }
+
+    @Test func badValuesAreRefusedWithAReason() {
+        let model = loadModel()
+        defer { LatentDiff.ld_model_free(model) }
+        let cases: [(String, (inout ld_sample_params) -> Void, String)] = [
+            ("spacing 5", { $0.spacing = 5 }, "unknown spacing 5"),
+            ("spacing -1", { $0.spacing = -1 }, "unknown spacing -1"),
+            ("reversed", { ($0.guidance_interval_low, $0.guidance_interval_high) = (5, 1) }, "0 <= low <= high"),
+            ("low without high", { $0.guidance_interval_low = 0.5 }, "0 <= low <= high"),
+            ("negative", { ($0.guidance_interval_low, $0.guidance_interval_high) = (-1, 2) }, "0 <= low <= high"),
+            ("NaN low", { ($0.guidance_interval_low, $0.guidance_interval_high) = (.nan, 2) }, "guidance interval"),
+            ("NaN high", { $0.guidance_interval_high = .nan }, "guidance interval"),
+            ("infinite high", { ($0.guidance_interval_low, $0.guidance_interval_high) = (1, .infinity) }, "both finite"),
+            ("rescale -0.1", { $0.guidance_rescale = -0.1 }, "guidance rescale must be in [0, 1]"),
+            ("rescale 1.5", { $0.guidance_rescale = 1.5 }, "guidance rescale must be in [0, 1]"),
+            ("rescale NaN", { $0.guidance_rescale = .nan }, "guidance rescale must be in [0, 1]"),
+        ]
+        for (what, change, message) in cases {
+            var request = params()
+            change(&request)
+            let result = sample(model, request)
+            #expect(result.status == -1, "\(what)")
+            #expect(String(cString: LatentDiff.ld_last_error()).contains(message), "\(what): \(String(cString: LatentDiff.ld_last_error()))")
+            var json: UnsafeMutablePointer<CChar>?
+            #expect(LatentDiff.ld_sample_params_json(model, &request, 1, &json) == -1 && json == nil, "\(what): JSON")
+        }
+        // `padding` is not read.
+        var padded = params()
+        padded.padding = -1
+        #expect(sample(model, padded).latents == sample(model, params()).latents)
+    }
+
+    /// A struct that ends before the settings (0.2.0's, or the one with the editing fields, whose
+    /// last 4 bytes were padding) gets their defaults, whatever lies past its size.
+    @Test func olderStructsGetTheDefaults() {
+        let model = loadModel()
+        defer { LatentDiff.ld_model_free(model) }
+        let plain = sample(model, params()).latents
+        #expect(plain != nil)
+        let editing = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.padding)! + 4
+        let v020 = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.init_noise)!
+        #expect(editing == MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.spacing)!)
+        #expect(MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.guidance_rescale)! + 4
+            == MemoryLayout<ld_sample_params>.size, "no tail padding")
+        for size in [v020, editing] {
+            var request = params()
+            (request.spacing, request.guidance_interval_low, request.guidance_interval_high, request.guidance_rescale)
+                = (Int32(LD_SPACING_KARRAS.rawValue), 7, 3, 9)  // refused, were they read
+            request.padding = -1
+            request.struct_size = size
+            #expect(sample(model, request).latents == plain, "a \(size)-byte struct")
+        }
+    }
+
+    @Test func settingsJSONAndModelDefaultsCarryThem() throws {
+        let path = "/tmp/latentdiff-spacing-\(getpid()).safetensors"
+        var file = try ModelFile.read(path: tinyModelPath)
+        file.config.samplingDefaults = SamplingDefaults(guidance: 2, steps: 9, sampler: .euler, spacing: .trailing)
+        try file.write(path: path)
+        defer { unlink(path) }
+        let model = loadModel(path)
+        defer { LatentDiff.ld_model_free(model) }
+        var request = ld_sample_params()
+        #expect(CLatentDiffABI.ld_sample_params_init_for_model(model, &request) == LD_OK)
+        #expect(request.spacing == Int32(LD_SPACING_TRAILING.rawValue) && request.sampler == Int32(LD_SAMPLER_EULER.rawValue))
+        #expect(request.guidance_interval_low == 0 && request.guidance_interval_high == 0 && request.guidance_rescale == 0)
+
+        func json(_ params: ld_sample_params) throws -> JSON {
+            var params = params
+            var out: UnsafeMutablePointer<CChar>?
+            #expect(LatentDiff.ld_sample_params_json(model, &params, 1, &out) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
+            let pointer = try #require(out)
+            defer { LatentDiff.ld_free_buffer(pointer) }
+            return try JSON.parse(String(cString: pointer))
+        }
+        let recommended = try json(request)
+        #expect(recommended["spacing"]?.stringValue == "trailing" && recommended["guidance_interval"] == .null)
+        #expect(recommended["guidance_rescale"]?.doubleValue == 0)
+        (request.spacing, request.guidance_interval_low, request.guidance_interval_high, request.guidance_rescale)
+            = (Int32(LD_SPACING_DEFAULT.rawValue), 0.3, 5, 0.7)
+        let chosen = try json(request)
+        #expect(chosen["spacing"]?.stringValue == "karras", "the default resolved to euler's own")
+        #expect(chosen["guidance_interval"] == .array([.number(0.3), .number(5)]) && chosen["guidance_rescale"]?.doubleValue == 0.7)
+    }
+
+    /// A guidance interval and rescale stored in the file reach C callers through
+    /// ld_sample_params_init_for_model.
+    @Test func modelDefaultsCarryTheGuidanceIntervalAndRescale() throws {
+        let path = "/tmp/latentdiff-interval-\(getpid()).safetensors"
+        var file = try ModelFile.read(path: tinyModelPath)
+        file.config.samplingDefaults = SamplingDefaults(guidance: 4, steps: 6, sampler: .dpmSolver, guidanceInterval: 0.25...2,
+                                                        guidanceRescale: 0.5)
+        try file.write(path: path)
+        defer { unlink(path) }
+        let model = loadModel(path)
+        defer { LatentDiff.ld_model_free(model) }
+        var request = ld_sample_params()
+        #expect(CLatentDiffABI.ld_sample_params_init_for_model(model, &request) == LD_OK)
+        #expect(request.guidance == 4 && request.steps == 6 && request.spacing == Int32(LD_SPACING_DEFAULT.rawValue))
+        #expect(request.guidance_interval_low == 0.25 && request.guidance_interval_high == 2 && request.guidance_rescale == 0.5)
+    }
+}
