@@ -458,9 +458,9 @@ ld_status ld_sample_noise(const ld_model *model, uint64_t seed, int64_t first_in
 /* As ld_sample_params_init_sized, then the model's recommended settings (ld_model_desc's
  * default_sampler, default_steps and default_guidance, and the spacing, guidance interval and
  * guidance rescale the file stores with them: LD_SPACING_DEFAULT, 0 and 0 when it stores none) in
- * place of the library's: what `latentdiff sample` uses when not told. A caller that then picks another sampler
- * may want spacing = LD_SPACING_DEFAULT, that sampler's own (as the command line does). Call it
- * through ld_sample_params_init_for_model, which passes sizeof *params.
+ * place of the library's: what `latentdiff sample` uses when not told. A caller that then picks
+ * another sampler may want spacing = LD_SPACING_DEFAULT, that sampler's own (as the command line
+ * does). Call it through ld_sample_params_init_for_model, which passes sizeof *params.
  * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for a NULL model or params, or a params_size smaller than
  * the 0.1.0 struct or over 65536 (nothing written). */
 ld_status ld_sample_params_init_for_model_sized(const ld_model *model, ld_sample_params *params, size_t params_size);
