@@ -71,10 +71,12 @@ public struct SamplingDefaults: Sendable, Equatable {
         if json["spacing"] != nil { spacing = try json.enumValue("spacing", in: context) }
         if json["guidance_interval"] != nil {
             let band = try json.doubles("guidance_interval", in: context)
-            guard band.count == 2, band[0] <= band[1] else {
-                throw .format("\(context): guidance_interval must be [low, high] with low <= high")
+            guard band.count == 2 else { throw .format("\(context): guidance_interval must be [low, high]") }
+            do throws(LatentDiffError) {
+                guidanceInterval = try SamplerSettings.guidanceBand(low: band[0], high: band[1])
+            } catch {
+                throw .format("\(context): \(error.message)")
             }
-            guidanceInterval = band[0]...band[1]
         }
         if json["guidance_rescale"] != nil { guidanceRescale = try json.float("guidance_rescale", in: context) }
     }

@@ -162,51 +162,53 @@ import Glibc
         }
     }
 
-    @Test func settingsJSONAndModelDefaultsCarryThem() throws {
-        let path = "/tmp/latentdiff-spacing-\(getpid()).safetensors"
+    /// The tiny model with `defaults` as its stored sampling defaults, loaded from a temporary
+    /// file, and the ld_sample_params that ld_sample_params_init_for_model gives for it.
+    func withStoredDefaults(_ defaults: SamplingDefaults,
+                            _ body: (OpaquePointer?, inout ld_sample_params) throws -> Void) throws {
+        let path = "/tmp/latentdiff-defaults-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).safetensors"
         var file = try ModelFile.read(path: tinyModelPath)
-        file.config.samplingDefaults = SamplingDefaults(guidance: 2, steps: 9, sampler: .euler, spacing: .trailing)
+        file.config.samplingDefaults = defaults
         try file.write(path: path)
         defer { unlink(path) }
         let model = loadModel(path)
         defer { LatentDiff.ld_model_free(model) }
         var request = ld_sample_params()
         #expect(CLatentDiffABI.ld_sample_params_init_for_model(model, &request) == LD_OK)
-        #expect(request.spacing == Int32(LD_SPACING_TRAILING.rawValue) && request.sampler == Int32(LD_SAMPLER_EULER.rawValue))
-        #expect(request.guidance_interval_low == 0 && request.guidance_interval_high == 0 && request.guidance_rescale == 0)
+        try body(model, &request)
+    }
 
-        func json(_ params: ld_sample_params) throws -> JSON {
-            var params = params
-            var out: UnsafeMutablePointer<CChar>?
-            #expect(LatentDiff.ld_sample_params_json(model, &params, 1, &out) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
-            let pointer = try #require(out)
-            defer { LatentDiff.ld_free_buffer(pointer) }
-            return try JSON.parse(String(cString: pointer))
+    @Test func settingsJSONAndModelDefaultsCarryThem() throws {
+        try withStoredDefaults(SamplingDefaults(guidance: 2, steps: 9, sampler: .euler, spacing: .trailing)) { model, request in
+            #expect(request.spacing == Int32(LD_SPACING_TRAILING.rawValue) && request.sampler == Int32(LD_SAMPLER_EULER.rawValue))
+            #expect(request.guidance_interval_low == 0 && request.guidance_interval_high == 0 && request.guidance_rescale == 0)
+
+            func json(_ params: ld_sample_params) throws -> JSON {
+                var params = params
+                var out: UnsafeMutablePointer<CChar>?
+                #expect(LatentDiff.ld_sample_params_json(model, &params, 1, &out) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
+                let pointer = try #require(out)
+                defer { LatentDiff.ld_free_buffer(pointer) }
+                return try JSON.parse(String(cString: pointer))
+            }
+            let recommended = try json(request)
+            #expect(recommended["spacing"]?.stringValue == "trailing" && recommended["guidance_interval"] == .null)
+            #expect(recommended["guidance_rescale"]?.doubleValue == 0)
+            (request.spacing, request.guidance_interval_low, request.guidance_interval_high, request.guidance_rescale)
+                = (Int32(LD_SPACING_DEFAULT.rawValue), 0.3, 5, 0.7)
+            let chosen = try json(request)
+            #expect(chosen["spacing"]?.stringValue == "karras", "the default resolved to euler's own")
+            #expect(chosen["guidance_interval"] == .array([.number(0.3), .number(5)]) && chosen["guidance_rescale"]?.doubleValue == 0.7)
         }
-        let recommended = try json(request)
-        #expect(recommended["spacing"]?.stringValue == "trailing" && recommended["guidance_interval"] == .null)
-        #expect(recommended["guidance_rescale"]?.doubleValue == 0)
-        (request.spacing, request.guidance_interval_low, request.guidance_interval_high, request.guidance_rescale)
-            = (Int32(LD_SPACING_DEFAULT.rawValue), 0.3, 5, 0.7)
-        let chosen = try json(request)
-        #expect(chosen["spacing"]?.stringValue == "karras", "the default resolved to euler's own")
-        #expect(chosen["guidance_interval"] == .array([.number(0.3), .number(5)]) && chosen["guidance_rescale"]?.doubleValue == 0.7)
     }
 
     /// A guidance interval and rescale stored in the file reach C callers through
     /// ld_sample_params_init_for_model.
     @Test func modelDefaultsCarryTheGuidanceIntervalAndRescale() throws {
-        let path = "/tmp/latentdiff-interval-\(getpid()).safetensors"
-        var file = try ModelFile.read(path: tinyModelPath)
-        file.config.samplingDefaults = SamplingDefaults(guidance: 4, steps: 6, sampler: .dpmSolver, guidanceInterval: 0.25...2,
-                                                        guidanceRescale: 0.5)
-        try file.write(path: path)
-        defer { unlink(path) }
-        let model = loadModel(path)
-        defer { LatentDiff.ld_model_free(model) }
-        var request = ld_sample_params()
-        #expect(CLatentDiffABI.ld_sample_params_init_for_model(model, &request) == LD_OK)
-        #expect(request.guidance == 4 && request.steps == 6 && request.spacing == Int32(LD_SPACING_DEFAULT.rawValue))
-        #expect(request.guidance_interval_low == 0.25 && request.guidance_interval_high == 2 && request.guidance_rescale == 0.5)
+        let stored = SamplingDefaults(guidance: 4, steps: 6, sampler: .dpmSolver, guidanceInterval: 0.25...2, guidanceRescale: 0.5)
+        try withStoredDefaults(stored) { _, request in
+            #expect(request.guidance == 4 && request.steps == 6 && request.spacing == Int32(LD_SPACING_DEFAULT.rawValue))
+            #expect(request.guidance_interval_low == 0.25 && request.guidance_interval_high == 2 && request.guidance_rescale == 0.5)
+        }
     }
 }
