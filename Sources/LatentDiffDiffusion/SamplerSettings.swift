@@ -1,3 +1,4 @@
+import LatentDiffIO
 import LatentDiffKernels
 
 /// How to turn noise into latents.
@@ -92,5 +93,33 @@ public struct SamplerSettings: Sendable, Equatable {
         guard guidanceRescale.isFinite, (0...1).contains(guidanceRescale) else {
             throw .invalidArgument("guidance rescale must be in [0, 1], not \(guidanceRescale)")
         }
+    }
+}
+
+extension SamplerSettings: CustomStringConvertible {
+    /// "dpm++, 20 steps, guidance 2.0" (and ", logsnr spacing", ", eta 0.5", ", guidance interval
+    /// 0.3...2.0", ", guidance rescale 0.7", ", x0 clip 1.0" when set).
+    public var description: String {
+        "\(kind.rawValue), \(steps) steps, guidance \(guidance)" + (spacing.map { ", \($0.rawValue) spacing" } ?? "")
+            + (eta != 0 ? ", eta \(eta)" : "")
+            + (guidanceInterval.map { ", guidance interval \($0)" } ?? "")
+            + (guidanceRescale != 0 ? ", guidance rescale \(guidanceRescale)" : "")
+            + (x0Clip.map { ", x0 clip \($0)" } ?? "")
+    }
+
+    /// {"guidance", "steps", "sampler"} and, when set, "spacing", "eta", "guidance_interval"
+    /// ([low, high]), "guidance_rescale", "x0_clip": the keys of a model file's `sampling_defaults`.
+    public var json: JSON {
+        var object: [(key: String, value: JSON)] = [
+            ("guidance", .number(Double(guidance))), ("steps", .number(Double(steps))), ("sampler", .string(kind.rawValue)),
+        ]
+        if let spacing { object.append(("spacing", .string(spacing.rawValue))) }
+        if eta != 0 { object.append(("eta", .number(Double(eta)))) }
+        if let guidanceInterval {
+            object.append(("guidance_interval", .array([.number(guidanceInterval.lowerBound), .number(guidanceInterval.upperBound)])))
+        }
+        if guidanceRescale != 0 { object.append(("guidance_rescale", .number(Double(guidanceRescale)))) }
+        if let x0Clip { object.append(("x0_clip", .number(Double(x0Clip)))) }
+        return .object(object)
     }
 }

@@ -51,17 +51,8 @@ public struct SamplingDefaults: Sendable, Equatable {
         try settings.validate(timesteps: timesteps)
     }
 
-    public var json: JSON {
-        var object: [(key: String, value: JSON)] = [
-            ("guidance", .number(Double(guidance))), ("steps", .number(Double(steps))), ("sampler", .string(sampler.rawValue)),
-        ]
-        if let spacing { object.append(("spacing", .string(spacing.rawValue))) }
-        if let guidanceInterval {
-            object.append(("guidance_interval", .array([.number(guidanceInterval.lowerBound), .number(guidanceInterval.upperBound)])))
-        }
-        if guidanceRescale != 0 { object.append(("guidance_rescale", .number(Double(guidanceRescale)))) }
-        return .object(object)
-    }
+    /// The `sampling_defaults` object of a model file (`SamplerSettings.json` of `settings`).
+    public var json: JSON { settings.json }
 
     public init(json: JSON) throws(LatentDiffError) {
         let context = "sampling defaults"
@@ -83,11 +74,6 @@ public struct SamplingDefaults: Sendable, Equatable {
 }
 
 extension SamplingDefaults: CustomStringConvertible {
-    /// "dpm++, 20 steps, guidance 2" (and ", logsnr spacing", ", guidance interval 0.3...5.0",
-    /// ", guidance rescale 0.7" when set).
-    public var description: String {
-        "\(sampler.rawValue), \(steps) steps, guidance \(guidance)" + (spacing.map { ", \($0.rawValue) spacing" } ?? "")
-            + (guidanceInterval.map { ", guidance interval \($0)" } ?? "")
-            + (guidanceRescale != 0 ? ", guidance rescale \(guidanceRescale)" : "")
-    }
+    /// "dpm++, 20 steps, guidance 2.0, guidance interval 0.3...2.0": `SamplerSettings.description`.
+    public var description: String { settings.description }
 }

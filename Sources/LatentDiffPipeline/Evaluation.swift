@@ -46,13 +46,18 @@ public struct Evaluation {
 
     public struct Report {
         public var samples: Int
+        /// What the samples were drawn with, and the first seed.
+        public var settings: SamplerSettings
+        public var seed: UInt64
         public var classifier: ClassifierFigures?
         public var reconstructionPSNR: Double
         public var secondsPerImage: Double
         public var memorization: MemorizationReport
 
         public var json: JSON {
-            var object: [(key: String, value: JSON)] = [("samples", .number(Double(samples)))]
+            var object: [(key: String, value: JSON)] = [
+                ("samples", .number(Double(samples))), ("sampler_settings", settings.json), ("seed", .number(Double(seed))),
+            ]
             if let classifier {
                 object += [
                     ("frechet_distance", .number(classifier.frechetDistance)), ("floor_distance", .number(classifier.floorDistance)),
@@ -139,9 +144,9 @@ public struct Evaluation {
             let (settings, figures) = (sample.settings, sample.figures)
             let pairsPath = self.pairsPath.map { guidances.count > 1 ? Self.path($0, guidance: settings.guidance) : $0 }
             if let pairsPath { try memorization.writePairs(path: pairsPath) }
-            let report = Report(samples: labels.count, classifier: figures, reconstructionPSNR: codecFigures.psnr,
-                                secondsPerImage: sample.secondsPerImage, memorization: memorization)
-            log("\(report.samples) samples (\(settings.kind.rawValue), \(settings.steps) steps, guidance \(settings.guidance)) against \(test.count) test images:")
+            let report = Report(samples: labels.count, settings: settings, seed: seed, classifier: figures,
+                                reconstructionPSNR: codecFigures.psnr, secondsPerImage: sample.secondsPerImage, memorization: memorization)
+            log("\(report.samples) samples (\(settings)) against \(test.count) test images:")
             if let figures {
                 log("  Fréchet distance: \(format(figures.frechetDistance, digits: 3)); floor (train vs test, \(labels.count) images): \(format(figures.floorDistance, digits: 3)); ratio \(format(figures.frechetDistance / figures.floorDistance, digits: 2))")
                 if let classAccuracy = figures.classAccuracy { log("  accuracy on the requested class: \(format(classAccuracy * 100, digits: 2))%") }

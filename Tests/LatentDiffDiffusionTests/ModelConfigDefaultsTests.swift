@@ -73,6 +73,20 @@ import Glibc
         #expect(stored.settings(sampler: .dpmSolver, spacing: .uniformTime).spacing == .uniformTime)
     }
 
+    /// What a report records of the settings it sampled with: the keys of `sampling_defaults`
+    /// (read back as the same defaults) plus eta and the x0 clip when set.
+    @Test func settingsDescribeThemselves() throws {
+        let stored = SamplingDefaults(guidance: 6, steps: 20, sampler: .dpmSolver, guidanceInterval: 0.3...2)
+        #expect(stored.description == "dpm++, 20 steps, guidance 6.0, guidance interval 0.3...2.0")
+        #expect(try SamplingDefaults(json: stored.settings.json) == stored)
+        var settings = SamplerSettings(kind: .ddim, steps: 50, spacing: .trailing, eta: 0.5, guidance: 2, x0Clip: 1)
+        settings.guidanceRescale = 0.7
+        #expect(settings.description == "ddim, 50 steps, guidance 2.0, trailing spacing, eta 0.5, guidance rescale 0.7, x0 clip 1.0")
+        let keys = try #require(settings.json.objectValue).map(\.key)
+        #expect(keys == ["guidance", "steps", "sampler", "spacing", "eta", "guidance_rescale", "x0_clip"])
+        #expect(settings.json["eta"]?.doubleValue == 0.5 && settings.json["x0_clip"]?.doubleValue == 1)
+    }
+
     @Test func badDefaultsAndNamesAreFormatErrors() throws {
         let members = try Self.fixtureJSON()
         func defaults(_ guidance: JSON, _ steps: JSON, _ sampler: JSON) -> [(key: String, value: JSON)] {

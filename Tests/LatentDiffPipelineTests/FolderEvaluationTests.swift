@@ -73,7 +73,13 @@ import LatentDiffPipeline
         evaluation.dataset = kind
         evaluation.count = 6
         evaluation.settings = SamplerSettings(kind: .dpmSolver, steps: 2, guidance: 2)
-        let report = try evaluation.run { _ in }
+        evaluation.settings.guidanceInterval = 0...50
+        evaluation.seed = 7
+        var evaluationLog: [String] = []
+        let report = try evaluation.run { evaluationLog.append($0) }
+        #expect(evaluationLog.contains { $0.hasPrefix("6 samples (dpm++, 2 steps, guidance 2.0, guidance interval 0.0...50.0) against") },
+                "\(evaluationLog)")
+        #expect(report.json["sampler_settings"]?.serialized() == evaluation.settings.json.serialized() && report.json["seed"]?.doubleValue == 7)
         guard let figures = report.classifier else { Issue.record("no classifier figures"); return }
         #expect(report.samples == 6 && figures.histogram.reduce(0, +) == 6 && figures.histogram.count == 3)
         #expect(figures.frechetDistance.isFinite && figures.frechetDistance >= 0 && figures.floorDistance.isFinite)

@@ -72,6 +72,7 @@ import LatentDiffPipeline
         }
         #expect(fields.first?.key == "guidance_curve" && entries.count == 2)
         #expect(first.first?.key == "guidance" && first.first?.value.doubleValue == 1 && first.contains { $0.key == "class_accuracy" })
+        #expect(entries.map { $0["sampler_settings"]?["guidance"]?.doubleValue } == [1, 3], "each point records its own settings")
 
         try GuidanceCurve.plot(points, title: "TINY", path: plotPath)
         let image = try PNG.read(path: plotPath)
