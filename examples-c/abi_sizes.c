@@ -99,6 +99,19 @@ static void model_desc_sizes(const ld_model *model, const ld_model_desc *full) {
     CHECK(v020.old.timesteps == full->timesteps && v020.old.image_bytes == full->image_bytes, "0.2.0 fields differ");
     CHECK(all_bytes(v020.guard, sizeof v020.guard, 0xAB), "ld_model_info wrote past a 0.2.0 struct");
 
+    /* The struct before the stored spacing, band and rescale: filled up to class_names only. */
+    enum { BEFORE_SPACING = offsetof(ld_model_desc, default_spacing) };
+    struct {
+        ld_model_desc desc;
+        uint8_t guard[32];
+    } before;
+    memset(&before, 0xAB, sizeof before);
+    expect_status(ld_model_info_sized(model, &before.desc, BEFORE_SPACING), LD_OK, "info: size before default_spacing");
+    CHECK(before.desc.struct_size == BEFORE_SPACING && before.desc.class_names == full->class_names,
+          "struct_size %zu, expected %d", before.desc.struct_size, (int)BEFORE_SPACING);
+    CHECK(all_bytes((const uint8_t *)&before.desc + BEFORE_SPACING, sizeof before - BEFORE_SPACING, 0xAB),
+          "ld_model_info wrote past a struct that ends at class_names");
+
     /* Newer: filled, the unknown tail zeroed, struct_size = what the library filled. */
     model_desc_newer newer;
     memset(&newer, 0xEE, sizeof newer);

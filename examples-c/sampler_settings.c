@@ -214,6 +214,11 @@ int main(int argc, char **argv) {
     CHECK(recommended.spacing >= LD_SPACING_DEFAULT && recommended.spacing <= LD_SPACING_KARRAS &&
               recommended.guidance_interval_high == 0.0f && recommended.guidance_rescale == 0.0f,
           "the model's defaults: spacing %d", recommended.spacing);
+    CHECK(desc.default_spacing == recommended.spacing &&
+              desc.default_guidance_interval_low == recommended.guidance_interval_low &&
+              desc.default_guidance_interval_high == recommended.guidance_interval_high &&
+              desc.default_guidance_rescale == recommended.guidance_rescale,
+          "ld_model_info and ld_sample_params_init_for_model disagree on the stored settings");
     printf("%s: recommended %s, spacing %s\n", model_path(argc, argv), ld_sampler_name((ld_sampler)recommended.sampler),
            ld_spacing_name((ld_spacing)recommended.spacing));
 

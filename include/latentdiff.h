@@ -225,6 +225,14 @@ typedef struct {
                                     label (UTF-8, e.g. "0".."9" for MNIST, "airplane".. for
                                     CIFAR-10, an image folder's sub-folder names); NULL when
                                     class_count is 0. Array and strings belong to the model. */
+    /* Appended with ld_sample_params' spacing and guidance refinements: the rest of the stored
+     * sampling settings, as ld_sample_params_init_for_model copies them (0 each when the file
+     * stores none). */
+    int32_t default_spacing;     /* an ld_spacing; LD_SPACING_DEFAULT: the sampler's own */
+    float default_guidance_interval_low;  /* the band [low, high] of noise levels sigma/alpha */
+    float default_guidance_interval_high; /* guided (ld_sample_params.guidance_interval_low);
+                                             0 and 0: guidance at every step */
+    float default_guidance_rescale; /* phi in [0, 1]; 0: off */
 } ld_model_desc;
 
 /* Fills the first `desc_size` bytes of *out_desc for `model` (call it through ld_model_info, which

@@ -68,6 +68,9 @@ let modelDescMinimum = MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.tim
         desc.default_steps = Int32(config.samplingDefaults.steps)
         desc.default_sampler = samplerValue(config.samplingDefaults.sampler)
         desc.class_names = UnsafePointer(handle.classNames)
+        let stored = CRefinements(config.samplingDefaults)
+        (desc.default_spacing, desc.default_guidance_interval_low, desc.default_guidance_interval_high, desc.default_guidance_rescale) =
+            (stored.spacing, stored.intervalLow, stored.intervalHigh, stored.rescale)
         VersionedStruct.write(desc, to: UnsafeMutableRawPointer(outDesc), callerSize: descSize)
     }
 }
@@ -327,6 +330,21 @@ let spacingKinds: [Int32: NoiseSchedule.Spacing] = Dictionary(uniqueKeysWithValu
 })
 
 /// The ld_spacing value of `spacing` (nil: LD_SPACING_DEFAULT).
+/// A model's stored spacing, guidance band and rescale as the C fields hold them: the band
+/// [0, 0] (guidance at every step) and rescale 0 when it stores none.
+struct CRefinements {
+    var spacing: Int32
+    var intervalLow: Float = 0
+    var intervalHigh: Float = 0
+    var rescale: Float
+
+    init(_ stored: SamplingDefaults) {
+        spacing = spacingValue(stored.spacing)
+        if let band = stored.guidanceInterval { (intervalLow, intervalHigh) = (Float(band.lowerBound), Float(band.upperBound)) }
+        rescale = stored.guidanceRescale
+    }
+}
+
 func spacingValue(_ spacing: NoiseSchedule.Spacing?) -> Int32 {
     spacingKinds.first { $0.value == spacing }?.key ?? Int32(LD_SPACING_DEFAULT.rawValue)
 }

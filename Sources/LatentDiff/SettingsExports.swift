@@ -14,11 +14,9 @@ import LatentDiffKernels
     defaults.sampler = samplerValue(recommended.sampler)
     defaults.steps = Int32(recommended.steps)
     defaults.guidance = recommended.guidance
-    defaults.spacing = spacingValue(recommended.spacing)
-    if let band = recommended.guidanceInterval {
-        (defaults.guidance_interval_low, defaults.guidance_interval_high) = (Float(band.lowerBound), Float(band.upperBound))
-    }
-    defaults.guidance_rescale = recommended.guidanceRescale
+    let stored = CRefinements(recommended)
+    (defaults.spacing, defaults.guidance_interval_low, defaults.guidance_interval_high, defaults.guidance_rescale) =
+        (stored.spacing, stored.intervalLow, stored.intervalHigh, stored.rescale)
     return initVersioned(params, size: size, minimum: sampleParamsMinimum, name: "ld_sample_params",
                          defaults: defaults, sizeField: \.struct_size, function: "ld_sample_params_init_for_model")
 }

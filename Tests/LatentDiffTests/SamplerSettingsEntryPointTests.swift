@@ -202,13 +202,24 @@ import Glibc
         }
     }
 
-    /// A guidance interval and rescale stored in the file reach C callers through
-    /// ld_sample_params_init_for_model.
+    /// A spacing, guidance interval and rescale stored in the file reach C callers through
+    /// ld_sample_params_init_for_model and ld_model_info.
     @Test func modelDefaultsCarryTheGuidanceIntervalAndRescale() throws {
-        let stored = SamplingDefaults(guidance: 4, steps: 6, sampler: .dpmSolver, guidanceInterval: 0.25...2, guidanceRescale: 0.5)
-        try withStoredDefaults(stored) { _, request in
-            #expect(request.guidance == 4 && request.steps == 6 && request.spacing == Int32(LD_SPACING_DEFAULT.rawValue))
+        let stored = SamplingDefaults(guidance: 4, steps: 6, sampler: .dpmSolver, spacing: .karras,
+                                      guidanceInterval: 0.25...2, guidanceRescale: 0.5)
+        try withStoredDefaults(stored) { model, request in
+            #expect(request.guidance == 4 && request.steps == 6 && request.spacing == Int32(LD_SPACING_KARRAS.rawValue))
             #expect(request.guidance_interval_low == 0.25 && request.guidance_interval_high == 2 && request.guidance_rescale == 0.5)
+            var desc = ld_model_desc()
+            #expect(LatentDiff.ld_model_info_sized(model, &desc, MemoryLayout<ld_model_desc>.size) == 0)
+            #expect(desc.default_spacing == Int32(LD_SPACING_KARRAS.rawValue) && desc.default_guidance_rescale == 0.5)
+            #expect(desc.default_guidance_interval_low == 0.25 && desc.default_guidance_interval_high == 2)
+        }
+        try withStoredDefaults(SamplingDefaults(guidance: 2)) { model, _ in
+            var desc = ld_model_desc()
+            #expect(LatentDiff.ld_model_info_sized(model, &desc, MemoryLayout<ld_model_desc>.size) == 0)
+            #expect(desc.default_spacing == Int32(LD_SPACING_DEFAULT.rawValue) && desc.default_guidance_rescale == 0)
+            #expect(desc.default_guidance_interval_low == 0 && desc.default_guidance_interval_high == 0, "no band: every step")
         }
     }
 }
