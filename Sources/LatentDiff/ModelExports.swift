@@ -329,7 +329,6 @@ let spacingKinds: [Int32: NoiseSchedule.Spacing] = Dictionary(uniqueKeysWithValu
     NoiseSchedule.Spacing(rawValue: spacingNames[index].description).map { (Int32(index), $0) }
 })
 
-/// The ld_spacing value of `spacing` (nil: LD_SPACING_DEFAULT).
 /// A model's stored spacing, guidance band and rescale as the C fields hold them: the band
 /// [0, 0] (guidance at every step) and rescale 0 when it stores none.
 struct CRefinements {
@@ -345,6 +344,7 @@ struct CRefinements {
     }
 }
 
+/// The ld_spacing value of `spacing` (nil: LD_SPACING_DEFAULT).
 func spacingValue(_ spacing: NoiseSchedule.Spacing?) -> Int32 {
     spacingKinds.first { $0.value == spacing }?.key ?? Int32(LD_SPACING_DEFAULT.rawValue)
 }

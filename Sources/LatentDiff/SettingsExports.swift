@@ -48,11 +48,11 @@ func settingsJSON(model: DiffusionModel, request: SampleRequest, count: Int) -> 
         ])),
         ("sampler", .string(settings.kind.rawValue)),
         ("spacing", .string((settings.spacing ?? settings.method.defaultSpacing).rawValue)),
-        ("steps", .number(Double(settings.steps))), ("eta", shortest(settings.eta)), ("guidance", shortest(settings.guidance)),
+        ("steps", .number(Double(settings.steps))), ("eta", JSON.shortest(settings.eta)), ("guidance", JSON.shortest(settings.guidance)),
         ("guidance_interval", settings.guidanceInterval.map { band in
-            .array([shortest(Float(band.lowerBound)), shortest(Float(band.upperBound))])
+            .array([JSON.shortest(Float(band.lowerBound)), JSON.shortest(Float(band.upperBound))])
         } ?? .null),
-        ("guidance_rescale", shortest(settings.guidanceRescale)),
+        ("guidance_rescale", JSON.shortest(settings.guidanceRescale)),
     ]).serialized()
     let tail = JSON.object([
         ("first_index", .number(Double(request.firstIndex))),
@@ -63,9 +63,4 @@ func settingsJSON(model: DiffusionModel, request: SampleRequest, count: Int) -> 
         ("mask", .bool(request.edit?.masks != nil)), ("init_noise", .bool(request.noise != nil)),
     ]).serialized()
     return head.dropLast() + ",\"seed\":\(request.seed)," + tail.dropFirst()
-}
-
-/// A Float as the JSON number of its shortest decimal form (0.1, not 0.10000000149011612).
-private func shortest(_ value: Float) -> JSON {
-    .number(Double(value.description) ?? Double(value))
 }

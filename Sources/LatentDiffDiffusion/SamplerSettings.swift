@@ -108,18 +108,19 @@ extension SamplerSettings: CustomStringConvertible {
     }
 
     /// {"guidance", "steps", "sampler"} and, when set, "spacing", "eta", "guidance_interval"
-    /// ([low, high]), "guidance_rescale", "x0_clip": the keys of a model file's `sampling_defaults`.
+    /// ([low, high]), "guidance_rescale", "x0_clip": the keys of a model file's `sampling_defaults`
+    /// (floats in their shortest decimal form: a rescale of 0.7 is 0.7, not 0.699999988).
     public var json: JSON {
         var object: [(key: String, value: JSON)] = [
-            ("guidance", .number(Double(guidance))), ("steps", .number(Double(steps))), ("sampler", .string(kind.rawValue)),
+            ("guidance", JSON.shortest(guidance)), ("steps", .number(Double(steps))), ("sampler", .string(kind.rawValue)),
         ]
         if let spacing { object.append(("spacing", .string(spacing.rawValue))) }
-        if eta != 0 { object.append(("eta", .number(Double(eta)))) }
+        if eta != 0 { object.append(("eta", JSON.shortest(eta))) }
         if let guidanceInterval {
             object.append(("guidance_interval", .array([.number(guidanceInterval.lowerBound), .number(guidanceInterval.upperBound)])))
         }
-        if guidanceRescale != 0 { object.append(("guidance_rescale", .number(Double(guidanceRescale)))) }
-        if let x0Clip { object.append(("x0_clip", .number(Double(x0Clip)))) }
+        if guidanceRescale != 0 { object.append(("guidance_rescale", JSON.shortest(guidanceRescale))) }
+        if let x0Clip { object.append(("x0_clip", JSON.shortest(x0Clip))) }
         return .object(object)
     }
 }

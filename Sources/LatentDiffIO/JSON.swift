@@ -28,6 +28,11 @@ public enum JSON: Sendable, Equatable {
         return members.first { $0.key == key }?.value
     }
 
+    /// A Float as the JSON number of its shortest decimal form (0.1, not 0.10000000149011612).
+    public static func shortest(_ value: Float) -> JSON {
+        .number(Double(value.description) ?? Double(value))
+    }
+
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
     public var doubleValue: Double? { if case .number(let d) = self { d } else { nil } }
     /// The number if it is an integer that fits in `Int`.

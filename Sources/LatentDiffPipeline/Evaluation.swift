@@ -46,7 +46,7 @@ public struct Evaluation {
 
     public struct Report {
         public var samples: Int
-        /// What the samples were drawn with, and the first seed.
+        /// What the samples were drawn with, and the first seed (a JSON number: exact up to 2^53).
         public var settings: SamplerSettings
         public var seed: UInt64
         public var classifier: ClassifierFigures?

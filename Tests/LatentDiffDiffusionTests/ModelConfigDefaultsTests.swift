@@ -85,6 +85,7 @@ import Glibc
         let keys = try #require(settings.json.objectValue).map(\.key)
         #expect(keys == ["guidance", "steps", "sampler", "spacing", "eta", "guidance_rescale", "x0_clip"])
         #expect(settings.json["eta"]?.doubleValue == 0.5 && settings.json["x0_clip"]?.doubleValue == 1)
+        #expect(settings.json["guidance_rescale"]?.doubleValue == 0.7, "the shortest decimal form, not 0.699999988")
     }
 
     @Test func badDefaultsAndNamesAreFormatErrors() throws {
