@@ -60,6 +60,13 @@ public struct SampleOptions: ParsableArguments {
     /// Checks the options and loads the model.
     public func request() throws -> Request {
         _ = try validThreads(threads)
+        // Where the results go is checked before any sampling: a bad path costs no work and
+        // leaves no partial output.
+        try AtomicFile.checkWritable(path: out)
+        if let images {
+            try createDirectory(images)
+            try AtomicFile.checkWritable(path: "\(images)/0000.png")
+        }
         guard (1...4096).contains(count) else { throw LatentDiffError.invalidArgument("--count must be in 1...4096, not \(count)") }
         let loaded = try DiffusionModel.load(path: try resolveModelPath(model))
         switch (classLabel, classes) {
