@@ -62,7 +62,7 @@ public struct SampleOptions: ParsableArguments {
         _ = try validThreads(threads)
         // Where the results go is checked before any sampling: a bad path costs no work and
         // leaves no partial output.
-        try AtomicFile.checkWritable(path: out)
+        for path in [out, npy].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
         if let images {
             try createDirectory(images)
             try AtomicFile.checkWritable(path: "\(images)/0000.png")
