@@ -148,8 +148,7 @@ public struct SampleOptions: ParsableArguments {
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
         ]
         try PNG.write(path: out, image: grid, text: text)
-        if let images {
-            try createDirectory(images)
+        if let images {  // created by request()
             let size = h * w * c
             for k in 0..<labels.count {
                 let digits = String(k)
