@@ -33,15 +33,15 @@ train_codec=(train-codec --dataset mnist --data $mnist --codec vae-mlp --widths 
 sample=(sample --model "$conditional" --count 2 --steps 2)
 
 failures=0 cases=0
-# expect_no_sampling DESCRIPTION: the last expect_error's command failed before it sampled (no
-# progress line) and wrote no grid.
-expect_no_sampling() {
+# expect_no_work DESCRIPTION: the last expect_error's command failed before it sampled or trained
+# (no progress line) and wrote no grid.
+expect_no_work() {
     cases=$((cases + 1))
-    if grep -q '^sample: ' "$work/stderr" || [ -e "$work/x.png" ]; then
+    if grep -qE '^(sample|train): ' "$work/stderr" || [ -e "$work/x.png" ]; then
         failures=$((failures + 1))
-        echo "FAIL $1: sampled or wrote x.png before the error"
+        echo "FAIL $1: sampled, trained or wrote x.png before the error"
     else
-        printf 'ok   %-44s %s\n' "$1" "failed before sampling"
+        printf 'ok   %-44s %s\n' "$1" "failed before the work"
     fi
 }
 
@@ -138,6 +138,8 @@ expect_error "train: resume without checkpoint" "${train[@]}" --resume --steps 1
 cp "$checkpoint" "$work/other.safetensors.ckpt"
 expect_error "train: resume another configuration" "${train[@]}" --widths 16 --resume --steps 3 --out other.safetensors
 expect_error "train: output directory missing" "${train[@]}" --steps 1 --out no/such/dir/model.safetensors
+expect_error "train: --out is a directory" "${train[@]}" --steps 1 --out "$work/empty"
+expect_no_work "train: --out is a directory"
 expect_error "train: loss diverges" "${train[@]}" --learning-rate 1e30 --steps 50 --out diverged.safetensors
 
 expect_error "sample: missing model" sample --model missing.safetensors --out x.png
@@ -185,12 +187,13 @@ expect_error "sample: --class and --classes" "${sample[@]}" --class 1 --classes 
 expect_error "sample: threads 0" "${sample[@]}" --threads 0 --out x.png
 expect_error "sample: negative seed" "${sample[@]}" --seed=-1 --out x.png
 expect_error "sample: output directory missing" "${sample[@]}" --out no/such/dir/x.png
-expect_no_sampling "sample: output directory missing"
+expect_no_work "sample: output directory missing"
 expect_error "sample: images directory uncreatable" "${sample[@]}" --images no/such/dir --out x.png
-expect_no_sampling "sample: images directory uncreatable"
+expect_no_work "sample: images directory uncreatable"
 expect_error "sample: npy directory missing" "${sample[@]}" --npy no/such/dir/x.npy --out x.png
-expect_no_sampling "sample: npy directory missing"
+expect_no_work "sample: npy directory missing"
 expect_error "sample: --out is a directory" "${sample[@]}" --out "$work/empty"
+expect_no_work "sample: --out is a directory"
 
 expect_error "reconstruct: missing codec" reconstruct --codec missing.safetensors --data $mnist --out x.png
 expect_error "reconstruct: codec is a PNG" reconstruct --codec "$work/image.png" --data $mnist --out x.png

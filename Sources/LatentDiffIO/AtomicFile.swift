@@ -38,12 +38,16 @@ public enum AtomicFile {
         }
     }
 
-    /// Throws `.io` unless the directory of `path` takes new files: a check before long work whose
-    /// result goes there.
+    /// Throws `.io` unless the directory of `path` takes new files and `path` is not itself a
+    /// directory (the final rename would fail): a check before long work whose result goes there.
     public static func checkWritable(path: String) throws(LatentDiffError) {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         guard access(directory.isEmpty ? "/" : directory, W_OK | X_OK) == 0 else {
             throw .io("cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            throw .io("cannot write '\(path)': it is a directory")
         }
     }
 
