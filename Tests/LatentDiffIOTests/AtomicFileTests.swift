@@ -22,4 +22,17 @@ import Glibc
         #expect(AtomicFile.removeStale(path: path + ".ckpt") == 1)
         #expect(AtomicFile.removeStale(path: directory + "/missing/x") == 0)
     }
+
+    /// `checkWritable` accepts a new or existing file in a writable directory and rejects a
+    /// missing directory and a path that is itself a directory.
+    @Test func checkWritableRejectsMissingParentsAndDirectories() throws {
+        let directory = temporaryDirectory()
+        try AtomicFile.checkWritable(path: directory + "/new.png")
+        try AtomicFile.write(path: directory + "/old.png", bytes: [1])
+        try AtomicFile.checkWritable(path: directory + "/old.png")
+        #expect(throws: LatentDiffError.self) { try AtomicFile.checkWritable(path: directory + "/missing/x.png") }
+        #expect(mkdir(directory + "/folder", 0o755) == 0)
+        #expect(throws: LatentDiffError.self) { try AtomicFile.checkWritable(path: directory + "/folder") }
+        #expect(throws: LatentDiffError.self) { try AtomicFile.checkWritable(path: directory) }
+    }
 }
