@@ -29,6 +29,9 @@ public struct SampleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Rescale guided outputs towards the conditional output's spread, phi in [0, 1] (0 = off).",
                                discussion: "Default: the model's (0 for models without one)."))
     var guidanceRescale: Float?
+    @Option(help: ArgumentHelp("Autoguidance weight w >= 0: outputs move by w (c - a) away from the guide denoiser's a (0 = off).",
+                               discussion: "Needs a model file with a guide denoiser (`latentdiff attach-guide`); works with or without --guidance. Default: the model's (0 for models without one)."))
+    var autoguidance: Float?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(name: .customLong("class"), help: "Class of every image (conditional models).") var classLabel: Int?
     @Option(help: "'all': one row per class.") var classes: String?
@@ -104,7 +107,8 @@ public struct SampleOptions: ParsableArguments {
     public func samplerSettings(_ model: DiffusionModel) throws -> SamplerSettings {
         model.config.samplingDefaults.settings(
             sampler: sampler, steps: steps, spacing: spacing, eta: eta, guidance: guidance,
-            guidanceInterval: try parseGuidanceInterval(guidanceInterval), guidanceRescale: guidanceRescale)
+            guidanceInterval: try parseGuidanceInterval(guidanceInterval), guidanceRescale: guidanceRescale,
+            autoguidance: autoguidance)
     }
 
     /// The edit the options ask for (nil without --init): the --init image prepared to the model's
@@ -145,6 +149,7 @@ public struct SampleOptions: ParsableArguments {
             ("guidance", "\(settings.guidance)"), ("guidance_interval", settings.guidanceInterval.map { "\($0.lowerBound),\($0.upperBound)" } ?? "all"),
             ("init", initImage ?? "none"), ("strength", initImage == nil ? "1" : "\(strength)"), ("mask", mask ?? "none"),
             ("guidance_rescale", "\(settings.guidanceRescale)"),
+            ("autoguidance", "\(settings.autoguidance)"),
             ("labels", classes == "all" ? "all" : classLabel.map(String.init) ?? "none"),
         ]
         try PNG.write(path: out, image: grid, text: text)

@@ -8,6 +8,8 @@ public final class DiffusionModel: @unchecked Sendable {
     public let config: ModelConfig
     public let codec: Codec
     public let denoiser: Denoiser
+    /// The weaker denoiser autoguidance pushes away from, when the file holds one.
+    public let guide: Denoiser?
     public let sampler: Sampler
 
     /// Builds the model over `file`'s tensors; every tensor must be used and none may be missing.
@@ -15,16 +17,20 @@ public final class DiffusionModel: @unchecked Sendable {
         guard let denoiserConfig = file.config.denoiser else {
             throw .format("this file holds a codec only (from train-codec); train a diffusion model on it with `latentdiff train`")
         }
-        let store = ParameterStore(tensors: file.tensorsByName, requiresGrad: false)
+        // The guide's tensors are `guide.<name>` for the denoiser's `denoiser.<name>`.
+        let (guideTensors, tensors) = file.config.guide == nil ? ([:], file.tensorsByName) : ModelFile.splitGuide(file.tensorsByName)
+        let store = ParameterStore(tensors: tensors, requiresGrad: false)
+        let guideStore = ParameterStore(tensors: guideTensors, requiresGrad: false)
         do {
             codec = try makeCodec(file.config.codec, store: store)
             denoiser = try makeDenoiser(denoiserConfig, store: store)
+            guide = try file.config.guide.map { try makeDenoiser($0, store: guideStore) }
         } catch let error as LatentDiffError {
             throw .format("model tensors: \(error.message)")
         } catch {
             throw .init(.internalError, "\(error)")
         }
-        let unexpected = store.unusedNames
+        let unexpected = store.unusedNames + guideStore.unusedNames.map { ModelFile.guidePrefix + $0.dropFirst(denoiserPrefix.count) }
         guard unexpected.isEmpty else {
             throw .format("unexpected tensors in the model file: \(unexpected.prefix(5).joined(separator: ", "))\(unexpected.count > 5 ? ", ..." : "")")
         }
@@ -67,9 +73,20 @@ public final class DiffusionModel: @unchecked Sendable {
     public var classCount: Int { config.denoiser?.classCount ?? 0 }
 
     /// The denoiser as the sampler calls it (inference: no graph is recorded).
-    public var denoiseFunction: DenoiseFunction {
-        let denoiser = self.denoiser
-        return { x, t, labels in
+    public var denoiseFunction: DenoiseFunction { Self.denoiseFunction(denoiser) }
+
+    /// The guide denoiser as the sampler calls it when `settings` use autoguidance (nil when
+    /// they do not). Throws when they do and the file holds no guide.
+    public func guideFunction(for settings: SamplerSettings) throws(LatentDiffError) -> DenoiseFunction? {
+        guard settings.autoguidance != 0 else { return nil }
+        guard let guide else {
+            throw .invalidArgument("autoguidance needs a guide denoiser, and this model file holds none (latentdiff attach-guide)")
+        }
+        return Self.denoiseFunction(guide)
+    }
+
+    static func denoiseFunction(_ denoiser: Denoiser) -> DenoiseFunction {
+        { x, t, labels in
             denoiser(x, timesteps: [Float](repeating: Float(t), count: labels.count), labels: labels, dropout: nil)
         }
     }
@@ -91,7 +108,8 @@ public final class DiffusionModel: @unchecked Sendable {
         let standardized = start.map { (latents: $0.latents.map { ($0 - mean) / std }, strength: $0.strength) }
         var latents = try sampler.sample(
             settings: settings, seed: seed, labels: labels, latentShape: latentShape, firstIndex: firstIndex,
-            threads: threads, start: standardized, noise: noise, mask: mask, model: denoiseFunction, progress: progress)
+            threads: threads, start: standardized, noise: noise, mask: mask, guide: try guideFunction(for: settings),
+            model: denoiseFunction, progress: progress)
         for i in latents.indices { latents[i] = latents[i] * std + mean }
         guard latents.allSatisfy({ $0.isFinite }) else { throw .init(.numeric, "sampling produced NaN or infinite latents") }
         return latents

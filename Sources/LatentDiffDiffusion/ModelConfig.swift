@@ -10,6 +10,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var dataset: String
     public var codec: CodecConfig
     public var denoiser: DenoiserConfig?
+    /// A weaker denoiser of the same latents, classes, schedule and prediction (tensors under
+    /// `guide.`) that autoguidance pushes the denoiser's outputs away from; nil: none.
+    public var guide: DenoiserConfig?
     public var schedule: NoiseSchedule.Kind
     public var timesteps: Int
     public var prediction: PredictionType
@@ -72,6 +75,7 @@ public struct ModelConfig: Sendable, Equatable {
             ("codec", codec.json),
         ]
         if let denoiser { object.append(("denoiser", denoiser.json)) }
+        if let guide { object.append(("guide", guide.json)) }
         object += [
             ("schedule", .string(schedule.rawValue)), ("timesteps", .number(Double(timesteps))),
             ("prediction", .string(prediction.rawValue)), ("loss_weighting", .string(lossWeighting.rawValue)),
@@ -98,6 +102,13 @@ public struct ModelConfig: Sendable, Equatable {
                 throw .format("\(context): denoiser input \(denoiser.inputShape) does not match the codec's latent \(codec.latentShape)")
             }
             self.denoiser = denoiser
+        }
+        if let guideJSON = json["guide"] {
+            let guide = try DenoiserConfig(json: guideJSON)
+            guard let denoiser, guide.inputShape == denoiser.inputShape, guide.classCount == denoiser.classCount else {
+                throw .format("\(context): the guide denoiser must take the denoiser's input and classes")
+            }
+            self.guide = guide
         }
         schedule = try json.enumValue("schedule", in: context)
         timesteps = try json.int("timesteps", in: context)
@@ -136,6 +147,9 @@ public struct ModelConfig: Sendable, Equatable {
                 try samplingDefaults.validate(timesteps: timesteps)
             } catch {
                 throw .format("\(context): sampling defaults: \(error.message)")
+            }
+            if samplingDefaults.autoguidance != 0, guide == nil {
+                throw .format("\(context): sampling defaults: autoguidance needs a guide denoiser, and the file holds none")
             }
         }
         if let folder = json["folder"] { folderBackground = try folder.enumValue("background", in: "\(context): folder") }

@@ -4,7 +4,8 @@ import LatentDiffModels
 import LatentDiffNN
 
 /// A model file: one .safetensors with the configuration as JSON in `__metadata__["latentdiff"]`,
-/// the codec's tensors under `codec.` and the denoiser's under `denoiser.`. A training checkpoint
+/// the codec's tensors under `codec.`, the denoiser's under `denoiser.` and a guide denoiser's (if
+/// any) under `guide.`. A training checkpoint
 /// adds `train.*` tensors and `__metadata__["training_state"]`.
 public struct ModelFile {
     public static let configKey = "latentdiff"
@@ -30,6 +31,67 @@ public struct ModelFile {
     }
 
     public func metadataValue(_ key: String) -> String? { extraMetadata.first { $0.key == key }?.value }
+
+    /// The tensor-name prefix of a guide denoiser's parameters (`guide.x` for the denoiser's `denoiser.x`).
+    public static let guidePrefix = "guide"
+
+    /// This model with `guide`'s denoiser as its guide denoiser (replacing any it held): its
+    /// tensors under `guide.`, its configuration as `guide`. The guide must be a diffusion model
+    /// over the same codec (configuration and tensors), latent standardization, schedule,
+    /// prediction and classes, or it throws `.invalidArgument` saying what differs. nil removes the guide.
+    public func withGuide(_ guide: ModelFile?) throws(LatentDiffError) -> ModelFile {
+        var result = self
+        result.tensors.removeAll { $0.name.hasPrefix(Self.guidePrefix + ".") }
+        result.config.guide = nil
+        result.config.metrics.removeAll { $0.key == Self.guideStepsMetric }
+        result.config.samplingDefaults.autoguidance = 0
+        guard let guide else { return result }
+        guard let denoiser = config.denoiser else { throw .invalidArgument("the model is a codec, not a diffusion model") }
+        guard let guideDenoiser = guide.config.denoiser else { throw .invalidArgument("the guide is a codec, not a diffusion model") }
+        let (a, b) = (config, guide.config)
+        let mismatch: String? =
+            a.codec != b.codec ? "codec configuration"
+            : a.latentMean != b.latentMean || a.latentStd != b.latentStd ? "latent standardization (mean, std)"
+            : (a.schedule, a.timesteps) != (b.schedule, b.timesteps) ? "noise schedule"
+            : a.prediction != b.prediction ? "prediction target"
+            : denoiser.inputShape != guideDenoiser.inputShape ? "denoiser input"
+            : denoiser.classCount != guideDenoiser.classCount ? "class count"
+            : !codecTensorsEqual(guide) ? "codec weights"
+            : nil
+        if let mismatch { throw .invalidArgument("the guide must be trained on the model's codec: its \(mismatch) differs") }
+        let prefix = denoiserPrefix + "."
+        result.tensors += guide.tensors.filter { $0.name.hasPrefix(prefix) }
+            .map { (Self.guidePrefix + "." + $0.name.dropFirst(prefix.count), $0.tensor) }
+        result.config.guide = guideDenoiser
+        result.config.setMetric(Self.guideStepsMetric, Double(guide.config.denoiserSteps))
+        return result
+    }
+
+    /// The metric that records the guide denoiser's training steps.
+    public static let guideStepsMetric = "guide_steps"
+
+    /// Whether both files hold the same codec tensors, name for name and value for value.
+    private func codecTensorsEqual(_ other: ModelFile) -> Bool {
+        let isCodec = { (name: String) in name.hasPrefix(codecPrefix + ".") }
+        let mine = tensors.filter { isCodec($0.name) }, theirs = other.tensorsByName
+        return mine.count == other.tensors.filter({ isCodec($0.name) }).count && mine.allSatisfy { name, tensor in
+            guard let match = theirs[name], match.shape == tensor.shape else { return false }
+            return (0..<tensor.count).allSatisfy { tensor.data[$0].bitPattern == match.data[$0].bitPattern }
+        }
+    }
+
+    /// `tensors` split into the guide's (renamed to the denoiser's names) and the rest.
+    static func splitGuide(_ tensors: [String: Tensor]) -> (guide: [String: Tensor], rest: [String: Tensor]) {
+        var (guide, rest) = ([String: Tensor](), [String: Tensor]())
+        for (name, tensor) in tensors {
+            if name.hasPrefix(guidePrefix + ".") {
+                guide[denoiserPrefix + name.dropFirst(guidePrefix.count)] = tensor
+            } else {
+                rest[name] = tensor
+            }
+        }
+        return (guide, rest)
+    }
 
     /// Reads and validates `path`: a well-formed safetensors file with a configuration this
     /// version understands. Tensor names and shapes are checked when models are built over them.

@@ -46,6 +46,9 @@ public struct Sampler: Sendable {
     /// keyed x_T (`initialNoise` gives the keyed ones, so passing them changes no bit); later noise
     /// of stochastic methods is still keyed by (seed, index, step).
     ///
+    /// `guide`: the weaker denoiser autoguidance (`settings.autoguidance`) pushes away from;
+    /// unused when that weight is 0.
+    ///
     /// With `mask` (needs `start`; `count` latents of weights m in [0, 1], 1 = regenerate): after
     /// every step, reaching level (alpha', sigma'), the known part is re-imposed from the start,
     /// x <- m x + (1 - m) (alpha' x0 + sigma' z), z the sample's x_T (keyed or from `noise`), and
@@ -54,9 +57,12 @@ public struct Sampler: Sendable {
     public func sample(
         settings: SamplerSettings, seed: UInt64, labels: [Int], latentShape: [Int], firstIndex: Int = 0,
         threads: Int = 1, start: (latents: [Float], strength: Double)? = nil, noise: [Float]? = nil,
-        mask: [Float]? = nil, model: DenoiseFunction, progress: (Int, Int) -> Bool = { _, _ in true }
+        mask: [Float]? = nil, guide: DenoiseFunction? = nil, model: DenoiseFunction,
+        progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws(LatentDiffError) -> [Float] {
         try settings.validate(timesteps: schedule.timesteps)
+        if settings.autoguidance != 0, guide == nil { throw .invalidArgument("autoguidance needs a guide denoiser") }
+        let autoguide = settings.autoguidance == 0 ? nil : guide.map { (denoiser: $0, weight: settings.autoguidance) }
         let count = labels.count
         let size = latentShape.reduce(1, *)
         guard count > 0, size > 0 else { throw .invalidArgument("nothing to sample: \(count) samples of \(latentShape)") }
@@ -121,7 +127,7 @@ public struct Sampler: Sendable {
                     PackedWeights.reusing(packedWeights) {
                         guidedOutputs(Array(states[batch]), shape: latentShape, t: step.timestep(ofStage: stage),
                                       labels: Array(labels[batch]), guidance: guidance, rescale: settings.guidanceRescale,
-                                      model: model)
+                                      model: model, guide: autoguide)
                     }
                     for k in batch {
                         let state = states[k], sampleIndex = UInt64(firstIndex + k)
@@ -175,13 +181,15 @@ public struct Sampler: Sendable {
         philox.fillNormals(x, count: size, stream: index, offset: 0)
     }
 
-    /// The model outputs for a batch of samples, with classifier-free guidance u + g (c - u) for
-    /// each sample with a class when g != 1 (rescaled towards c's spread by `rescale`): one model
-    /// call, whose rows are the samples (their class or -1) followed by the guided samples again
-    /// (-1, unconditional).
+    /// The model outputs c for a batch of samples, with classifier-free guidance u + g (c - u) for
+    /// each sample with a class when g != 1 (u the unconditional output), then for every sample,
+    /// when `guide` = (denoiser, w) is given, autoguidance's + w (c - a) (a the guide's output for
+    /// the same sample and label); each output either changed is then rescaled towards c's spread
+    /// by `rescale`. One model call, whose rows are the samples (their class or -1) followed by the
+    /// classifier-free guided samples again (-1), and one guide call on the samples.
     func guidedOutputs(
         _ states: [SampleState], shape: [Int], t: Int, labels: [Int], guidance: Float, rescale: Float = 0,
-        model: DenoiseFunction
+        model: DenoiseFunction, guide: (denoiser: DenoiseFunction, weight: Float)? = nil
     ) {
         let size = shape.reduce(1, *)
         let guided = states.indices.filter { labels[$0] >= 0 && guidance != 1 }
@@ -191,12 +199,26 @@ public struct Sampler: Sendable {
             (input.data + (states.count + row) * size).update(from: states[k].x, count: size)
         }
         let result = model(input, t, labels + [Int](repeating: -1, count: guided.count))
-        withExtendedLifetime(result) {
+        let auto = guide.map { guide in
+            let samples = Tensor(zeros: [states.count] + shape)
+            samples.data.update(from: input.data, count: states.count * size)
+            return (outputs: guide.denoiser(samples, t, labels), weight: guide.weight)
+        }
+        withExtendedLifetime((result, auto?.outputs)) {
             for (k, state) in states.enumerated() { state.output.update(from: result.data + k * size, count: size) }
             for (row, k) in guided.enumerated() {
                 let (c, u, out) = (result.data + k * size, result.data + (states.count + row) * size, states[k].output)
                 for i in 0..<size { out[i] = u[i] + guidance * (c[i] - u[i]) }
-                if rescale > 0 { rescaleSpread(out, towards: c, count: size, phi: rescale) }
+            }
+            if let auto {
+                for (k, state) in states.enumerated() {
+                    let (c, a, out) = (result.data + k * size, auto.outputs.data + k * size, state.output)
+                    for i in 0..<size { out[i] += auto.weight * (c[i] - a[i]) }
+                }
+            }
+            guard rescale > 0 else { return }
+            for k in auto == nil ? guided : Array(states.indices) {
+                rescaleSpread(states[k].output, towards: result.data + k * size, count: size, phi: rescale)
             }
         }
     }

@@ -50,6 +50,10 @@ public struct SamplerSettings: Sendable, Equatable {
     /// phi in [0, 1] (Lin et al. 2024): the guided output g is rescaled towards the conditional
     /// output c's spread, phi g std(c) / std(g) + (1 - phi) g, per sample. 0: off.
     public var guidanceRescale: Float = 0
+    /// Autoguidance weight w >= 0 (Karras et al. 2024): every output o (guided or not) becomes
+    /// o + w (c - a), a the output of the weaker guide denoiser the model file holds for the same
+    /// sample and label, at every step (their guidance scale is 1 + w). 0: off.
+    public var autoguidance: Float = 0
 
     public init(kind: Kind = .dpmSolver, steps: Int = 20, spacing: NoiseSchedule.Spacing? = nil, eta: Float = 0,
                 guidance: Float = 1, x0Clip: Float? = nil) {
@@ -93,22 +97,27 @@ public struct SamplerSettings: Sendable, Equatable {
         guard guidanceRescale.isFinite, (0...1).contains(guidanceRescale) else {
             throw .invalidArgument("guidance rescale must be in [0, 1], not \(guidanceRescale)")
         }
+        guard autoguidance.isFinite, (0...100).contains(autoguidance) else {
+            throw .invalidArgument("the autoguidance weight must be in [0, 100], not \(autoguidance)")
+        }
     }
 }
 
 extension SamplerSettings: CustomStringConvertible {
     /// "dpm++, 20 steps, guidance 2.0" (and ", logsnr spacing", ", eta 0.5", ", guidance interval
-    /// 0.3...2.0", ", guidance rescale 0.7", ", x0 clip 1.0" when set).
+    /// 0.3...2.0", ", guidance rescale 0.7", ", autoguidance 1.0", ", x0 clip 1.0"
+    /// when set).
     public var description: String {
         "\(kind.rawValue), \(steps) steps, guidance \(guidance)" + (spacing.map { ", \($0.rawValue) spacing" } ?? "")
             + (eta != 0 ? ", eta \(eta)" : "")
             + (guidanceInterval.map { ", guidance interval \($0)" } ?? "")
             + (guidanceRescale != 0 ? ", guidance rescale \(guidanceRescale)" : "")
+            + (autoguidance != 0 ? ", autoguidance \(autoguidance)" : "")
             + (x0Clip.map { ", x0 clip \($0)" } ?? "")
     }
 
     /// {"guidance", "steps", "sampler"} and, when set, "spacing", "eta", "guidance_interval"
-    /// ([low, high]), "guidance_rescale", "x0_clip": the keys of a model file's `sampling_defaults`
+    /// ([low, high]), "guidance_rescale", "autoguidance", "x0_clip": the keys of a model file's `sampling_defaults`
     /// (floats in their shortest decimal form: a rescale of 0.7 is 0.7, not 0.699999988).
     public var json: JSON {
         var object: [(key: String, value: JSON)] = [
@@ -120,6 +129,7 @@ extension SamplerSettings: CustomStringConvertible {
             object.append(("guidance_interval", .array([.number(guidanceInterval.lowerBound), .number(guidanceInterval.upperBound)])))
         }
         if guidanceRescale != 0 { object.append(("guidance_rescale", JSON.shortest(guidanceRescale))) }
+        if autoguidance != 0 { object.append(("autoguidance", JSON.shortest(autoguidance))) }
         if let x0Clip { object.append(("x0_clip", JSON.shortest(x0Clip))) }
         return .object(object)
     }

@@ -15,6 +15,8 @@ public struct SamplingDefaults: Sendable, Equatable {
     public var guidanceInterval: ClosedRange<Double>?
     /// Guidance rescale phi in [0, 1] (`SamplerSettings.guidanceRescale`); 0: off.
     public var guidanceRescale: Float = 0
+    /// Autoguidance weight w (`SamplerSettings.autoguidance`; needs a guide denoiser); 0: off.
+    public var autoguidance: Float = 0
 
     public init(guidance: Float = 1, steps: Int = 20, sampler: SamplerSettings.Kind = .dpmSolver,
                 spacing: NoiseSchedule.Spacing? = nil, guidanceInterval: ClosedRange<Double>? = nil, guidanceRescale: Float = 0) {
@@ -37,12 +39,13 @@ public struct SamplingDefaults: Sendable, Equatable {
     /// own. `guidanceInterval`: nil = the stored band, .some(nil) = every step.
     public func settings(sampler: SamplerSettings.Kind? = nil, steps: Int? = nil, spacing: NoiseSchedule.Spacing? = nil,
                          eta: Float = 0, guidance: Float? = nil, guidanceInterval: ClosedRange<Double>?? = nil,
-                         guidanceRescale: Float? = nil) -> SamplerSettings {
+                         guidanceRescale: Float? = nil, autoguidance: Float? = nil) -> SamplerSettings {
         var settings = SamplerSettings(kind: sampler ?? self.sampler, steps: steps ?? self.steps,
                                        spacing: spacing ?? (sampler == nil ? self.spacing : nil), eta: eta,
                                        guidance: guidance ?? self.guidance)
         settings.guidanceInterval = guidanceInterval ?? self.guidanceInterval
         settings.guidanceRescale = guidanceRescale ?? self.guidanceRescale
+        settings.autoguidance = autoguidance ?? self.autoguidance
         return settings
     }
 
@@ -70,6 +73,7 @@ public struct SamplingDefaults: Sendable, Equatable {
             }
         }
         if json["guidance_rescale"] != nil { guidanceRescale = try json.float("guidance_rescale", in: context) }
+        if json["autoguidance"] != nil { autoguidance = try json.float("autoguidance", in: context) }
     }
 }
 

@@ -58,6 +58,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Guidance scale (default: the model's).") var guidance: Float?
     @Option(help: "Guide only at noise levels sigma/alpha in LOW,HIGH, or 'all' (default: the model's).") var guidanceInterval: String?
     @Option(help: "Guidance rescale phi in [0, 1] (default: the model's).") var guidanceRescale: Float?
+    @Option(help: "Autoguidance weight w >= 0 (needs a guide denoiser; default: the model's).") var autoguidance: Float?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Also write the report as JSON here.") var json: String?
@@ -86,7 +87,7 @@ struct EvalCommand: ParsableCommand {
                     ("--guidance-sweep", guidanceSweep != nil), ("--plot", plot != nil), ("--pairs", pairs != nil),
                     ("--sampler", sampler != nil), ("--steps", steps != nil), ("--spacing", spacing != nil),
                     ("--guidance", guidance != nil), ("--guidance-interval", guidanceInterval != nil),
-                    ("--guidance-rescale", guidanceRescale != nil)]
+                    ("--guidance-rescale", guidanceRescale != nil), ("--autoguidance", autoguidance != nil)]
                 if let (flag, _) = sampling.first(where: \.1) {
                     throw LatentDiffError.invalidArgument("\(model) is a codec file: nothing is sampled, so \(flag) does not apply")
                 }
@@ -102,7 +103,8 @@ struct EvalCommand: ParsableCommand {
             evaluation.count = count
             evaluation.settings = config.samplingDefaults.settings(
                 sampler: sampler, steps: steps, spacing: spacing, guidance: guidance,
-                guidanceInterval: try parseGuidanceInterval(guidanceInterval), guidanceRescale: guidanceRescale)
+                guidanceInterval: try parseGuidanceInterval(guidanceInterval), guidanceRescale: guidanceRescale,
+                autoguidance: autoguidance)
             evaluation.seed = seed
             evaluation.threads = threads
             evaluation.pairsPath = pairs

@@ -34,6 +34,9 @@ struct InfoCommand: ParsableCommand {
             if let denoiser = config.denoiser {
                 print("denoiser: \(denoiser.kind.rawValue) \(denoiser.widths), \(denoiser.classCount) classes, \(config.denoiserSteps) steps, "
                     + "\(config.schedule.rawValue) schedule of \(config.timesteps), \(config.prediction.rawValue) prediction")
+                if let guide = config.guide {
+                    print("guide: \(guide.kind.rawValue) \(guide.widths)\(config.metric(ModelFile.guideStepsMetric).map { ", \(Int($0)) steps" } ?? "") (autoguidance)")
+                }
                 print("sampling defaults: \(config.samplingDefaults)")
                 if !config.classNames.isEmpty { print("classes: \(config.classNames.joined(separator: ", "))") }
             }

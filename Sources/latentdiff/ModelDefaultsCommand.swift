@@ -9,7 +9,7 @@ import LatentDiffKernels
 struct ModelDefaultsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model-defaults",
-        abstract: "Show or set a model file's default guidance, guidance interval and rescale, steps, sampler and spacing, and its class names.",
+        abstract: "Show or set a model file's default guidance, guidance interval and rescale, autoguidance, steps, sampler and spacing, and its class names.",
         discussion: "With no setting given, prints the stored defaults. The file is rewritten atomically; its tensors are unchanged.")
 
     @Option(help: "The model file (.safetensors) to change in place.") var model: String
@@ -22,6 +22,7 @@ struct ModelDefaultsCommand: ParsableCommand {
     @Option(help: "Guide only at noise levels sigma/alpha in LOW,HIGH (e.g. 0.3,5), or 'all' for every step.")
     var guidanceInterval: String?
     @Option(help: "Guidance rescale phi in [0, 1] (0 = off).") var guidanceRescale: Float?
+    @Option(help: "Autoguidance weight w >= 0 (0 = off; needs a guide denoiser, `latentdiff attach-guide`).") var autoguidance: Float?
     @Option(help: "Class names, comma-separated, one per class label (e.g. for a model trained before files kept them).")
     var classNames: String?
 
@@ -36,7 +37,7 @@ struct ModelDefaultsCommand: ParsableCommand {
             }
             let interval = try parseGuidanceInterval(guidanceInterval)
             guard guidance != nil || steps != nil || sampler != nil || spacing != nil || interval != nil || guidanceRescale != nil
-                    || classNames != nil else {
+                    || autoguidance != nil || classNames != nil else {
                 let config = try ModelFile.read(path: model).config
                 guard config.denoiser != nil else { throw LatentDiffError.invalidArgument("'\(model)' is a codec, not a diffusion model") }
                 print("\(model): \(config.samplingDefaults)")
@@ -50,6 +51,7 @@ struct ModelDefaultsCommand: ParsableCommand {
                 if let spacingChoice { config.samplingDefaults.spacing = spacingChoice }
                 if let interval { config.samplingDefaults.guidanceInterval = interval }
                 if let guidanceRescale { config.samplingDefaults.guidanceRescale = guidanceRescale }
+                if let autoguidance { config.samplingDefaults.autoguidance = autoguidance }
                 try config.samplingDefaults.validate(timesteps: config.timesteps)
                 if let classNames {
                     let names = classNames.split(separator: ",", omittingEmptySubsequences: false).map(String.init)

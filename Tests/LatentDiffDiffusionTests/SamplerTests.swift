@@ -107,6 +107,33 @@ func moments(_ values: [Float]) -> (mean: Double, std: Double) {
         }
     }
 
+    /// Autoguidance w on exact Gaussian models whose guide's mean lies 0.5 below the model's gives
+    /// mean mu + 0.5 w, with classifier-free guidance g (conditional mean 1, unconditional 0) on
+    /// top for samples with a class: g + 0.5 w; unconditional samples: 0.5 w. Weight 0 gives the
+    /// bits of sampling without a guide, and a weight without a guide is an error.
+    @Test func autoguidanceMovesAwayFromTheGuide() throws {
+        let schedule = try NoiseSchedule(kind: .linear)
+        let sampler = Sampler(schedule: schedule, prediction: .v)
+        let model = gaussianModel(schedule: schedule, prediction: .v, std: 0.3) { $0 < 0 ? 0 : 1 }
+        let guide = gaussianModel(schedule: schedule, prediction: .v, std: 0.3) { $0 < 0 ? -0.5 : 0.5 }
+        let labels = [Int](repeating: 3, count: 32) + [Int](repeating: -1, count: 32)
+        func run(_ guidance: Float, _ weight: Float, guide: DenoiseFunction?) throws -> [Float] {
+            var settings = SamplerSettings(kind: .dpmSolver, steps: 20, guidance: guidance)
+            settings.autoguidance = weight
+            return try sampler.sample(settings: settings, seed: 6, labels: labels, latentShape: [8], guide: guide, model: model)
+        }
+        for (guidance, weight): (Float, Float) in [(1, 0), (1, 1), (1, 2), (3, 1)] {
+            let values = try run(guidance, weight, guide: guide)
+            let (conditional, unconditional) = (moments(Array(values[..<256])).mean, moments(Array(values[256...])).mean)
+            #expect(abs(conditional - Double(guidance + 0.5 * weight)) < 0.05, "g \(guidance), w \(weight): \(conditional)")
+            #expect(abs(unconditional - Double(0.5 * weight)) < 0.05, "g \(guidance), w \(weight): \(unconditional)")
+        }
+        #expect(try run(3, 0, guide: guide) == run(3, 0, guide: nil))
+        #expect(throws: LatentDiffError.self) { try run(1, 1, guide: nil) }
+        #expect(throws: LatentDiffError.self) { try run(1, .nan, guide: guide) }
+        #expect(throws: LatentDiffError.self) { try run(1, -1, guide: guide) }
+    }
+
     /// A guidance interval that holds no noise level gives the unguided bits; one that holds
     /// them all, the guided bits; one in between, something else.
     @Test func guidanceIntervalGuidesInsideItsBandOnly() throws {
