@@ -1,17 +1,34 @@
 #!/usr/bin/env bash
-# Makes the tiny class-conditional MNIST model the C examples, the Python test and the ABI tests
-# load (Tests/Fixtures/models/tiny-mnist.safetensors): a vae-cnn codec of widths (8, 16) and a
-# U-Net of widths (16, 32), trained briefly on the committed MNIST fixture. It is small, not good:
-# it exists to exercise every code path quickly (also under valgrind).
+# Makes the tiny class-conditional MNIST models the C examples, the Python test and the ABI tests
+# load, trained briefly on the committed MNIST fixture. They are small, not good: they exist to
+# exercise every code path quickly (also under valgrind).
+#   - Tests/Fixtures/models/tiny-mnist.safetensors: a vae-cnn codec of widths (8, 16) and a U-Net
+#     of widths (16, 32), 40 steps each;
+#   - Tests/Fixtures/models/tiny-mnist-guided.safetensors: the same file with a guide denoiser for
+#     autoguidance (`attach-guide`): a U-Net of the same widths trained for 10 steps on its codec
+#     (one thread: the same bits on every machine), and the stored autoguidance weight 1.
+#     Its codec and denoiser are tiny-mnist's, bit for bit.
+#   scripts/make_tiny_model.sh          both
+#   scripts/make_tiny_model.sh guided   only the guided one, from the committed tiny-mnist
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 swift build --product latentdiff
 bin=.build/debug/latentdiff
+models=Tests/Fixtures/models
 work=$(mktemp -d)
-$bin train-codec --dataset mnist --data Tests/Fixtures/mnist --codec vae-cnn --widths 8,16 --steps 40 \
-    --batch-size 32 --out "$work/codec.safetensors"
-$bin train --codec "$work/codec.safetensors" --dataset mnist --data Tests/Fixtures/mnist --conditional \
-    --widths 16,32 --steps 40 --batch-size 32 --out Tests/Fixtures/models/tiny-mnist.safetensors
-rm -rf "$work"
-ls -l Tests/Fixtures/models/tiny-mnist.safetensors
+trap 'rm -rf "$work"' EXIT
+if [ "${1:-}" != guided ]; then
+    $bin train-codec --dataset mnist --data Tests/Fixtures/mnist --codec vae-cnn --widths 8,16 --steps 40 \
+        --batch-size 32 --out "$work/codec.safetensors"
+    $bin train --codec "$work/codec.safetensors" --dataset mnist --data Tests/Fixtures/mnist --conditional \
+        --widths 16,32 --steps 40 --batch-size 32 --out $models/tiny-mnist.safetensors
+fi
+# The guide: tiny-mnist's codec, schedule and prediction (linear, epsilon), a quarter of its steps.
+$bin train --codec $models/tiny-mnist.safetensors --dataset mnist --data Tests/Fixtures/mnist --conditional \
+    --widths 16,32 --steps 10 --batch-size 32 --schedule linear --prediction epsilon --threads 1 \
+    --out "$work/guide.safetensors"
+$bin attach-guide --model $models/tiny-mnist.safetensors --guide "$work/guide.safetensors" \
+    --out $models/tiny-mnist-guided.safetensors
+$bin model-defaults --model $models/tiny-mnist-guided.safetensors --autoguidance 1
+ls -l $models/tiny-mnist.safetensors $models/tiny-mnist-guided.safetensors
