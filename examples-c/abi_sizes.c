@@ -1,9 +1,10 @@
 /* The versioned-struct rule and the buffer capacities of the 0.2.0 ABI, tested from C:
  *   - structs of an older size (the 0.1.0 ld_model_desc, the 0.2.0 ld_sample_params and the one
  *     with the editing fields but not the sampler settings after them, declared here as those
- *     versions declared them) are filled up to their size and no further, and read with the
+ *     versions declared them; the ld_model_desc and ld_sample_params that end before their
+ *     autoguidance fields) are filled up to their size and no further, and read with the
  *     defaults for the fields they lack; smaller than the first version is refused;
- *   - ld_sample_params has no tail padding: every byte the library reads is a field;
+ *   - ld_sample_params and ld_model_desc have no tail padding: every byte is a field;
  *   - structs of a newer size (the library's struct followed by a field it does not know) are
  *     accepted with a zero tail and refused with LD_ERR_UNSUPPORTED when the tail is not zero;
  *   - every function that writes into a caller's buffer refuses one byte too few, writing nothing.
@@ -112,6 +113,24 @@ static void model_desc_sizes(const ld_model *model, const ld_model_desc *full) {
     CHECK(all_bytes((const uint8_t *)&before.desc + BEFORE_SPACING, sizeof before - BEFORE_SPACING, 0xAB),
           "ld_model_info wrote past a struct that ends at class_names");
 
+    /* The struct before the autoguidance fields: filled up to default_guidance_rescale only. */
+    enum { BEFORE_GUIDE = offsetof(ld_model_desc, default_autoguidance) };
+    memset(&before, 0xAB, sizeof before);
+    expect_status(ld_model_info_sized(model, &before.desc, BEFORE_GUIDE), LD_OK, "info: size before default_autoguidance");
+    CHECK(before.desc.struct_size == BEFORE_GUIDE && before.desc.default_guidance_rescale == full->default_guidance_rescale &&
+              before.desc.default_spacing == full->default_spacing,
+          "struct_size %zu, expected %d", before.desc.struct_size, (int)BEFORE_GUIDE);
+    CHECK(all_bytes((const uint8_t *)&before.desc + BEFORE_GUIDE, sizeof before - BEFORE_GUIDE, 0xAB),
+          "ld_model_info wrote past a struct that ends at default_guidance_rescale");
+    CHECK(full->has_guide == 0 && full->default_autoguidance == 0.0f, "the fixture has no guide: has_guide %d, weight %g",
+          full->has_guide, (double)full->default_autoguidance);
+    /* No tail padding: has_guide ends where the struct does, and follows the float before it. */
+    CHECK(offsetof(ld_model_desc, has_guide) + sizeof(int32_t) == sizeof(ld_model_desc) &&
+              offsetof(ld_model_desc, default_autoguidance) == offsetof(ld_model_desc, default_guidance_rescale) + sizeof(float),
+          "ld_model_desc has padding around its autoguidance fields");
+    printf("  sizeof(ld_model_desc) = %zu (0.1.0: %zu, 0.2.0: %zu, before the autoguidance fields: %d)\n",
+           sizeof(ld_model_desc), sizeof(model_desc_0_1_0), sizeof(model_desc_0_2_0), (int)BEFORE_GUIDE);
+
     /* Newer: filled, the unknown tail zeroed, struct_size = what the library filled. */
     model_desc_newer newer;
     memset(&newer, 0xEE, sizeof newer);
@@ -180,14 +199,16 @@ static void sample_params_sizes(const ld_model *model, const ld_model_desc *desc
     /* A 0.2.0 (= 0.1.0) struct: the editing fields and the sampler settings get their defaults
      * (strength 1, no image, no noise; the sampler's own spacing, every step guided, no rescale).
      * A struct ending at `strength` (the editing fields, then 4 bytes of tail padding): the
-     * sampler settings get theirs. */
+     * sampler settings get theirs. One ending at `guidance_rescale`: autoguidance off. */
     older_sample_params(model, reference, bytes, sizeof(sample_params_0_1_0), "0.2.0");
     older_sample_params(model, reference, bytes, sizeof(sample_params_editing), "editing");
+    older_sample_params(model, reference, bytes, offsetof(ld_sample_params, autoguidance), "refinements");
     CHECK(plain.strength == 1.0f && plain.init_noise == NULL && plain.init_image == NULL && plain.mask == NULL,
           "editing defaults");
     CHECK(plain.spacing == LD_SPACING_DEFAULT && plain.guidance_interval_low == 0.0f &&
               plain.guidance_interval_high == 0.0f && plain.guidance_rescale == 0.0f && plain.padding == 0,
           "sampler settings defaults");
+    CHECK(plain.autoguidance == 0.0f && plain.padding2 == 0, "autoguidance defaults");
 
     /* The sampler settings in a struct of the library's size, and the same values past an older
      * caller's size: the older struct samples the defaults. */
@@ -199,15 +220,30 @@ static void sample_params_sizes(const ld_model *model, const ld_model_desc *desc
     expect_status(ld_sample_latents(model, &karras, 1, latents, bytes), LD_OK, "sample: karras past the size");
     CHECK(memcmp(latents, reference, bytes) == 0, "a field past struct_size was read");
 
-    /* No tail padding: the last field ends where the struct does. */
-    CHECK(offsetof(ld_sample_params, guidance_rescale) + sizeof(float) == sizeof(ld_sample_params),
+    /* A weight past an older caller's size is not read: with the fixture (no guide) a weight
+     * that were read would be refused. */
+    ld_sample_params weighted = plain;
+    weighted.autoguidance = 1.0f;
+    expect_status(ld_sample_latents(model, &weighted, 1, latents, bytes), LD_ERR_INVALID_ARGUMENT,
+                  "sample: autoguidance without a guide");
+    weighted.struct_size = offsetof(ld_sample_params, autoguidance);
+    expect_status(ld_sample_latents(model, &weighted, 1, latents, bytes), LD_OK, "sample: autoguidance past the size");
+    CHECK(memcmp(latents, reference, bytes) == 0, "a weight past struct_size was read");
+
+    /* No tail padding: the last field ends where the struct does, autoguidance right after the
+     * rescale (the struct that ended there had no tail padding either). */
+    CHECK(offsetof(ld_sample_params, padding2) + sizeof(int32_t) == sizeof(ld_sample_params),
           "ld_sample_params has %zu bytes of tail padding",
-          sizeof(ld_sample_params) - offsetof(ld_sample_params, guidance_rescale) - sizeof(float));
+          sizeof(ld_sample_params) - offsetof(ld_sample_params, padding2) - sizeof(int32_t));
+    CHECK(offsetof(ld_sample_params, autoguidance) == offsetof(ld_sample_params, guidance_rescale) + sizeof(float) &&
+              offsetof(ld_sample_params, autoguidance) % 8 == 0,
+          "autoguidance at %zu", offsetof(ld_sample_params, autoguidance));
     /* The settings start past the editing struct's tail padding. */
     CHECK(offsetof(ld_sample_params, spacing) >= sizeof(sample_params_editing), "spacing at %zu, in the editing struct",
           offsetof(ld_sample_params, spacing));
-    printf("  sizeof(ld_sample_params) = %zu (0.2.0: %zu, with the editing fields: %zu)\n", sizeof(ld_sample_params),
-           sizeof(sample_params_0_1_0), sizeof(sample_params_editing));
+    printf("  sizeof(ld_sample_params) = %zu (0.2.0: %zu, with the editing fields: %zu, before autoguidance: %zu)\n",
+           sizeof(ld_sample_params), sizeof(sample_params_0_1_0), sizeof(sample_params_editing),
+           offsetof(ld_sample_params, autoguidance));
 
     ld_sample_params older = plain;
     older.struct_size = sizeof(sample_params_0_1_0) - sizeof(int64_t); /* below the first version */

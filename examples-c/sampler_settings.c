@@ -7,11 +7,20 @@
  *     alone), one that holds every step's is no interval, one in between is neither;
  *   - rescale 0 is no rescale, rescale 1 changes guided samples only;
  *   - bad values are refused with LD_ERR_INVALID_ARGUMENT, writing nothing; `padding` is ignored;
- *     ld_sample_params_json reports the settings.
- *   ./sampler_settings [MODEL]   (a class-conditional model: the fixture MNIST model by default) */
+ *     ld_sample_params_json reports the settings;
+ *   - autoguidance, with GUIDED (MODEL with a guide denoiser attached: `latentdiff attach-guide`,
+ *     and the stored weight 1): ld_model_info reports the guide and the weight, init_for_model
+ *     copies the weight; weight 0 samples and generates MODEL's bits, weight 1 other ones (with
+ *     and without labels and classifier-free guidance); a struct ending before `autoguidance`
+ *     samples weight 0; a nonzero weight with MODEL (no guide) is LD_ERR_INVALID_ARGUMENT with a
+ *     reason, as are weights NaN, -1 and 101; `padding2` is ignored.
+ *   ./sampler_settings [MODEL [GUIDED]]   (class-conditional models: by default the fixture MNIST
+ *   model and tiny-mnist-guided.safetensors, the same model with a guide; with MODEL alone the
+ *   autoguidance checks are skipped) */
 #include "check.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 enum { COUNT = 2 };
@@ -197,6 +206,130 @@ static void settings_json(const ld_model *model, const ld_sample_params *base) {
     expect_json(model, &params, "\"guidance\":2.5,\"guidance_interval\":[0.3,5],\"guidance_rescale\":0.7,\"seed\":");
 }
 
+/* ld_generate of `params` (COUNT images) into a new buffer; NULL after a failed call. */
+static uint8_t *generate(const ld_model *model, const ld_model_desc *desc, const ld_sample_params *params,
+                         const char *what) {
+    uint8_t *pixels = malloc((size_t)COUNT * desc->image_bytes);
+    ld_status status = ld_generate(model, params, COUNT, pixels, (size_t)COUNT * desc->image_bytes);
+    expect_status(status, LD_OK, what);
+    if (status != LD_OK) {
+        free(pixels);
+        return NULL;
+    }
+    return pixels;
+}
+
+/* Whether `model` and `guided` sample and generate the same bits with `params` (latents and
+ * pixels both). */
+static int same_models(const ld_model *model, const ld_model *guided, const ld_model_desc *desc,
+                       const ld_sample_params *params, const char *what) {
+    int same = same_bits(sample(model, params, what), sample(guided, params, what));
+    uint8_t *a = generate(model, desc, params, what), *b = generate(guided, desc, params, what);
+    same = same && a && b && memcmp(a, b, (size_t)COUNT * desc->image_bytes) == 0;
+    free(a);
+    free(b);
+    return same;
+}
+
+/* Every sampling entry point refuses `params` with LD_ERR_INVALID_ARGUMENT and a message holding
+ * `words`, writing nothing. */
+static void refused(const ld_model *model, const ld_model_desc *desc, const ld_sample_params *params,
+                    const char *words, const char *what) {
+    float *latents = malloc(latent_bytes);
+    uint8_t *pixels = malloc((size_t)COUNT * desc->image_bytes);
+    memset(latents, 0x5A, latent_bytes);
+    memset(pixels, 0x5A, (size_t)COUNT * desc->image_bytes);
+    expect_status(ld_sample_latents(model, params, COUNT, latents, latent_bytes), LD_ERR_INVALID_ARGUMENT, what);
+    CHECK(strstr(ld_last_error(), words) != NULL, "%s: the message '%s' lacks '%s'", what, ld_last_error(), words);
+    CHECK(ld_generate(model, params, COUNT, pixels, (size_t)COUNT * desc->image_bytes) == LD_ERR_INVALID_ARGUMENT,
+          "%s: ld_generate", what);
+    CHECK(strstr(ld_last_error(), words) != NULL, "%s: ld_generate's message '%s'", what, ld_last_error());
+    char *json = NULL;
+    CHECK(ld_sample_params_json(model, params, COUNT, &json) == LD_ERR_INVALID_ARGUMENT && json == NULL,
+          "%s: ld_sample_params_json", what);
+    CHECK(all_bytes(latents, latent_bytes, 0x5A) && all_bytes(pixels, (size_t)COUNT * desc->image_bytes, 0x5A),
+          "%s: a refused call wrote its output", what);
+    free(pixels);
+    free(latents);
+}
+
+static void autoguidance(const ld_model *model, const ld_model_desc *desc, const char *guided_path,
+                         const ld_sample_params *base) {
+    ld_model *guided = NULL;
+    expect_status(ld_model_load(guided_path, &guided), LD_OK, "load the guided model");
+    if (!guided) return;
+    ld_model_desc guided_desc;
+    expect_status(ld_model_info(guided, &guided_desc), LD_OK, "info: guided");
+    CHECK(desc->has_guide == 0 && desc->default_autoguidance == 0.0f, "%s: has_guide %d, default_autoguidance %g",
+          "the model without a guide", desc->has_guide, (double)desc->default_autoguidance);
+    CHECK(guided_desc.has_guide == 1 && guided_desc.default_autoguidance == 1.0f,
+          "%s: has_guide %d, default_autoguidance %g", guided_path, guided_desc.has_guide,
+          (double)guided_desc.default_autoguidance);
+    CHECK(guided_desc.latent_size == desc->latent_size && guided_desc.image_bytes == desc->image_bytes &&
+              guided_desc.class_count == desc->class_count,
+          "the guided model makes other samples than the model");
+    ld_sample_params recommended;
+    expect_status(ld_sample_params_init_for_model(guided, &recommended), LD_OK, "init for the guided model");
+    CHECK(recommended.autoguidance == 1.0f && recommended.padding2 == 0, "the guided model's weight: %g",
+          (double)recommended.autoguidance);
+    expect_status(ld_sample_params_init_for_model(model, &recommended), LD_OK, "init for the model");
+    CHECK(recommended.autoguidance == 0.0f, "the model's weight: %g", (double)recommended.autoguidance);
+    printf("%s: a guide, stored weight %g\n", guided_path, (double)guided_desc.default_autoguidance);
+
+    int32_t labels[COUNT] = {3, -1};
+    ld_sample_params plain = *base, conditional = *base, cfg = *base;
+    conditional.labels = cfg.labels = labels;
+    cfg.guidance = 3.0f;
+    const ld_sample_params *settings[] = {&plain, &conditional, &cfg};
+    const char *names[] = {"unconditional", "labels 3, -1", "labels 3, -1, guidance 3"};
+    for (int i = 0; i < 3; i++) {
+        ld_sample_params off = *settings[i], on = *settings[i];
+        CHECK(off.autoguidance == 0.0f, "the default weight is %g", (double)off.autoguidance);
+        /* Weight 0: no guide pass, the model's own bits (latents and pixels). */
+        CHECK(same_models(model, guided, desc, &off, names[i]), "%s: weight 0 with a guide differs from no guide",
+              names[i]);
+        /* Weight 1: o + (c - a) moves every output. */
+        on.autoguidance = 1.0f;
+        CHECK(!same(guided, &on, &off, names[i]), "%s: weight 1 changes nothing", names[i]);
+        /* Past an older caller's struct_size (it ends at guidance_rescale), the weight is not read. */
+        on.struct_size = offsetof(ld_sample_params, autoguidance);
+        CHECK(same(guided, &on, &off, names[i]), "%s: a weight past struct_size was read", names[i]);
+    }
+    ld_sample_params weighted = conditional, doubled = conditional;
+    weighted.autoguidance = 1.0f;
+    doubled.autoguidance = 2.0f;
+    CHECK(!same(guided, &weighted, &doubled, "weights 1 and 2"), "weights 1 and 2 sample the same");
+    ld_sample_params padded = weighted;
+    padded.padding2 = -1;
+    CHECK(same(guided, &padded, &weighted, "padding2 -1"), "padding2 changed the samples");
+
+    /* No guide: refused, whatever the weight's size; the unguided call still works after it. */
+    refused(model, desc, &weighted, "guide denoiser", "weight 1 without a guide");
+    ld_sample_params tiny = conditional;
+    tiny.autoguidance = 1e-6f;
+    refused(model, desc, &tiny, "guide denoiser", "weight 1e-6 without a guide");
+    float *after = sample(model, &conditional, "weight 0 without a guide");
+    CHECK(after != NULL, "sampling after a refused call failed");
+    free(after);
+    static const float bad[] = {NAN, -1.0f, 101.0f, INFINITY};
+    static const char *bad_names[] = {"weight NaN", "weight -1", "weight 101", "weight inf"};
+    for (int i = 0; i < 4; i++) {
+        ld_sample_params params = conditional;
+        params.autoguidance = bad[i];
+        refused(guided, &guided_desc, &params, "autoguidance weight must be in [0, 100]", bad_names[i]);
+    }
+
+    /* JSON: the weight used, last. */
+    ld_sample_params stored;
+    expect_status(ld_sample_params_init_for_model(guided, &stored), LD_OK, "init for the guided model");
+    stored.steps = base->steps;
+    expect_json(guided, &stored, "\"init_noise\":false,\"autoguidance\":1}");
+    stored.autoguidance = 0.25f;
+    expect_json(guided, &stored, "\"init_noise\":false,\"autoguidance\":0.25}");
+    expect_json(model, base, "\"init_noise\":false,\"autoguidance\":0}");
+    ld_model_free(guided);
+}
+
 int main(int argc, char **argv) {
     names();
     ld_model_desc desc;
@@ -207,7 +340,8 @@ int main(int argc, char **argv) {
     ld_sample_params base;
     ld_sample_params_init(&base);
     CHECK(base.spacing == LD_SPACING_DEFAULT && base.guidance_interval_low == 0.0f &&
-              base.guidance_interval_high == 0.0f && base.guidance_rescale == 0.0f && base.padding == 0,
+              base.guidance_interval_high == 0.0f && base.guidance_rescale == 0.0f && base.padding == 0 &&
+              base.autoguidance == 0.0f && base.padding2 == 0,
           "defaults");
     ld_sample_params recommended;
     expect_status(ld_sample_params_init_for_model(model, &recommended), LD_OK, "init for the model");
@@ -235,6 +369,11 @@ int main(int argc, char **argv) {
         base.labels = NULL;
     } else {
         printf("an unconditional model: the guidance checks need a conditional one\n");
+    }
+    if (argc <= 1 || argc > 2) {
+        autoguidance(model, &desc, argc > 2 ? argv[2] : "../../Tests/Fixtures/models/tiny-mnist-guided.safetensors", &base);
+    } else {
+        printf("no GUIDED model given: the autoguidance checks are skipped\n");
     }
     ld_model_free(model);
     return finish("sampler_settings");

@@ -233,6 +233,11 @@ typedef struct {
     float default_guidance_interval_high; /* guided (ld_sample_params.guidance_interval_low);
                                              0 and 0: guidance at every step */
     float default_guidance_rescale; /* phi in [0, 1]; 0: off */
+    /* Appended with ld_sample_params' autoguidance: the file's guide denoiser and weight. */
+    float default_autoguidance;  /* the stored autoguidance weight w >= 0 (ld_sample_params.
+                                    autoguidance); 0: off, and always 0 when has_guide is 0 */
+    int32_t has_guide;           /* 1 when the file holds a guide denoiser (`latentdiff
+                                    attach-guide`), so that autoguidance may be nonzero; else 0 */
 } ld_model_desc;
 
 /* Fills the first `desc_size` bytes of *out_desc for `model` (call it through ld_model_info, which
@@ -365,6 +370,18 @@ typedef struct {
     float guidance_rescale;    /* phi in [0, 1] (Lin et al. 2024): each guided output g becomes
                                   phi g std(c) / std(g) + (1 - phi) g, c the conditional output,
                                   std over the sample's values; default 0 = off */
+    /* Appended after the guidance refinements: autoguidance (Karras et al. 2024). */
+    float autoguidance;        /* weight w in [0, 100]: at every step every output o (classifier-
+                                  free guided or not) becomes o + w (c - a), c the model's output
+                                  for the sample's label (-1: its unconditional output) and a the
+                                  guide denoiser's output for the same sample and label; default
+                                  0 = off (no guide pass). Nonzero needs a model file holding a
+                                  guide denoiser (ld_model_desc.has_guide; `latentdiff
+                                  attach-guide` makes one): without it the sampling functions
+                                  return LD_ERR_INVALID_ARGUMENT with a message */
+    int32_t padding2;          /* ignored, 0 from the init functions: names the 4 bytes that
+                                  would be tail padding after `autoguidance`, so that the struct
+                                  still has none and no later field is read from them */
 } ld_sample_params;
 
 /* Writes the defaults above into the first `params_size` bytes of *params (zero past the
@@ -387,9 +404,10 @@ static inline void ld_sample_params_init(ld_sample_params *params) {
  * LD_ERR_INVALID_ARGUMENT for NULL pointers, count outside 1..65536, out_size too small (the
  * message gives the bytes needed), a struct_size below the 0.1.0 struct or over 65536, a bad
  * sampler, steps, eta, guidance, threads or label, a spacing that is not an ld_spacing, a guidance
- * interval that is not 0 <= low <= high (finite) or a guidance_rescale outside [0, 1] (NaN
- * included); LD_ERR_UNSUPPORTED for non-zero bytes past the library's struct; LD_ERR_CANCELLED if
- * the progress callback cancelled (out_latents untouched);
+ * interval that is not 0 <= low <= high (finite), a guidance_rescale outside [0, 1] (NaN
+ * included), an autoguidance weight that is NaN, negative or over 100, or a nonzero autoguidance
+ * with a model file that holds no guide denoiser; LD_ERR_UNSUPPORTED for non-zero bytes past the
+ * library's struct; LD_ERR_CANCELLED if the progress callback cancelled (out_latents untouched);
  * LD_ERR_NUMERIC if the model produced NaN or infinity. */
 ld_status ld_sample_latents(const ld_model *model, const ld_sample_params *params, int32_t count,
                             float *out_latents, size_t out_size);
@@ -464,17 +482,18 @@ ld_status ld_sample_noise(const ld_model *model, uint64_t seed, int64_t first_in
 /* (After the sampling section: both take an ld_sample_params.) */
 
 /* As ld_sample_params_init_sized, then the model's recommended settings (ld_model_desc's
- * default_sampler, default_steps and default_guidance, and the spacing, guidance interval and
- * guidance rescale the file stores with them: LD_SPACING_DEFAULT, 0 and 0 when it stores none) in
- * place of the library's: what `latentdiff sample` uses when not told. A caller that then picks
- * another sampler may want spacing = LD_SPACING_DEFAULT, that sampler's own (as the command line
- * does). Call it through ld_sample_params_init_for_model, which passes sizeof *params.
+ * default_sampler, default_steps and default_guidance, and the spacing, guidance interval,
+ * guidance rescale and autoguidance weight the file stores with them: LD_SPACING_DEFAULT, 0, 0
+ * and 0 when it stores none) in place of the library's: what `latentdiff sample` uses when not
+ * told. A caller that then picks another sampler may want spacing = LD_SPACING_DEFAULT, that
+ * sampler's own (as the command line does). Call it through ld_sample_params_init_for_model,
+ * which passes sizeof *params.
  * Returns LD_OK; LD_ERR_INVALID_ARGUMENT for a NULL model or params, or a params_size smaller than
  * the 0.1.0 struct or over 65536 (nothing written). */
 ld_status ld_sample_params_init_for_model_sized(const ld_model *model, ld_sample_params *params, size_t params_size);
 
 /* Fills *params with the defaults and the model's recommended sampler, steps, guidance, spacing,
- * guidance interval and rescale. */
+ * guidance interval, rescale and autoguidance. */
 static inline ld_status ld_sample_params_init_for_model(const ld_model *model, ld_sample_params *params) {
     return ld_sample_params_init_for_model_sized(model, params, sizeof *params);
 }
@@ -487,13 +506,13 @@ static inline ld_status ld_sample_params_init_for_model(const ld_model *model, l
  *    "guidance": 2, "guidance_interval": [0.3, 5] or null, "guidance_rescale": 0, "seed": 0,
  *    "first_index": 0, "count": 16, "labels": [3, -1, ...] or null,
  *    "class_names": ["3", null, ...] or null, "strength": 1, "init_image": false, "mask": false,
- *    "init_noise": false}
+ *    "init_noise": false, "autoguidance": 0}
  * (keys in this order, written without spaces: {"library_version":"0.2.0","model":{...},...};
  * "spacing" the one used (LD_SPACING_DEFAULT resolved to the sampler's own); "guidance_interval"
- * null when every step is guided; floats in their shortest decimal form; the
- * seed as its exact decimal digits, which a reader that holds JSON numbers
- * as doubles rounds above 2^53; labels and class_names null when no sample has a class, a name
- * null for label -1).
+ * null when every step is guided; "autoguidance" the weight used (0: off); floats in their
+ * shortest decimal form; the seed as its exact decimal digits, which a reader that holds JSON
+ * numbers as doubles rounds above 2^53; labels and class_names null when no sample has a class, a
+ * name null for label -1).
  * `params` is read and checked as ld_sample_latents reads it. On success *out_json owns the
  * string (free it with ld_free_buffer). Returns LD_OK; LD_ERR_INVALID_ARGUMENT, LD_ERR_UNSUPPORTED
  * as ld_sample_latents for bad params or count, or NULL out_json; LD_ERR_OUT_OF_MEMORY if the

@@ -71,6 +71,8 @@ let modelDescMinimum = MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.tim
         let stored = CRefinements(config.samplingDefaults)
         (desc.default_spacing, desc.default_guidance_interval_low, desc.default_guidance_interval_high, desc.default_guidance_rescale) =
             (stored.spacing, stored.intervalLow, stored.intervalHigh, stored.rescale)
+        desc.default_autoguidance = stored.autoguidance
+        desc.has_guide = handle.model.guide == nil ? 0 : 1
         VersionedStruct.write(desc, to: UnsafeMutableRawPointer(outDesc), callerSize: descSize)
     }
 }
@@ -98,6 +100,8 @@ var sampleParamsDefaults: ld_sample_params {
     defaults.guidance_interval_low = 0
     defaults.guidance_interval_high = 0
     defaults.guidance_rescale = 0
+    defaults.autoguidance = 0
+    defaults.padding2 = 0
     return defaults
 }
 
@@ -173,6 +177,8 @@ struct SampleRequest {
         guard (1...maxCount).contains(count) else { throw .invalidArgument("count must be in 1...\(maxCount), not \(count)") }
         settings = try Self.samplerSettings(params)
         try settings.validate(timesteps: model.config.timesteps)
+        // A nonzero weight needs the file's guide denoiser: refused here, before any work.
+        _ = try model.guideFunction(for: settings)
         if let pointer = params.labels {
             labels = (0..<Int(count)).map { Int(pointer[$0]) }
             if let bad = labels.first(where: { $0 < -1 || $0 >= model.classCount }) {
@@ -195,9 +201,9 @@ struct SampleRequest {
 }
 
 extension SampleRequest {
-    /// The sampler, steps, spacing, eta and guidance fields (unchecked ranges: `validate` checks
-    /// them), the values that have no SamplerSettings refused here: an unknown sampler or spacing,
-    /// a guidance interval that is no band. `padding` is not read.
+    /// The sampler, steps, spacing, eta, guidance and autoguidance fields (unchecked ranges:
+    /// `validate` checks them), the values that have no SamplerSettings refused here: an unknown
+    /// sampler or spacing, a guidance interval that is no band. `padding` and `padding2` are not read.
     static func samplerSettings(_ params: ld_sample_params) throws(LatentDiffError) -> SamplerSettings {
         guard let kind = samplerKinds[params.sampler] else { throw .invalidArgument("unknown sampler \(params.sampler)") }
         guard params.spacing == Int32(LD_SPACING_DEFAULT.rawValue) || spacingKinds[params.spacing] != nil else {
@@ -209,6 +215,7 @@ extension SampleRequest {
         let (low, high) = (params.guidance_interval_low, params.guidance_interval_high)
         if low != 0 || high != 0 { settings.guidanceInterval = try SamplerSettings.guidanceBand(low: Double(low), high: Double(high)) }
         settings.guidanceRescale = params.guidance_rescale
+        settings.autoguidance = params.autoguidance
         return settings
     }
 }
@@ -329,18 +336,20 @@ let spacingKinds: [Int32: NoiseSchedule.Spacing] = Dictionary(uniqueKeysWithValu
     NoiseSchedule.Spacing(rawValue: spacingNames[index].description).map { (Int32(index), $0) }
 })
 
-/// A model's stored spacing, guidance band and rescale as the C fields hold them: the band
-/// [0, 0] (guidance at every step) and rescale 0 when it stores none.
+/// A model's stored spacing, guidance band, rescale and autoguidance weight as the C fields hold
+/// them: the band [0, 0] (guidance at every step), rescale 0 and weight 0 when it stores none.
 struct CRefinements {
     var spacing: Int32
     var intervalLow: Float = 0
     var intervalHigh: Float = 0
     var rescale: Float
+    var autoguidance: Float
 
     init(_ stored: SamplingDefaults) {
         spacing = spacingValue(stored.spacing)
         if let band = stored.guidanceInterval { (intervalLow, intervalHigh) = (Float(band.lowerBound), Float(band.upperBound)) }
         rescale = stored.guidanceRescale
+        autoguidance = stored.autoguidance
     }
 }
 

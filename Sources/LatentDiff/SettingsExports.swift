@@ -17,6 +17,7 @@ import LatentDiffKernels
     let stored = CRefinements(recommended)
     (defaults.spacing, defaults.guidance_interval_low, defaults.guidance_interval_high, defaults.guidance_rescale) =
         (stored.spacing, stored.intervalLow, stored.intervalHigh, stored.rescale)
+    defaults.autoguidance = stored.autoguidance
     return initVersioned(params, size: size, minimum: sampleParamsMinimum, name: "ld_sample_params",
                          defaults: defaults, sizeField: \.struct_size, function: "ld_sample_params_init_for_model")
 }
@@ -61,6 +62,7 @@ func settingsJSON(model: DiffusionModel, request: SampleRequest, count: Int) -> 
         ("class_names", conditional ? .array(request.labels.map { $0 >= 0 && $0 < names.count ? .string(names[$0]) : .null }) : .null),
         ("strength", .number(request.edit?.strength ?? 1)), ("init_image", .bool(request.edit != nil)),
         ("mask", .bool(request.edit?.masks != nil)), ("init_noise", .bool(request.noise != nil)),
+        ("autoguidance", JSON.shortest(settings.autoguidance)),
     ]).serialized()
     return head.dropLast() + ",\"seed\":\(request.seed)," + tail.dropFirst()
 }

@@ -15,6 +15,10 @@ let tinyModelPath: String = {
     return components.joined(separator: "/") + "/Fixtures/models/tiny-mnist.safetensors"
 }()
 
+/// The tiny model with a guide denoiser attached and the stored autoguidance weight 1
+/// (scripts/make_tiny_model.sh): its codec and denoiser are the tiny model's, bit for bit.
+let guidedModelPath: String = tinyModelPath.replacingOccurrences(of: "tiny-mnist.safetensors", with: "tiny-mnist-guided.safetensors")
+
 /// ld_model_load of `path` (the tiny model by default), as C calls it; nil (and an issue) if it fails.
 func loadModel(_ path: String = tinyModelPath) -> OpaquePointer? {
     var model: OpaquePointer?
@@ -35,8 +39,32 @@ func loadModel(_ path: String = tinyModelPath) -> OpaquePointer? {
         #expect(desc.latent_rank == 3 && desc.latent_size == 4 * 7 * 7 && desc.class_count == 10)
         #expect(String(cString: desc.codec_kind) == "vae-cnn" && String(cString: desc.dataset) == "mnist")
         #expect(String(cString: desc.config_json).contains("\"format_version\":1"))
+        #expect(desc.has_guide == 0 && desc.default_autoguidance == 0, "no guide denoiser")
         #expect(LatentDiff.ld_model_info_sized(model, &desc, 8) == -1)
         #expect(CLatentDiffABI.ld_model_info(model, &desc) == LD_OK, "the header's inline wrapper")
+    }
+
+    /// The guided fixture: the tiny model plus a guide denoiser and the stored weight 1.
+    @Test func infoReportsTheGuideDenoiser() {
+        let model = loadModel(guidedModelPath), plain = loadModel()
+        defer { LatentDiff.ld_model_free(model); LatentDiff.ld_model_free(plain) }
+        var desc = ld_model_desc(), plainDesc = ld_model_desc()
+        #expect(LatentDiff.ld_model_info_sized(model, &desc, MemoryLayout<ld_model_desc>.size) == 0)
+        #expect(LatentDiff.ld_model_info_sized(plain, &plainDesc, MemoryLayout<ld_model_desc>.size) == 0)
+        #expect(desc.has_guide == 1 && desc.default_autoguidance == 1)
+        #expect((desc.latent_size, desc.class_count, desc.image_bytes, desc.training_steps)
+            == (plainDesc.latent_size, plainDesc.class_count, plainDesc.image_bytes, plainDesc.training_steps))
+        #expect(String(cString: desc.config_json).contains("\"guide\":{"))
+        // A struct that ends before the autoguidance fields gets none of them.
+        let before = MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.default_autoguidance)!
+        #expect(before == MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.default_guidance_rescale)! + 4)
+        #expect(MemoryLayout<ld_model_desc>.offset(of: \ld_model_desc.has_guide)! + 4 == MemoryLayout<ld_model_desc>.size,
+                "no tail padding")
+        var short = ld_model_desc()
+        short.has_guide = 7
+        short.default_autoguidance = 7
+        #expect(LatentDiff.ld_model_info_sized(model, &short, before) == 0)
+        #expect(short.struct_size == before && short.has_guide == 7 && short.default_autoguidance == 7)
     }
 
     @Test func generateIsReproducibleAndEqualsSamplePlusDecode() {

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// The sampler settings of ld_sample_params (spacing, guidance_interval_low/high,
-/// guidance_rescale) and ld_spacing_name / ld_spacing_from_name, called as C calls them: each
+/// guidance_rescale, autoguidance) and ld_spacing_name / ld_spacing_from_name, called as C calls them: each
 /// field reaches SamplerSettings (the C call gives the bits of the Swift sampler with the same
 /// settings), bad values are refused, older structs get the defaults.
 @Suite struct SamplerSettingsEntryPointTests {
@@ -150,7 +150,9 @@ import Glibc
         let editing = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.padding)! + 4
         let v020 = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.init_noise)!
         #expect(editing == MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.spacing)!)
-        #expect(MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.guidance_rescale)! + 4
+        let refinements = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.autoguidance)!
+        #expect(MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.guidance_rescale)! + 4 == refinements)
+        #expect(MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.padding2)! + 4
             == MemoryLayout<ld_sample_params>.size, "no tail padding")
         for size in [v020, editing] {
             var request = params()
@@ -221,5 +223,92 @@ import Glibc
             #expect(desc.default_spacing == Int32(LD_SPACING_DEFAULT.rawValue) && desc.default_guidance_rescale == 0)
             #expect(desc.default_guidance_interval_low == 0 && desc.default_guidance_interval_high == 0, "no band: every step")
         }
+    }
+
+    /// Autoguidance through the C fields, with the guided fixture (the tiny model plus a guide):
+    /// weight w gives the bits of the Swift sampler with `autoguidance` w, weight 0 the bits of
+    /// the tiny model without a guide; ld_sample_params_init_for_model copies the stored weight 1.
+    @Test func autoguidanceReachesTheSampler() throws {
+        let guided = loadModel(guidedModelPath), plain = loadModel()
+        defer { LatentDiff.ld_model_free(guided); LatentDiff.ld_model_free(plain) }
+        let swift = try DiffusionModel.load(path: guidedModelPath)
+        #expect(swift.guide != nil)
+        var recommended = ld_sample_params()
+        #expect(CLatentDiffABI.ld_sample_params_init_for_model(guided, &recommended) == LD_OK)
+        #expect(recommended.autoguidance == 1 && recommended.padding2 == 0)
+        #expect(CLatentDiffABI.ld_sample_params_init_for_model(plain, &recommended) == LD_OK)
+        #expect(recommended.autoguidance == 0)
+
+        for guidance: Float in [1, 3] {
+            var request = params(guidance: guidance)
+            #expect(request.autoguidance == 0, "off by default")
+            let off = sample(guided, request)
+            #expect(off.status == 0 && off.latents == sample(plain, request).latents, "weight 0: the model without a guide")
+            for weight: Float in [0.5, 2] {
+                request.autoguidance = weight
+                var settings = SamplerSettings(kind: .dpmSolver, steps: 5, guidance: guidance)
+                settings.autoguidance = weight
+                let expected = try swift.sampleLatents(settings: settings, seed: 21, labels: Self.labels.map(Int.init))
+                let viaC = sample(guided, request)
+                #expect(viaC.status == 0 && viaC.latents == expected, "guidance \(guidance), weight \(weight)")
+                #expect(viaC.latents != off.latents, "weight \(weight) changes the samples")
+                // `padding2` is not read; neither is the weight past a struct that ends before it.
+                request.padding2 = -1
+                #expect(sample(guided, request).latents == expected)
+                request.padding2 = 0
+                var older = request
+                older.struct_size = MemoryLayout<ld_sample_params>.offset(of: \ld_sample_params.autoguidance)!
+                #expect(sample(guided, older).latents == off.latents, "a weight past struct_size")
+            }
+        }
+    }
+
+    /// A nonzero weight without a guide denoiser, and weights outside [0, 100], are refused by
+    /// every sampling entry point with a reason, writing nothing.
+    @Test func autoguidanceIsRefusedWithoutAGuideOrOutOfRange() {
+        let guided = loadModel(guidedModelPath), plain = loadModel()
+        defer { LatentDiff.ld_model_free(guided); LatentDiff.ld_model_free(plain) }
+        let cases: [(String, OpaquePointer?, Float, String)] = [
+            ("weight 1 without a guide", plain, 1, "autoguidance needs a guide denoiser, and this model file holds none"),
+            ("weight 1e-6 without a guide", plain, 1e-6, "needs a guide denoiser"),
+            ("weight NaN", guided, .nan, "the autoguidance weight must be in [0, 100], not nan"),
+            ("weight -1", guided, -1, "the autoguidance weight must be in [0, 100], not -1"),
+            ("weight 101", guided, 101, "the autoguidance weight must be in [0, 100], not 101"),
+            ("weight inf", guided, .infinity, "the autoguidance weight must be in [0, 100]"),
+        ]
+        for (what, model, weight, message) in cases {
+            var request = params()
+            request.autoguidance = weight
+            let result = sample(model, request)
+            #expect(result.status == -1 && result.latents == nil, "\(what)")
+            #expect(String(cString: LatentDiff.ld_last_error()).contains(message), "\(what): \(String(cString: LatentDiff.ld_last_error()))")
+            var pixels = [UInt8](repeating: 7, count: Int(Self.count) * 784)
+            #expect(LatentDiff.ld_generate(model, &request, Self.count, &pixels, pixels.count) == -1, "\(what): generate")
+            #expect(pixels.allSatisfy { $0 == 7 }, "\(what): nothing written")
+            var json: UnsafeMutablePointer<CChar>?
+            #expect(LatentDiff.ld_sample_params_json(model, &request, 1, &json) == -1 && json == nil, "\(what): JSON")
+        }
+        #expect(sample(plain, params()).status == 0, "weight 0 needs no guide")
+    }
+
+    /// ld_sample_params_json ends with the weight used.
+    @Test func settingsJSONReportsTheAutoguidanceWeight() throws {
+        let guided = loadModel(guidedModelPath)
+        defer { LatentDiff.ld_model_free(guided) }
+        func json(_ params: ld_sample_params) throws -> String {
+            var params = params
+            var out: UnsafeMutablePointer<CChar>?
+            #expect(LatentDiff.ld_sample_params_json(guided, &params, 1, &out) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
+            let pointer = try #require(out)
+            defer { LatentDiff.ld_free_buffer(pointer) }
+            return String(cString: pointer)
+        }
+        var request = ld_sample_params()
+        #expect(CLatentDiffABI.ld_sample_params_init_for_model(guided, &request) == LD_OK)
+        #expect(try json(request).hasSuffix(",\"init_noise\":false,\"autoguidance\":1}"))
+        request.autoguidance = 0.3
+        #expect(try json(request).hasSuffix(",\"autoguidance\":0.3}"), "the shortest decimal form")
+        request.autoguidance = 0
+        #expect(try JSON.parse(json(request))["autoguidance"]?.doubleValue == 0)
     }
 }
