@@ -22,6 +22,10 @@ import latentdiff
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MODEL = os.environ.get("LATENTDIFF_TEST_MODEL") or os.path.join(ROOT, "Tests", "Fixtures", "models", "tiny-mnist.safetensors")
 SHIPPED = os.path.join(ROOT, "models", "mnist.safetensors")
+# The tiny fixture and the same model with a guide denoiser attached and the stored autoguidance
+# weight 1 (scripts/make_tiny_model.sh): the autoguidance tests use these two, whatever MODEL is.
+TINY = os.path.join(ROOT, "Tests", "Fixtures", "models", "tiny-mnist.safetensors")
+GUIDED = os.path.join(ROOT, "Tests", "Fixtures", "models", "tiny-mnist-guided.safetensors")
 
 
 def expect(kind, function, *args, **kwargs):
@@ -153,6 +157,50 @@ def test_model_guidance_interval_and_rescale_are_defaults():
         assert model.default_guidance_interval == (0.0, 0.0) and model.default_guidance_rescale == 0.0
 
 
+def test_autoguidance():
+    """autoguidance= reaches the library, checked bit for bit against the fixture without a guide:
+    weight 0 is its samples, the stored weight 1 is used when none is given."""
+    import json
+    with latentdiff.Model(GUIDED) as guided, latentdiff.Model(TINY) as plain:
+        assert (guided.has_guide, guided.default_autoguidance) == (True, 1.0)
+        assert (plain.has_guide, plain.default_autoguidance) == (False, 0.0)
+        assert guided.info["has_guide"] and guided.info["defaults"]["autoguidance"] == 1.0
+        assert not plain.info["has_guide"] and plain.info["defaults"]["autoguidance"] == 0.0
+
+        def run(model, **kwargs):
+            return model.sample(2, seed=4, labels=[3, 7], steps=5, threads=1, **kwargs)
+
+        for guidance in (1.0, 3.0):
+            off = run(guided, guidance=guidance, autoguidance=0)
+            assert np.array_equal(off, run(plain, guidance=guidance)), "weight 0: the model without a guide"
+            assert np.array_equal(off, run(plain, guidance=guidance, autoguidance=0.0))
+            stored = run(guided, guidance=guidance)
+            assert np.array_equal(stored, run(guided, guidance=guidance, autoguidance=1.0)), "the stored weight 1"
+            assert not np.array_equal(stored, off)
+            assert not np.array_equal(run(guided, guidance=guidance, autoguidance=2.0), stored)
+        unconditional = dict(seed=4, steps=5, threads=1)
+        assert not np.array_equal(guided.sample(2, autoguidance=1.0, **unconditional),
+                                  guided.sample(2, autoguidance=0.0, **unconditional))
+        # generate is the decoded sample, with the same weight.
+        images = guided.generate(2, seed=4, labels=[3, 7], steps=5, autoguidance=0.5)
+        assert np.array_equal(images, guided.decode(run(guided, autoguidance=0.5)))
+        assert np.array_equal(guided.generate(2, seed=4, labels=[3, 7], steps=5, autoguidance=0),
+                              plain.generate(2, seed=4, labels=[3, 7], steps=5))
+
+        for call in (run, lambda model, **kwargs: model.generate(1, steps=2, **kwargs),
+                     lambda model, **kwargs: model.settings_json(1, **kwargs)):
+            error = expect(latentdiff.InvalidArgument, call, plain, autoguidance=1.0)
+            assert "guide denoiser" in error.message, error.message
+            for bad in (float("nan"), -1.0, 101.0):
+                error = expect(latentdiff.InvalidArgument, call, guided, autoguidance=bad)
+                assert "autoguidance weight must be in [0, 100]" in error.message, (bad, error.message)
+
+        assert json.loads(guided.settings_json(1))["autoguidance"] == 1
+        assert json.loads(guided.settings_json(1, autoguidance=0.25))["autoguidance"] == 0.25
+        text = plain.settings_json(1)
+        assert text.endswith(',"init_noise":false,"autoguidance":0}'), text
+
+
 def test_max_threads():
     expect(ValueError, latentdiff.set_max_threads, -1)
     expect(ValueError, latentdiff.set_max_threads, 1025)
@@ -212,6 +260,8 @@ def test_model_description():
         assert model.dataset in ("mnist", "cifar10")
         assert model.config_json.startswith("{")
         assert "closed" not in repr(model)
+        assert isinstance(model.has_guide, bool) and isinstance(model.default_autoguidance, float)
+        assert model.has_guide or model.default_autoguidance == 0.0
     assert model.closed and "closed" in repr(model)
 
 
@@ -535,7 +585,9 @@ def test_defaults_and_class_names():
         assert info["defaults"] == {"guidance": model.default_guidance, "steps": model.default_steps,
                                     "sampler": model.default_sampler, "spacing": model.default_spacing,
                                     "guidance_interval": model.default_guidance_interval,
-                                    "guidance_rescale": model.default_guidance_rescale}
+                                    "guidance_rescale": model.default_guidance_rescale,
+                                    "autoguidance": model.default_autoguidance}
+        assert info["has_guide"] is model.has_guide
         assert model.default_spacing in latentdiff.SPACINGS
         # Not given: the model's defaults (steps given, to keep it quick).
         labels = labels_for(model, 2)

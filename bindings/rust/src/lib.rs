@@ -60,6 +60,14 @@ pub mod ffi {
         pub default_steps: i32,
         pub default_sampler: i32,
         pub class_names: *const *const c_char,
+        // appended with ld_sample_params' spacing and guidance refinements
+        pub default_spacing: i32,
+        pub default_guidance_interval_low: f32,
+        pub default_guidance_interval_high: f32,
+        pub default_guidance_rescale: f32,
+        // appended with ld_sample_params' autoguidance
+        pub default_autoguidance: f32,
+        pub has_guide: i32,
     }
 
     pub type ld_progress_fn = Option<unsafe extern "C" fn(step: i32, total: i32, user_data: *mut c_void) -> i32>;
@@ -87,6 +95,9 @@ pub mod ffi {
         pub guidance_interval_low: f32,
         pub guidance_interval_high: f32,
         pub guidance_rescale: f32,
+        // appended after the guidance refinements
+        pub autoguidance: f32,
+        pub padding2: i32,
     }
 
     #[repr(C)]
@@ -392,6 +403,12 @@ pub struct ModelInfo {
     pub default_sampler: Sampler,
     /// The name of each class label (empty for an unconditional model).
     pub class_names: Vec<String>,
+    /// Whether the file holds a guide denoiser (`latentdiff attach-guide`), which a nonzero
+    /// [`SampleParams::autoguidance`] needs.
+    pub has_guide: bool,
+    /// The autoguidance weight the file stores (0 = off; always 0 without a guide), which
+    /// [`Model::recommended_params`] carries.
+    pub default_autoguidance: f32,
 }
 
 impl ModelInfo {
@@ -545,8 +562,8 @@ pub struct CodecParams {
 }
 
 /// The parameters of a sampling call (`ld_sample_params`). `Default` gives the library's defaults
-/// (DPM-Solver++ with its own spacing, 20 steps, guidance 1 at every step without rescale, seed 0,
-/// unconditional, one thread per core).
+/// (DPM-Solver++ with its own spacing, 20 steps, guidance 1 at every step without rescale or
+/// autoguidance, seed 0, unconditional, one thread per core).
 #[derive(Clone, Debug)]
 pub struct SampleParams<'a> {
     pub sampler: Sampler,
@@ -581,6 +598,11 @@ pub struct SampleParams<'a> {
     pub guidance_interval: Option<(f32, f32)>,
     /// phi in [0, 1]: each guided output g becomes phi g std(c) / std(g) + (1 - phi) g; 0 = off.
     pub guidance_rescale: f32,
+    /// Autoguidance weight w in [0, 100] (Karras et al. 2024): every output o (guided or not)
+    /// becomes o + w (c - a), a the output of the model file's guide denoiser for the same sample
+    /// and label; 0 = off. Nonzero needs [`ModelInfo::has_guide`], else
+    /// [`Status::InvalidArgument`].
+    pub autoguidance: f32,
 }
 
 impl Default for SampleParams<'_> {
@@ -611,6 +633,7 @@ impl SampleParams<'_> {
                 band => Some(band),
             },
             guidance_rescale: params.guidance_rescale,
+            autoguidance: params.autoguidance,
         }
     }
 }
@@ -637,6 +660,8 @@ fn defaults() -> ffi::ld_sample_params {
         guidance_interval_low: 0.0,
         guidance_interval_high: 0.0,
         guidance_rescale: 0.0,
+        autoguidance: 0.0,
+        padding2: 0,
     };
     unsafe { ffi::ld_sample_params_init_sized(&mut params, std::mem::size_of::<ffi::ld_sample_params>()) };
     params
@@ -728,6 +753,12 @@ impl Model {
             default_steps: 0,
             default_sampler: 0,
             class_names: ptr::null(),
+            default_spacing: 0,
+            default_guidance_interval_low: 0.0,
+            default_guidance_interval_high: 0.0,
+            default_guidance_rescale: 0.0,
+            default_autoguidance: 0.0,
+            has_guide: 0,
         };
         let size = std::mem::size_of::<ffi::ld_model_desc>();
         if let Err(error) = check(unsafe { ffi::ld_model_info_sized(raw.as_ptr(), &mut desc, size) }) {
@@ -756,6 +787,8 @@ impl Model {
                 } else {
                     (0..desc.class_count.max(0) as usize).map(|i| string(*desc.class_names.add(i))).collect()
                 },
+                has_guide: desc.has_guide == 1,
+                default_autoguidance: desc.default_autoguidance,
             }
         };
         Ok(Model { raw, info })
@@ -766,8 +799,9 @@ impl Model {
     }
 
     /// The default parameters with the model's recommended sampler, steps and guidance
-    /// ([`ModelInfo::default_sampler`], `default_steps`, `default_guidance`) and the spacing its
-    /// file stores with them ([`Spacing::Default`] when none): what
+    /// ([`ModelInfo::default_sampler`], `default_steps`, `default_guidance`) and the spacing,
+    /// guidance interval, rescale and autoguidance weight its file stores with them
+    /// ([`Spacing::Default`], none, 0 and 0 when none): what
     /// `ld_sample_params_init_for_model` gives C. Choosing another sampler, set `spacing` to
     /// [`Spacing::Default`] for that sampler's own.
     pub fn recommended_params(&self) -> SampleParams<'static> {
@@ -782,8 +816,9 @@ impl Model {
 
     /// The settings a [`Model::sample`] or [`Model::generate`] call with `count` and `params`
     /// would use, as one JSON object (`ld_sample_params_json`): library version, model, sampler,
-    /// spacing, steps, eta, guidance, seed (its exact digits), first_index, count, labels and
-    /// their class names, strength and which inputs were given. Store it beside the images to
+    /// spacing, steps, eta, guidance, guidance interval and rescale, seed (its exact digits),
+    /// first_index, count, labels and their class names, strength, which inputs were given and
+    /// the autoguidance weight. Store it beside the images to
     /// reproduce them, e.g. as a PNG text chunk: `encode_png(.., &[("parameters", &json)])`.
     /// `params` is checked as sampling checks it: bad params or count are
     /// [`Status::InvalidArgument`] or [`Status::Unsupported`].
@@ -834,6 +869,7 @@ impl Model {
         raw.guidance_interval_low = low;
         raw.guidance_interval_high = high;
         raw.guidance_rescale = params.guidance_rescale;
+        raw.autoguidance = params.autoguidance;
         Ok(raw)
     }
 

@@ -14,6 +14,12 @@ fn tiny() -> Model {
     Model::load(root().join("Tests/Fixtures/models/tiny-mnist.safetensors")).expect("the fixture model loads")
 }
 
+/// The fixture model with a guide denoiser attached and the stored autoguidance weight 1
+/// (scripts/make_tiny_model.sh): its codec and denoiser are tiny()'s, bit for bit.
+fn guided() -> Model {
+    Model::load(root().join("Tests/Fixtures/models/tiny-mnist-guided.safetensors")).expect("the guided fixture loads")
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("latentdiff-rust-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -39,6 +45,7 @@ fn info_describes_the_model() {
     assert_eq!((info.default_guidance, info.default_steps, info.default_sampler), (1.0, 20, Sampler::DpmSolver));
     let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
     assert_eq!(info.class_names, digits);
+    assert_eq!((info.has_guide, info.default_autoguidance), (false, 0.0));
 }
 
 #[test]
@@ -436,6 +443,7 @@ fn recommended_params_are_the_models_defaults() {
         "models/cifar10.safetensors",
         "models/pca2d.safetensors",
         "Tests/Fixtures/models/tiny-mnist.safetensors",
+        "Tests/Fixtures/models/tiny-mnist-guided.safetensors",
     ] {
         let model = Model::load(root().join(path)).unwrap();
         let info = model.info();
@@ -449,6 +457,8 @@ fn recommended_params_are_the_models_defaults() {
         assert_eq!((params.spacing, params.guidance_interval), (Spacing::Default, band), "{path}");
         assert!(params.labels.is_none() && params.init_noise.is_none());
         assert!(params.init_image.is_none() && params.mask.is_none());
+        assert_eq!(params.autoguidance, info.default_autoguidance, "{path}");
+        assert!(info.has_guide || info.default_autoguidance == 0.0, "{path}: a weight without a guide");
     }
 }
 
@@ -541,4 +551,49 @@ fn recommended_params_carry_the_models_spacing() {
     assert_eq!((params.sampler, params.steps, params.spacing), (Sampler::Euler, 4, Spacing::Trailing));
     let explicit = SampleParams { sampler: Sampler::Euler, steps: 4, spacing: Spacing::Trailing, ..SampleParams::default() };
     assert_eq!(model.sample(1, &params).unwrap(), model.sample(1, &explicit).unwrap());
+}
+
+/// Autoguidance reaches the library, checked bit for bit against the fixture without a guide:
+/// weight 0 samples its bits, others differ; a weight without a guide or outside [0, 100] is
+/// refused with a reason.
+#[test]
+fn autoguidance_reaches_the_library() {
+    let (model, plain) = (guided(), tiny());
+    assert_eq!((model.info().has_guide, model.info().default_autoguidance), (true, 1.0));
+    assert_eq!(model.recommended_params().autoguidance, 1.0);
+    assert_eq!(SampleParams::default().autoguidance, 0.0);
+    let labels = [3, 7];
+    let run = |model: &Model, params: &SampleParams| model.sample(2, params).unwrap();
+    for guidance in [1.0, 3.0] {
+        let base = SampleParams { steps: 5, seed: 4, threads: 1, guidance, labels: Some(&labels), ..SampleParams::default() };
+        let off = run(&model, &base);
+        assert_eq!(off, run(&plain, &base), "guidance {guidance}: weight 0 is the model without a guide");
+        let one = run(&model, &SampleParams { autoguidance: 1.0, ..base.clone() });
+        assert_ne!(one, off, "guidance {guidance}: weight 1 changes nothing");
+        assert_ne!(run(&model, &SampleParams { autoguidance: 2.0, ..base.clone() }), one);
+        let stored = SampleParams { steps: 5, seed: 4, threads: 1, guidance, labels: Some(&labels), ..model.recommended_params() };
+        assert_eq!(run(&model, &stored), one, "the stored weight 1");
+    }
+    let base = SampleParams { steps: 5, seed: 4, threads: 1, labels: Some(&labels), ..SampleParams::default() };
+    let weighted = SampleParams { autoguidance: 0.5, ..base.clone() };
+    assert_eq!(model.generate(2, &weighted).unwrap(), model.decode(&run(&model, &weighted)).unwrap());
+    assert_eq!(model.generate(2, &base).unwrap(), plain.generate(2, &base).unwrap());
+
+    let refused = |model: &Model, weight: f32, words: &str| {
+        let params = SampleParams { autoguidance: weight, ..base.clone() };
+        for error in [
+            model.sample(2, &params).unwrap_err(),
+            model.generate(2, &params).unwrap_err(),
+            model.settings_json(2, &params).unwrap_err(),
+        ] {
+            assert_eq!(error.status(), Status::InvalidArgument, "{weight}: {error}");
+            assert!(error.message().contains(words), "{weight}: {}", error.message());
+        }
+    };
+    refused(&plain, 1.0, "guide denoiser");
+    for bad in [f32::NAN, -1.0, 101.0] {
+        refused(&model, bad, "autoguidance weight must be in [0, 100]");
+    }
+    let json = model.settings_json(2, &SampleParams { autoguidance: 0.25, ..base.clone() }).unwrap();
+    assert!(json.ends_with(",\"init_noise\":false,\"autoguidance\":0.25}"), "{json}");
 }

@@ -44,9 +44,10 @@ MAX_COUNT = 65536
 
 Progress = Callable[[int, int], Optional[bool]]
 PathLike = Union[str, bytes, "os.PathLike[str]"]
-# A sampling call's sampler, steps, eta, guidance, spacing, guidance_interval and guidance_rescale.
+# A sampling call's sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale and
+# autoguidance.
 _Sampling = Tuple[Optional[str], Optional[int], float, Optional[float], Optional[str],
-                  Optional[Tuple[float, float]], float]
+                  Optional[Tuple[float, float]], Optional[float], Optional[float]]
 
 _PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_void_p)
 
@@ -132,7 +133,10 @@ class _ModelDesc(ctypes.Structure):
                 ("training_steps", ctypes.c_int64), ("config_json", ctypes.c_char_p),
                 ("timesteps", ctypes.c_int32), ("image_bytes", ctypes.c_int32),
                 ("default_guidance", ctypes.c_float), ("default_steps", ctypes.c_int32),
-                ("default_sampler", ctypes.c_int32), ("class_names", ctypes.POINTER(ctypes.c_char_p))]
+                ("default_sampler", ctypes.c_int32), ("class_names", ctypes.POINTER(ctypes.c_char_p)),
+                ("default_spacing", ctypes.c_int32), ("default_guidance_interval_low", ctypes.c_float),
+                ("default_guidance_interval_high", ctypes.c_float), ("default_guidance_rescale", ctypes.c_float),
+                ("default_autoguidance", ctypes.c_float), ("has_guide", ctypes.c_int32)]
 
 
 class _SampleParams(ctypes.Structure):
@@ -143,7 +147,8 @@ class _SampleParams(ctypes.Structure):
                 ("init_noise", ctypes.POINTER(ctypes.c_float)), ("init_image", ctypes.POINTER(ctypes.c_uint8)),
                 ("mask", ctypes.POINTER(ctypes.c_uint8)), ("strength", ctypes.c_float),
                 ("padding", ctypes.c_int32), ("spacing", ctypes.c_int32), ("guidance_interval_low", ctypes.c_float),
-                ("guidance_interval_high", ctypes.c_float), ("guidance_rescale", ctypes.c_float)]
+                ("guidance_interval_high", ctypes.c_float), ("guidance_rescale", ctypes.c_float),
+                ("autoguidance", ctypes.c_float), ("padding2", ctypes.c_int32)]
 
 
 class _CodecParams(ctypes.Structure):
@@ -390,10 +395,13 @@ class Model:
     Attributes: ``image_shape`` (H, W, C), ``latent_shape``, ``latent_size`` (floats per latent),
     ``class_count`` (0 for an unconditional model), ``class_names`` (a tuple of ``class_count``
     names: label i is ``class_names[i]``), ``codec_kind``, ``dataset``, ``training_steps``,
-    ``timesteps``, ``config_json``, ``path``, and the model's recommended sampling settings
-    ``default_guidance``, ``default_steps``, ``default_sampler`` (a name) and ``default_spacing``
-    (a name of ``SPACINGS``; ``"default"`` when the file stores none), which :meth:`sample` and
-    :meth:`generate` use when not given; :attr:`info` has them all as a dict.
+    ``timesteps``, ``config_json``, ``path``, ``has_guide`` (True when the file holds a guide
+    denoiser for autoguidance, ``latentdiff attach-guide``), and the model's recommended sampling
+    settings ``default_guidance``, ``default_steps``, ``default_sampler`` (a name),
+    ``default_spacing`` (a name of ``SPACINGS``; ``"default"`` when the file stores none),
+    ``default_guidance_interval``, ``default_guidance_rescale`` and ``default_autoguidance`` (0.0
+    when the file stores none), which :meth:`sample` and :meth:`generate` use when not given;
+    :attr:`info` has them all as a dict.
     """
 
     image_shape: Tuple[int, int, int]
@@ -424,11 +432,9 @@ class Model:
         self._closing = False
         self._local = threading.local()
         self._handle = handle
-        desc, recommended = _ModelDesc(), _SampleParams()
+        desc = _ModelDesc()
         try:
             _check(_lib.ld_model_info_sized(handle, ctypes.byref(desc), ctypes.sizeof(desc)))
-            # The spacing the file stores with its defaults (ld_model_desc does not carry it).
-            _check(_lib.ld_sample_params_init_for_model_sized(handle, ctypes.byref(recommended), ctypes.sizeof(recommended)))
         except BaseException:
             self.close()
             raise
@@ -445,11 +451,14 @@ class Model:
         self.default_guidance: float = float(desc.default_guidance)
         self.default_steps: int = desc.default_steps
         self.default_sampler: str = sampler_name(desc.default_sampler) or "dpm++"
-        self.default_spacing: str = spacing_name(recommended.spacing) or "default"
+        self.default_spacing: str = spacing_name(desc.default_spacing) or "default"
         # The guidance band and rescale the file stores ((0, 0): every step guided).
-        self.default_guidance_interval: Tuple[float, float] = (recommended.guidance_interval_low,
-                                                               recommended.guidance_interval_high)
-        self.default_guidance_rescale: float = recommended.guidance_rescale
+        self.default_guidance_interval: Tuple[float, float] = (desc.default_guidance_interval_low,
+                                                               desc.default_guidance_interval_high)
+        self.default_guidance_rescale: float = desc.default_guidance_rescale
+        # The guide denoiser and the autoguidance weight the file stores (0: off).
+        self.has_guide: bool = desc.has_guide == 1
+        self.default_autoguidance: float = desc.default_autoguidance
         self.class_names: Tuple[str, ...] = tuple(
             desc.class_names[i].decode() for i in range(desc.class_count)) if desc.class_names else ()
 
@@ -457,14 +466,16 @@ class Model:
     def info(self) -> Dict[str, object]:
         """What the model makes and recommends (``ld_model_info``), as a dict: ``image_shape``,
         ``latent_shape``, ``class_count``, ``class_names``, ``codec_kind``, ``dataset``,
-        ``training_steps``, ``timesteps`` and ``defaults`` (``{"guidance", "steps", "sampler", "spacing"}``)."""
+        ``training_steps``, ``timesteps``, ``has_guide`` and ``defaults`` (``{"guidance", "steps",
+        "sampler", "spacing", "guidance_interval", "guidance_rescale", "autoguidance"}``)."""
         return {
             "image_shape": self.image_shape, "latent_shape": self.latent_shape, "class_count": self.class_count,
             "class_names": self.class_names, "codec_kind": self.codec_kind, "dataset": self.dataset,
-            "training_steps": self.training_steps, "timesteps": self.timesteps,
+            "training_steps": self.training_steps, "timesteps": self.timesteps, "has_guide": self.has_guide,
             "defaults": {"guidance": self.default_guidance, "steps": self.default_steps, "sampler": self.default_sampler,
                          "spacing": self.default_spacing, "guidance_interval": self.default_guidance_interval,
-                         "guidance_rescale": self.default_guidance_rescale},
+                         "guidance_rescale": self.default_guidance_rescale,
+                         "autoguidance": self.default_autoguidance},
         }
 
     def __repr__(self) -> str:
@@ -521,7 +532,7 @@ class Model:
 
     def _params(self, count: int, seed: int, labels: Optional[npt.ArrayLike], threads: int, first_index: int,
                 call: Optional[_Call], sampling: "_Sampling") -> Tuple[_SampleParams, Optional[np.ndarray]]:
-        sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale = sampling
+        sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale, autoguidance = sampling
         # The model's recommended settings for those not given; its spacing goes with its sampler
         # (another sampler gets its own unless a spacing is given), as on the command line.
         if spacing is None:
@@ -537,6 +548,8 @@ class Model:
             guidance_interval = self.default_guidance_interval
         if guidance_rescale is None:
             guidance_rescale = self.default_guidance_rescale
+        if autoguidance is None:
+            autoguidance = self.default_autoguidance
         try:
             low, high = (float(bound) for bound in guidance_interval)
         except (TypeError, ValueError):
@@ -545,6 +558,7 @@ class Model:
         _check(_lib.ld_sample_params_init_sized(ctypes.byref(params), ctypes.sizeof(params)))
         params.sampler, params.steps, params.eta, params.guidance = SAMPLERS[sampler], steps, eta, guidance
         params.spacing, params.guidance_rescale = SPACINGS[spacing], guidance_rescale
+        params.autoguidance = autoguidance
         params.guidance_interval_low, params.guidance_interval_high = low, high
         params.threads, params.first_index = threads, first_index
         if not 0 <= seed < 2 ** 64:
@@ -661,6 +675,7 @@ class Model:
                sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
                guidance: Optional[float] = None, spacing: Optional[str] = None,
                guidance_interval: Optional[Tuple[float, float]] = None, guidance_rescale: Optional[float] = None,
+               autoguidance: Optional[float] = None,
                threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
                out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
                mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
@@ -679,6 +694,10 @@ class Model:
         ``guidance_rescale``: phi in [0, 1], each guided output g becomes
         phi g std(c) / std(g) + (1 - phi) g (0 = off); None = the model's
         ``default_guidance_rescale``. docs/samplers.md.
+        ``autoguidance``: weight w >= 0 (at most 100), every output o (guided or not) becomes
+        o + w (c - a), a the output of the guide denoiser the file holds for the same sample and
+        label (0 = off); a nonzero weight needs ``has_guide`` (else :class:`InvalidArgument`);
+        None = the model's ``default_autoguidance``.
         ``threads``: 0 = the cap of :func:`set_max_threads` (one per core by default), else at most the cap. Sample i depends only on (seed, first_index + i, labels[i]).
         ``progress(step, total)`` is called after every step; a true return cancels the call
         (raising :class:`Cancelled`), and an exception it raises (KeyboardInterrupt included)
@@ -693,13 +712,15 @@ class Model:
         """
         return self._sampling_call(_lib.ld_sample_latents, self.latent_shape, np.float32, ctypes.c_float, "latents",
                                    count, seed, labels, threads, first_index, progress, out,
-                                   (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale),
+                                   (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale,
+                                    autoguidance),
                                    (init, strength, mask, init_noise))
 
     def generate(self, count: int, *, seed: int = 0, labels: Optional[npt.ArrayLike] = None,
                  sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
                  guidance: Optional[float] = None, spacing: Optional[str] = None,
                  guidance_interval: Optional[Tuple[float, float]] = None, guidance_rescale: Optional[float] = None,
+                 autoguidance: Optional[float] = None,
                  threads: int = 0, first_index: int = 0, progress: Optional[Progress] = None,
                  out: Optional[np.ndarray] = None, init: Optional[npt.ArrayLike] = None, strength: float = 1.0,
                  mask: Optional[npt.ArrayLike] = None, init_noise: Optional[npt.ArrayLike] = None) -> np.ndarray:
@@ -709,7 +730,8 @@ class Model:
         from any masked pixel are ``init``'s exactly)."""
         return self._sampling_call(_lib.ld_generate, self.image_shape, np.uint8, ctypes.c_uint8, "images",
                                    count, seed, labels, threads, first_index, progress, out,
-                                   (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale),
+                                   (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale,
+                                    autoguidance),
                                    (init, strength, mask, init_noise))
 
     def _sampling_call(self, function, item_shape, dtype, c_type, what, count, seed, labels, threads, first_index,
@@ -728,15 +750,17 @@ class Model:
                       sampler: Optional[str] = None, steps: Optional[int] = None, eta: float = 0.0,
                       guidance: Optional[float] = None, spacing: Optional[str] = None,
                       guidance_interval: Optional[Tuple[float, float]] = None, guidance_rescale: Optional[float] = None,
+                      autoguidance: Optional[float] = None,
                       first_index: int = 0) -> str:
         """The settings :meth:`generate` with these arguments uses, as the JSON text of
         ``ld_sample_params_json`` (library version, model, sampler, spacing, steps, eta, guidance,
         guidance_interval, guidance_rescale, seed, first_index, count, labels and their class
-        names): to store beside the images, e.g.
+        names, autoguidance): to store beside the images, e.g.
         ``encode_png(image, text={"parameters": model.settings_json(...)})``."""
         count = _count(count)
         params, keep = self._params(count, seed, labels, 0, first_index, None,
-                                    (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale))
+                                    (sampler, steps, eta, guidance, spacing, guidance_interval, guidance_rescale,
+                                     autoguidance))
         text = ctypes.c_void_p()
         handle = self._begin()
         try:
