@@ -14,6 +14,8 @@ trap 'rm -rf "$work"' EXIT
 mnist=$root/Tests/Fixtures/mnist
 cifar=$root/Tests/Fixtures/cifar10
 conditional=$root/Tests/Fixtures/models/tiny-mnist.safetensors
+# The same model with a guide denoiser and the stored autoguidance weight 1.
+guided=$root/Tests/Fixtures/models/tiny-mnist-guided.safetensors
 
 # Small real files for the "wrong file for the command" cases.
 quiet() { "$bin" "$@" > /dev/null 2>&1; }
@@ -24,6 +26,14 @@ quiet train --codec "$work/codec.safetensors" --dataset mnist --data $mnist --wi
 quiet png-demo --width 8 --height 8 --out "$work/image.png"
 quiet png-demo --width 28 --height 28 --out "$work/mask28.png"
 quiet train-classifier --dataset mnist --data $mnist --steps 1 --width 8 --out "$work/classifier.safetensors"
+# Would-be guides that do not fit the fixture: a CIFAR-10 model, and models on the fixture's own
+# codec with another schedule and prediction (train's defaults, cosine and v) or no classes.
+quiet train --codec "$work/cifar-codec.safetensors" --dataset cifar10 --data $cifar --widths 8 --blocks 1 --steps 1 \
+    --batch-size 8 --checkpoint-seconds 0 --out "$work/cifar.safetensors"
+quiet train --codec "$conditional" --dataset mnist --data $mnist --conditional --widths 8,8 --steps 1 --batch-size 8 \
+    --checkpoint-seconds 0 --out "$work/cosine-guide.safetensors"
+quiet train --codec "$conditional" --dataset mnist --data $mnist --widths 8,8 --steps 1 --batch-size 8 \
+    --schedule linear --prediction epsilon --checkpoint-seconds 0 --out "$work/unconditional-guide.safetensors"
 echo "not a model" > "$work/text.safetensors"
 mkdir "$work/empty"
 codec="$work/codec.safetensors" cifar_codec="$work/cifar-codec.safetensors"
@@ -174,6 +184,12 @@ expect_error "sample: mask a broken PNG" "${sample[@]}" --init "$work/image.png"
 expect_error "sample: mask of another size" "${sample[@]}" --init "$work/image.png" --mask "$work/image.png" --out x.png
 expect_error "sample: mask, vector codec" sample --model "$unconditional" --count 1 --steps 2 --init "$work/image.png" --mask "$work/mask28.png" --out x.png
 expect_error "sample: guidance rescale nan" "${sample[@]}" --guidance-rescale nan --out x.png
+expect_error "sample: autoguidance without a guide" "${sample[@]}" --autoguidance 1 --out x.png
+expect_no_work "sample: autoguidance without a guide"
+expect_error "sample: autoguidance -1" sample --model "$guided" --count 2 --steps 2 --autoguidance=-1 --out x.png
+expect_error "sample: autoguidance 101" sample --model "$guided" --count 2 --steps 2 --autoguidance 101 --out x.png
+expect_error "sample: autoguidance nan" sample --model "$guided" --count 2 --steps 2 --autoguidance nan --out x.png
+expect_error "sample: autoguidance not a number" sample --model "$guided" --count 2 --steps 2 --autoguidance strong --out x.png
 expect_error "sample: eta 2" "${sample[@]}" --sampler ddim --eta 2 --out x.png
 expect_error "sample: eta nan" "${sample[@]}" --sampler ddim --eta nan --out x.png
 expect_error "sample: negative guidance" "${sample[@]}" --guidance=-1 --out x.png
@@ -249,6 +265,8 @@ expect_error "eval: count 1" "${eval[@]}" --count 1
 expect_error "eval: count too big" "${eval[@]}" --count 100000000
 expect_error "eval: steps 0" "${eval[@]}" --steps 0
 expect_error "eval: guidance nan" "${eval[@]}" --guidance nan
+expect_error "eval: autoguidance without a guide" "${eval[@]}" --autoguidance 1
+expect_error "eval: autoguidance -1" eval --model "$guided" --classifier "$work/classifier.safetensors" --data $mnist --count 4 --steps 2 --autoguidance=-1
 expect_error "eval: JSON directory missing" "${eval[@]}" --json no/dir/report.json
 expect_error "eval codec: guidance sweep" eval --model "$codec" --classifier "$work/classifier.safetensors" --data $mnist --guidance-sweep 1,2
 expect_error "eval codec: pairs" eval --model "$codec" --data $mnist --pairs "$work/pairs.png"
@@ -317,7 +335,42 @@ expect_error "model-defaults: rescale nan" "${defaults[@]}" --guidance-rescale n
 expect_error "model-defaults: too few class names" "${defaults[@]}" --class-names a,b
 expect_error "model-defaults: an empty class name" "${defaults[@]}" --class-names 0,1,2,3,4,,6,7,8,9
 expect_error "model-defaults: class names for an unconditional model" model-defaults --model "$unconditional" --class-names a
+expect_error "model-defaults: autoguidance without a guide" "${defaults[@]}" --autoguidance 1
 cmp -s "$conditional" "$work/defaults.safetensors" || { failures=$((failures + 1)); echo "FAIL model-defaults: a refused change altered the file"; }
+cp "$guided" "$work/guided-defaults.safetensors"
+expect_error "model-defaults: autoguidance -1" model-defaults --model "$work/guided-defaults.safetensors" --autoguidance=-1
+expect_error "model-defaults: autoguidance nan" model-defaults --model "$work/guided-defaults.safetensors" --autoguidance nan
+cmp -s "$guided" "$work/guided-defaults.safetensors" || { failures=$((failures + 1)); echo "FAIL model-defaults: a refused weight altered the file"; }
+
+# attach-guide: each refusal writes nothing (no --out file; --model unchanged when written over).
+attach=(attach-guide --model "$conditional")
+expect_error "attach-guide: no --guide" "${attach[@]}" --out x.safetensors
+expect_error "attach-guide: no --model" attach-guide --guide "$guided" --out x.safetensors
+expect_error "attach-guide: missing model" attach-guide --model missing.safetensors --guide "$guided" --out x.safetensors
+expect_error "attach-guide: missing guide" "${attach[@]}" --guide missing.safetensors --out x.safetensors
+expect_error "attach-guide: model is a codec" attach-guide --model "$codec" --guide "$guided" --out x.safetensors
+expect_error "attach-guide: guide is a codec" "${attach[@]}" --guide "$codec" --out x.safetensors
+expect_error "attach-guide: guide is a PNG" "${attach[@]}" --guide "$work/image.png" --out x.safetensors
+expect_error "attach-guide: guide is a text file" "${attach[@]}" --guide "$work/text.safetensors" --out x.safetensors
+expect_error "attach-guide: guide is a classifier" "${attach[@]}" --guide "$work/classifier.safetensors" --out x.safetensors
+expect_error "attach-guide: guide is a checkpoint" "${attach[@]}" --guide "$checkpoint" --out x.safetensors
+expect_error "attach-guide: model is a checkpoint" attach-guide --model "$checkpoint" --guide "$guided" --out x.safetensors
+expect_error "attach-guide: guide on another MNIST codec" "${attach[@]}" --guide "$unconditional" --out x.safetensors
+expect_error "attach-guide: guide is a CIFAR-10 model" "${attach[@]}" --guide "$work/cifar.safetensors" --out x.safetensors
+expect_error "attach-guide: guide of another schedule" "${attach[@]}" --guide "$work/cosine-guide.safetensors" --out x.safetensors
+expect_error "attach-guide: unconditional guide" "${attach[@]}" --guide "$work/unconditional-guide.safetensors" --out x.safetensors
+expect_error "attach-guide: --out directory missing" "${attach[@]}" --guide "$guided" --out no/such/dir/x.safetensors
+expect_error "attach-guide: --out is a directory" "${attach[@]}" --guide "$guided" --out "$work/empty"
+cases=$((cases + 1))
+if [ -e "$work/x.safetensors" ]; then
+    failures=$((failures + 1))
+    echo "FAIL attach-guide: a refused call wrote x.safetensors"
+else
+    printf 'ok   %-44s %s\n' "attach-guide: refusals" "wrote no x.safetensors"
+fi
+cp "$conditional" "$work/attach.safetensors"
+expect_error "attach-guide: over --model, CIFAR-10 guide" attach-guide --model "$work/attach.safetensors" --guide "$work/cifar.safetensors"
+cmp -s "$conditional" "$work/attach.safetensors" || { failures=$((failures + 1)); echo "FAIL attach-guide: a refused guide altered --model"; }
 
 expect_error "bench: unknown workload" bench resnet
 expect_error "bench: threads 0" bench --threads 0
