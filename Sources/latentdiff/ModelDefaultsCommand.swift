@@ -51,7 +51,12 @@ struct ModelDefaultsCommand: ParsableCommand {
                 if let spacingChoice { config.samplingDefaults.spacing = spacingChoice }
                 if let interval { config.samplingDefaults.guidanceInterval = interval }
                 if let guidanceRescale { config.samplingDefaults.guidanceRescale = guidanceRescale }
-                if let autoguidance { config.samplingDefaults.autoguidance = autoguidance }
+                if let autoguidance {
+                    guard autoguidance == 0 || config.guide != nil else {
+                        throw .invalidArgument("--autoguidance needs a guide denoiser in '\(model)' (latentdiff attach-guide)")
+                    }
+                    config.samplingDefaults.autoguidance = autoguidance
+                }
                 try config.samplingDefaults.validate(timesteps: config.timesteps)
                 if let classNames {
                     let names = classNames.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
