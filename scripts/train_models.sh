@@ -25,7 +25,9 @@ run mnist-pca196  train-codec --dataset mnist --data "$mnist" --codec pca --late
 run cifar-vae     train-codec --dataset cifar10 --data "$cifar" --codec vae-cnn --latent 8 --batch-size 32 --steps 6400 --out "$out/cifar-vae.safetensors"
 run cifar-pca256  train-codec --dataset cifar10 --data "$cifar" --codec pca --latent 256 --out "$out/cifar-pca256.safetensors"
 run cifar-cls     train-classifier --dataset cifar10 --data "$cifar" --width 24 --blocks 1 --threads 1 --minutes 55 --out "$out/cifar-classifier.safetensors"
-run cifar-cond    train --codec "$out/cifar-vae.safetensors" --dataset cifar10 --data "$cifar" --conditional --batch-size 128 --learning-rate 5e-4 --steps 31000 --out "$out/cifar-cond.safetensors"
-"$bin" model-defaults --model "$out/cifar-cond.safetensors" --guidance 3
+run cifar-cond    train --codec "$out/cifar-vae.safetensors" --dataset cifar10 --data "$cifar" --conditional --batch-size 128 --learning-rate 1e-3 --steps 35000 --out "$out/cifar-cond.safetensors"
+run cifar-guide   train --codec "$out/cifar-vae.safetensors" --dataset cifar10 --data "$cifar" --conditional --batch-size 128 --learning-rate 1e-3 --widths 32,64 --steps 3500 --out "$out/cifar-guide.safetensors"
+"$bin" attach-guide --model "$out/cifar-cond.safetensors" --guide "$out/cifar-guide.safetensors"
+"$bin" model-defaults --model "$out/cifar-cond.safetensors" --guidance 6 --guidance-interval 0.3,2 --autoguidance 1
 run cifar-eval    eval --model "$out/cifar-cond.safetensors" --classifier "$out/cifar-classifier.safetensors" --data "$cifar" --count 10000 --json "$out/cifar-eval.json"
 run mnist-compare compare --dataset mnist --data "$mnist" --codec-minutes 3 --minutes 4 --count 1000 --threads 1 --classifier "$out/mnist-classifier.safetensors" --out "$out/report-mnist"

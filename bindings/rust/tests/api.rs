@@ -57,6 +57,8 @@ fn shipped_models_recommend_their_guidance() {
     let cifar = Model::load(root().join("models/cifar10.safetensors")).unwrap();
     assert_eq!(cifar.info().default_guidance, 6.0);
     assert_eq!(cifar.recommended_params().guidance_interval, Some((0.3, 2.0)));
+    // It holds a guide denoiser and stores autoguidance 1 (models/README.md).
+    assert!(cifar.info().has_guide && cifar.info().default_autoguidance == 1.0);
     assert_eq!(cifar.info().class_names[0], "airplane");
     let pca = Model::load(root().join("models/pca2d.safetensors")).unwrap();
     assert!(pca.info().class_names.is_empty());
