@@ -30,7 +30,7 @@ public final class DiffusionModel: @unchecked Sendable {
         } catch {
             throw .init(.internalError, "\(error)")
         }
-        let unexpected = store.unusedNames + guideStore.unusedNames.map { ModelFile.guidePrefix + $0.dropFirst(denoiserPrefix.count) }
+        let unexpected = store.unusedNames + guideStore.unusedNames.map { ModelFile.guideName(ofDenoiserName: $0) ?? $0 }
         guard unexpected.isEmpty else {
             throw .format("unexpected tensors in the model file: \(unexpected.prefix(5).joined(separator: ", "))\(unexpected.count > 5 ? ", ..." : "")")
         }

@@ -35,13 +35,21 @@ public struct ModelFile {
     /// The tensor-name prefix of a guide denoiser's parameters (`guide.x` for the denoiser's `denoiser.x`).
     public static let guidePrefix = "guide"
 
+    /// `guide.x` for a denoiser tensor `denoiser.x`, and back; nil for other names.
+    public static func guideName(ofDenoiserName name: String) -> String? {
+        name.hasPrefix(denoiserPrefix + ".") ? guidePrefix + name.dropFirst(denoiserPrefix.count) : nil
+    }
+    public static func denoiserName(ofGuideName name: String) -> String? {
+        name.hasPrefix(guidePrefix + ".") ? denoiserPrefix + name.dropFirst(guidePrefix.count) : nil
+    }
+
     /// This model with `guide`'s denoiser as its guide denoiser (replacing any it held): its
     /// tensors under `guide.`, its configuration as `guide`. The guide must be a diffusion model
     /// over the same codec (configuration and tensors), latent standardization, schedule,
     /// prediction and classes, or it throws `.invalidArgument` saying what differs. nil removes the guide.
     public func withGuide(_ guide: ModelFile?) throws(LatentDiffError) -> ModelFile {
         var result = self
-        result.tensors.removeAll { $0.name.hasPrefix(Self.guidePrefix + ".") }
+        result.tensors.removeAll { Self.denoiserName(ofGuideName: $0.name) != nil }
         result.config.guide = nil
         result.config.metrics.removeAll { $0.key == Self.guideStepsMetric }
         result.config.samplingDefaults.autoguidance = 0
@@ -59,9 +67,7 @@ public struct ModelFile {
             : !codecTensorsEqual(guide) ? "codec weights"
             : nil
         if let mismatch { throw .invalidArgument("the guide must be trained on the model's codec: its \(mismatch) differs") }
-        let prefix = denoiserPrefix + "."
-        result.tensors += guide.tensors.filter { $0.name.hasPrefix(prefix) }
-            .map { (Self.guidePrefix + "." + $0.name.dropFirst(prefix.count), $0.tensor) }
+        result.tensors += guide.tensors.compactMap { name, tensor in Self.guideName(ofDenoiserName: name).map { ($0, tensor) } }
         result.config.guide = guideDenoiser
         result.config.setMetric(Self.guideStepsMetric, Double(guide.config.denoiserSteps))
         return result
@@ -84,11 +90,7 @@ public struct ModelFile {
     static func splitGuide(_ tensors: [String: Tensor]) -> (guide: [String: Tensor], rest: [String: Tensor]) {
         var (guide, rest) = ([String: Tensor](), [String: Tensor]())
         for (name, tensor) in tensors {
-            if name.hasPrefix(guidePrefix + ".") {
-                guide[denoiserPrefix + name.dropFirst(guidePrefix.count)] = tensor
-            } else {
-                rest[name] = tensor
-            }
+            if let denoiserName = denoiserName(ofGuideName: name) { guide[denoiserName] = tensor } else { rest[name] = tensor }
         }
         return (guide, rest)
     }

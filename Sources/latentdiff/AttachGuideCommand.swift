@@ -36,7 +36,7 @@ struct AttachGuideCommand: ParsableCommand {
             }
             _ = try DiffusionModel(file: result)
             try result.write(path: out)
-            let parameters = result.tensors.filter { $0.name.hasPrefix(ModelFile.guidePrefix + ".") }.reduce(0) { $0 + $1.tensor.count }
+            let parameters = result.tensors.filter { ModelFile.denoiserName(ofGuideName: $0.name) != nil }.reduce(0) { $0 + $1.tensor.count }
             print(guideFile == nil ? "wrote \(out): no guide denoiser"
                                    : "wrote \(out): guide denoiser \(result.config.guide.map { "\($0.kind.rawValue) \($0.widths)" } ?? ""), \(parameters) parameters")
         }
