@@ -25,6 +25,7 @@ if [ "${1:-}" != guided ]; then
     $bin train --codec "$work/codec.safetensors" --dataset mnist --data Tests/Fixtures/mnist --conditional \
         --widths 16,32 --steps 40 --batch-size 32 --schedule linear --prediction epsilon --loss-weighting none \
         --out $models/tiny-mnist.safetensors
+    rm -f $models/tiny-mnist.safetensors.loss.png  # the loss curve train writes beside its output
 fi
 # The guide: tiny-mnist's codec, schedule and prediction (linear, epsilon), a quarter of its steps.
 $bin train --codec $models/tiny-mnist.safetensors --dataset mnist --data Tests/Fixtures/mnist --conditional \
