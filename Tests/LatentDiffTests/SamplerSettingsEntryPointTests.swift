@@ -25,6 +25,16 @@ import Glibc
     }
 
     /// ld_sample_latents of `params` with the labels [3, 7]; the status and the latents (nil on failure).
+    /// ld_sample_params_json of one sample with `params` (the call must succeed).
+    func settingsJSON(_ model: OpaquePointer?, _ params: ld_sample_params) throws -> String {
+        var params = params
+        var out: UnsafeMutablePointer<CChar>?
+        #expect(LatentDiff.ld_sample_params_json(model, &params, 1, &out) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
+        let pointer = try #require(out)
+        defer { LatentDiff.ld_free_buffer(pointer) }
+        return String(cString: pointer)
+    }
+
     func sample(_ model: OpaquePointer?, _ params: ld_sample_params) -> (status: Int32, latents: [Float]?) {
         var params = params
         var out = [Float](repeating: 0, count: Int(Self.count) * 196)
@@ -185,14 +195,7 @@ import Glibc
             #expect(request.spacing == Int32(LD_SPACING_TRAILING.rawValue) && request.sampler == Int32(LD_SAMPLER_EULER.rawValue))
             #expect(request.guidance_interval_low == 0 && request.guidance_interval_high == 0 && request.guidance_rescale == 0)
 
-            func json(_ params: ld_sample_params) throws -> JSON {
-                var params = params
-                var out: UnsafeMutablePointer<CChar>?
-                #expect(LatentDiff.ld_sample_params_json(model, &params, 1, &out) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
-                let pointer = try #require(out)
-                defer { LatentDiff.ld_free_buffer(pointer) }
-                return try JSON.parse(String(cString: pointer))
-            }
+            func json(_ params: ld_sample_params) throws -> JSON { try JSON.parse(settingsJSON(model, params)) }
             let recommended = try json(request)
             #expect(recommended["spacing"]?.stringValue == "trailing" && recommended["guidance_interval"] == .null)
             #expect(recommended["guidance_rescale"]?.doubleValue == 0)
@@ -295,14 +298,7 @@ import Glibc
     @Test func settingsJSONReportsTheAutoguidanceWeight() throws {
         let guided = loadModel(guidedModelPath)
         defer { LatentDiff.ld_model_free(guided) }
-        func json(_ params: ld_sample_params) throws -> String {
-            var params = params
-            var out: UnsafeMutablePointer<CChar>?
-            #expect(LatentDiff.ld_sample_params_json(guided, &params, 1, &out) == 0, "\(String(cString: LatentDiff.ld_last_error()))")
-            let pointer = try #require(out)
-            defer { LatentDiff.ld_free_buffer(pointer) }
-            return String(cString: pointer)
-        }
+        func json(_ params: ld_sample_params) throws -> String { try settingsJSON(guided, params) }
         var request = ld_sample_params()
         #expect(CLatentDiffABI.ld_sample_params_init_for_model(guided, &request) == LD_OK)
         #expect(try json(request).hasSuffix(",\"init_noise\":false,\"autoguidance\":1}"))
